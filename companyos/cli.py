@@ -22,7 +22,8 @@ register_all(cli)
 def main() -> None:
     """Entry point: user errors print as plain text with their exit code, never a traceback."""
     try:
-        cli.main(standalone_mode=False)
+        # standalone_mode=False returns ctx.exit(n)'s code instead of exiting: pass it on.
+        sys.exit(cli.main(standalone_mode=False) or 0)
     except UserError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)

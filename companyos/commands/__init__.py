@@ -9,6 +9,11 @@ import click
 # Add a module name here to expose its `command` on the CLI.
 COMMAND_MODULES = [
     "companyos.commands.validate",
+    "companyos.commands.graph",
+    "companyos.commands.slo",
+    "companyos.commands.keygen",
+    "companyos.commands.verify",
+    "companyos.commands.sign_payload",
 ]
 
 

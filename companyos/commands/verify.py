@@ -1,0 +1,99 @@
+"""`companyos verify`: check a cosign signature; exit 0 verified, 1 rejected, 2 bad input or unreadable file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from companyos.errors import UserError
+from companyos.supply_chain.cosign import verify_image
+from companyos.supply_chain.keys import load_public_key
+from companyos.supply_chain.reference import parse_digest, parse_image_reference
+from companyos.supply_chain.verification import VerificationResult, verify
+
+EXIT_REJECTED = 1
+
+
+@click.command("verify")
+@click.argument("image_ref", required=False)
+@click.option("--payload", "payload_path", help="Signed simple-signing payload (payload.json).")
+@click.option("--signature", "signature_path", help="Base64 signature (signature.b64).")
+@click.option("--manifest", "manifest_path", help="Image manifest the payload must name (its sha256 is checked).")
+@click.option("--key", "key_paths", multiple=True, required=True, help="Trusted cosign.pub (repeatable).")
+@click.option("--digest", help="Digest being deployed, sha256:<64 hex>; the payload must name it.")
+@click.option("--reference", help="Repository the payload must name (e.g. registry.example.com/team/app).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def command(image_ref: str | None, payload_path: str | None, signature_path: str | None,
+            manifest_path: str | None, key_paths: tuple[str, ...], digest: str | None, reference: str | None,
+            as_json: bool) -> None:
+    """Verify IMAGE_REF, or a local --payload/--signature pair, against trusted --key files."""
+    keys = [_read_public_key(path) for path in key_paths]
+    try:
+        if digest is not None:
+            parse_digest(digest)
+        if reference is not None:
+            parse_image_reference(reference)
+    except ValueError as error:
+        raise UserError(f"--digest/--reference: {error}") from None
+
+    if image_ref is not None:
+        if payload_path or signature_path or manifest_path or digest or reference:
+            raise UserError("give either IMAGE_REF or --payload/--signature/--manifest/--digest/--reference, "
+                            "not both: IMAGE_REF brings its own digest and repository")
+        result = _verify_image_ref(image_ref, keys)
+    else:
+        result = _verify_files(payload_path, signature_path, manifest_path, keys, digest, reference)
+
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo(f"{result.reason}: {result.detail}")
+    if not result.verified:
+        # SystemExit, not ctx.exit(): cli.main runs click with standalone_mode=False, which turns ctx.exit()
+        # into a return value that main() discards.
+        raise SystemExit(EXIT_REJECTED)
+
+
+def _verify_files(payload_path: str | None, signature_path: str | None, manifest_path: str | None,
+                  keys: Sequence[bytes], digest: str | None, reference: str | None) -> VerificationResult:
+    if not payload_path or not signature_path:
+        raise UserError("pass IMAGE_REF, or both --payload FILE and --signature FILE (as written by "
+                        "`companyos sign-payload`)")
+    if digest is None and manifest_path is None:
+        raise UserError("pass --digest sha256:... (the digest being deployed) or --manifest FILE: a signature "
+                        "is only meaningful for the image it is checked against")
+    payload = _read(payload_path, "--payload")
+    signature = _read(signature_path, "--signature").decode("ascii", errors="replace")
+    manifest = _read(manifest_path, "--manifest") if manifest_path else None
+    return verify(payload, signature, keys, expected_digest=digest, expected_reference=reference, manifest=manifest)
+
+
+def _verify_image_ref(image_ref: str, keys: Sequence[bytes]) -> VerificationResult:
+    try:
+        parse_image_reference(image_ref)
+    except ValueError as error:
+        raise UserError(f"IMAGE_REF: {error}") from None
+    return verify_image(image_ref, keys, fetch=_registry_unavailable)
+
+
+def _registry_unavailable(image_ref: str) -> tuple[str, bytes, list[tuple[bytes, str]]]:
+    # Replaced by the registry client's fetcher once `companyos registry` exists.
+    raise UserError(f"verifying {image_ref} in a registry requires `companyos registry`, which is not available "
+                    "yet; fetch the signature layer and manifest yourself and run `companyos verify --payload "
+                    "payload.json --signature signature.b64 --manifest manifest.json --key cosign.pub`")
+
+
+def _read_public_key(path: str) -> bytes:
+    data = _read(path, "--key")
+    load_public_key(data, source=path)
+    return data
+
+
+def _read(path: str, option: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read {option} {path}: {error.strerror}; check the path") from None

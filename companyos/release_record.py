@@ -1,0 +1,154 @@
+"""The release record: one JSON file per release, written by CI (or `companyos release`), read by the
+Pulumi program (`ServiceImage`) and the policy gate. It is the only way an image reaches a Deployment."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from companyos.errors import UserError
+
+SCHEMA = "paved-road.release/v1"
+DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+REPOSITORY = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repository: str
+    digest: str
+    tag: str = ""
+
+    @property
+    def pinned(self) -> str:
+        """`repository@sha256:...`: the only form a Deployment may run."""
+        return f"{self.repository}@{self.digest}"
+
+
+@dataclass(frozen=True)
+class SbomRef:
+    digest: str
+    location: str
+    format: str = "CycloneDX 1.6 JSON"
+    components: int = 0
+
+
+@dataclass(frozen=True)
+class SignatureRef:
+    """Where cosign stored the signature, plus the signed payload and signature so the gate can verify offline."""
+
+    ref: str
+    payload_b64: str
+    signature_b64: str
+    key_fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    status: str  # "scanned" | "not-scanned"
+    scanner: str = ""
+    db_version: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    max_cvss: float = 0.0
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReleaseRecord:
+    service: str
+    version: str
+    git_commit: str
+    image: ImageRef
+    sbom: SbomRef | None = None
+    signature: SignatureRef | None = None
+    scan: ScanSummary = field(default_factory=lambda: ScanSummary(status="not-scanned"))
+    created_at: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps({"schema": SCHEMA, **asdict(self)}, indent=2, sort_keys=True) + "\n"
+
+
+def parse_release_record(data: Any, source: str) -> ReleaseRecord:
+    """Validate a decoded record; every problem names the field and the fix."""
+    problems: list[str] = []
+
+    def need(obj: Any, key: str, where: str, kind: type = str) -> Any:
+        value = obj.get(key) if isinstance(obj, dict) else None
+        if not isinstance(value, kind) or (kind is str and not value):
+            problems.append(f"{where}{key}: missing or not a {kind.__name__}")
+            return kind()
+        return value
+
+    if not isinstance(data, dict):
+        raise UserError(f"{source}: a release record must be a JSON object. Fix: regenerate it with `companyos release`.")
+    if data.get("schema") != SCHEMA:
+        problems.append(f"schema: expected '{SCHEMA}', got {data.get('schema')!r}")
+    image = need(data, "image", "", dict)
+    digest = need(image, "digest", "image.")
+    repository = need(image, "repository", "image.")
+    if digest and not DIGEST.match(digest):
+        problems.append(f"image.digest: '{digest}' is not sha256:<64 hex> (a tag is not a digest)")
+    if repository and not REPOSITORY.match(repository):
+        problems.append(f"image.repository: '{repository}' is not a registry/repository name without tag or digest")
+    sbom = data.get("sbom")
+    signature = data.get("signature")
+    scan = data.get("scan") or {"status": "not-scanned"}
+    if sbom is not None:
+        need(sbom, "digest", "sbom.")
+        need(sbom, "location", "sbom.")
+    if signature is not None:
+        for key in ("ref", "payload_b64", "signature_b64"):
+            need(signature, key, "signature.")
+    if not isinstance(scan, dict) or scan.get("status") not in ("scanned", "not-scanned"):
+        problems.append("scan.status: must be 'scanned' or 'not-scanned'")
+        scan = {"status": "not-scanned"}
+    service = need(data, "service", "")
+    version = need(data, "version", "")
+    git_commit = data.get("git_commit", "") if isinstance(data.get("git_commit", ""), str) else ""
+    if problems:
+        raise UserError(f"{source}: invalid release record:\n  - " + "\n  - ".join(problems)
+                        + "\n  Fix: regenerate the record with `companyos release` (or the CI build job).")
+    return ReleaseRecord(
+        service=service,
+        version=version,
+        git_commit=git_commit,
+        image=ImageRef(repository=repository, digest=digest, tag=str(image.get("tag", ""))),
+        sbom=SbomRef(**{k: sbom[k] for k in ("digest", "location", "format", "components") if k in sbom}) if sbom else None,
+        signature=SignatureRef(**{k: signature[k] for k in ("ref", "payload_b64", "signature_b64", "key_fingerprint")
+                                  if k in signature}) if signature else None,
+        scan=ScanSummary(**{k: scan[k] for k in ("status", "scanner", "db_version", "counts", "max_cvss", "findings")
+                            if k in scan}),
+        created_at=str(data.get("created_at", "")),
+    )
+
+
+def load_release_record(path: str | Path) -> ReleaseRecord:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: release record not found. Fix: run the service's CI build (or "
+                        "`companyos release SERVICE --local`), or point paved-road:releaseRecord at an existing record.") from None
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{path}: cannot read the release record ({exc}). Fix: regenerate it with `companyos release`.") from None
+    return parse_release_record(data, str(path))
+
+
+def write_release_record(record: ReleaseRecord, path: str | Path) -> Path:
+    """Atomic write: a reader never sees half a record."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(record.to_json())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,126 @@
+"""cosign's "simple signing" payload: build it byte-for-byte as cosign does, and parse it as cosign does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from companyos.supply_chain.reference import is_sha256_digest, parse_digest, parse_image_reference
+
+# sigstore/sigstore pkg/signature/payload/payload.go: CosignSignatureType.
+COSIGN_SIGNATURE_TYPE = "cosign container image signature"
+# sigstore/cosign pkg/types/media.go: SimpleSigningMediaType (also specs/SIGNATURE_SPEC.md "Simple Signing").
+SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
+
+# Go's encoding/json escapes these inside strings (HTML safety and JS line terminators); Python does not.
+_GO_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+class MalformedPayload(ValueError):
+    """The bytes are not a cosign simple-signing document; the message says which field is wrong."""
+
+
+@dataclass(frozen=True)
+class SimpleSigning:
+    docker_reference: str
+    manifest_digest: str
+    optional: Mapping[str, Any] | None
+
+
+def simple_signing_payload(docker_reference: str, manifest_digest: str,
+                           annotations: Mapping[str, str] | None = None) -> bytes:
+    """The exact bytes `cosign sign` signs for `docker_reference@manifest_digest` with `-a` annotations.
+
+    cosign marshals payload.SimpleContainerImage with Go's json.Marshal: struct fields in declaration order
+    (which happens to be alphabetical), map keys sorted, compact, HTML characters escaped, and
+    `"optional":null` when there are no annotations.
+    """
+    parse_digest(manifest_digest)
+    reference = parse_image_reference(docker_reference)
+    if reference.digest is not None and reference.digest != manifest_digest:
+        raise ValueError(f"{docker_reference!r} pins {reference.digest}, not the digest being signed "
+                         f"({manifest_digest})")
+    if annotations is not None and not all(isinstance(key, str) and isinstance(value, str)
+                                           for key, value in annotations.items()):
+        raise TypeError("annotations must map strings to strings (as cosign's -a key=value does)")
+    document = {
+        "critical": {
+            "identity": {"docker-reference": reference.repository},
+            "image": {"docker-manifest-digest": manifest_digest},
+            "type": COSIGN_SIGNATURE_TYPE,
+        },
+        "optional": dict(annotations) if annotations else None,
+    }
+    return _go_json_marshal(document)
+
+
+def parse_simple_signing(payload: bytes) -> SimpleSigning:
+    """Read the fields cosign relies on; MalformedPayload (naming the field) for anything else.
+
+    Matches Go's decoder where it matters: strict UTF-8, field names matched case-insensitively. Unlike Go we
+    refuse duplicate (case-folded) keys, because "last one wins" would let two parsers disagree on the digest.
+    """
+    try:
+        document = json.loads(payload.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys,
+                              parse_constant=_reject_constant)
+    except MalformedPayload:
+        raise
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise MalformedPayload(f"payload is not UTF-8 JSON ({error})") from None
+    critical = _object_field(document, "critical", "payload")
+    signature_type = _field(critical, "type", "critical")
+    if signature_type != COSIGN_SIGNATURE_TYPE:
+        raise MalformedPayload(f"critical.type is {signature_type!r}, expected {COSIGN_SIGNATURE_TYPE!r}")
+    identity = _object_field(critical, "identity", "critical")
+    reference = _field(identity, "docker-reference", "critical.identity")
+    if not isinstance(reference, str):
+        raise MalformedPayload("critical.identity.docker-reference is not a string")
+    image = _object_field(critical, "image", "critical")
+    digest = _field(image, "docker-manifest-digest", "critical.image")
+    if not is_sha256_digest(digest):
+        raise MalformedPayload(f"critical.image.docker-manifest-digest {digest!r} is not a sha256 digest")
+    optional = _field(document, "optional", "payload", required=False)
+    if optional is not None and not isinstance(optional, dict):
+        raise MalformedPayload("optional is neither null nor an object")
+    return SimpleSigning(docker_reference=reference, manifest_digest=digest, optional=optional)
+
+
+def _go_json_marshal(value: object) -> bytes:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    for raw, escaped in _GO_JSON_ESCAPES.items():
+        text = text.replace(raw, escaped)
+    return text.encode("utf-8")
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    folded = [key.lower() for key, _ in pairs]
+    if len(set(folded)) != len(folded):
+        raise MalformedPayload(f"payload repeats a key (case-insensitively) among {[key for key, _ in pairs]}")
+    return dict(pairs)
+
+
+def _reject_constant(name: str) -> None:
+    raise MalformedPayload(f"payload contains {name}, which is not JSON")
+
+
+def _field(container: dict[str, Any], name: str, where: str, *, required: bool = True) -> Any:
+    if name in container:
+        return container[name]
+    for key, value in container.items():
+        if key.lower() == name:
+            return value
+    if required:
+        raise MalformedPayload(f"{where} has no {name!r} field")
+    return None
+
+
+def _object_field(container: object, name: str, where: str) -> dict[str, Any]:
+    if not isinstance(container, dict):
+        raise MalformedPayload(f"{where} is not a JSON object")
+    value = _field(container, name, where)
+    if not isinstance(value, dict):
+        path = name if where == "payload" else f"{where}.{name}"
+        raise MalformedPayload(f"{path} is not a JSON object")
+    return value

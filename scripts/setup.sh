@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Idempotent set-up: Debian tools the tests run for real, the Python venv, and the package.
+# Re-running is cheap: each step checks before it installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests drive for real: promtool (SLO rules), shellcheck (workflow scripts),
+# openssl (signature cross-check).
+APT_PACKAGES=(prometheus shellcheck openssl)
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Debian starts prometheus as a service where systemd runs; tests start their own on loopback.
+    if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+      systemctl stop prometheus || true
+    fi
+  else
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+for tool in node npm; do
+  command -v "$tool" >/dev/null || { echo "setup: $tool is missing; install Node.js 20 (apt-get install -y nodejs npm)" >&2; exit 1; }
+done
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing the companyos package and its pinned dependencies"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e ".[test]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+echo "setup: ready (.venv, $(.venv/bin/python --version), node $(node --version))"

@@ -1,0 +1,89 @@
+"""Fixtures shared by the program, catalogue and policy tests: signed release records and program runs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from companyos.mock_run import ProgramRun, run_program
+from companyos.release_record import ImageRef, ReleaseRecord, SbomRef, ScanSummary, SignatureRef, write_release_record
+from companyos.supply_chain import public_key_fingerprint, sign_payload, simple_signing_payload
+from companyos.supply_chain.keys import generate_key_pair, load_private_key
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RELEASE_PASSWORD = b"test-release-key"
+
+
+def digest_of(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+class ReleaseSigner:
+    """A throwaway cosign key pair (generated per test session, never written to the repo)."""
+
+    def __init__(self) -> None:
+        private_pem, self.public_pem = generate_key_pair(RELEASE_PASSWORD)
+        self.private_key: ec.EllipticCurvePrivateKey = load_private_key(private_pem, RELEASE_PASSWORD)
+
+    def release(self, service: str, *, repository: str | None = None, digest: str | None = None,
+                signed_digest: str | None = None, signed: bool = True, sbom: bool = True,
+                scan: ScanSummary | None = None, version: str = "0.1.0") -> ReleaseRecord:
+        repository = repository or f"ghcr.io/paved-road/{service}"
+        digest = digest or digest_of(f"{service}:{version}")
+        signature = None
+        if signed:
+            payload = simple_signing_payload(repository, signed_digest or digest)
+            signature = SignatureRef(
+                ref=f"{repository}:sha256-{(signed_digest or digest).split(':')[1]}.sig",
+                payload_b64=base64.b64encode(payload).decode(),
+                signature_b64=sign_payload(self.private_key, payload),
+                key_fingerprint=public_key_fingerprint(self.public_pem),
+            )
+        return ReleaseRecord(
+            service=service,
+            version=version,
+            git_commit="0" * 40,
+            image=ImageRef(repository=repository, digest=digest, tag=version),
+            sbom=SbomRef(digest=digest_of(f"sbom-{service}"), location=f"oci://{repository}@{digest_of('sbom-' + service)}",
+                         components=42) if sbom else None,
+            signature=signature,
+            scan=scan or ScanSummary(status="scanned", scanner="grype 0.87.0", db_version="v6",
+                                     counts={"critical": 0, "high": 0, "medium": 1}, max_cvss=5.3),
+        )
+
+
+@pytest.fixture(scope="session")
+def signer() -> ReleaseSigner:
+    return ReleaseSigner()
+
+
+ProgramRunner = Callable[..., ProgramRun]
+
+
+@pytest.fixture
+def run_catalog(tmp_path: Path, signer: ReleaseSigner) -> ProgramRunner:
+    """Run __main__.py for a catalogue text, with signed release records for `released` services."""
+
+    def run(catalog_text: str | None = None, *, released: tuple[str, ...] = ("hello-prod",),
+            config: dict[str, str] | None = None, stack: str = "dev",
+            releases: dict[str, ReleaseRecord] | None = None) -> ProgramRun:
+        catalog = tmp_path / "services.yaml"
+        catalog.write_text(catalog_text if catalog_text is not None else (REPO_ROOT / "services.yaml").read_text())
+        releases_dir = tmp_path / "releases"
+        records = {name: signer.release(name) for name in released}
+        records.update(releases or {})
+        for name, record in records.items():
+            write_release_record(record, releases_dir / f"{name}.json")
+        settings = {"paved-road:catalog": str(catalog), "paved-road:releasesDir": str(releases_dir),
+                    "github:owner": "acme", **(config or {})}
+        return run_program(REPO_ROOT, stack=stack, config=settings)
+
+    return run
+
+
+__all__ = ["REPO_ROOT", "ReleaseSigner", "digest_of"]
