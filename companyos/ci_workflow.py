@@ -592,14 +592,12 @@ def _post_deploy_job(pins: Pins) -> dict[str, Any]:
     ], needs=["deploy"], **{"if": "github.event_name == 'push' && github.ref == 'refs/heads/main'"})
 
 
-class _WorkflowDumper(yaml.SafeDumper):
-    """Block style, sequences indented under their key, multi-line scripts as literal blocks."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        return super().increase_indent(flow, False)
+class _WorkflowDumper(yaml.CSafeDumper):
+    """Block style, multi-line scripts as literal blocks. libyaml's emitter (7x faster than PyYAML's pure
+    Python one, which dominated whole-catalogue previews) writes sequences indentless; still valid YAML."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: yaml.CSafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
-import yaml
 
 from companyos.catalog import TEMPLATE_LATENCY_BUCKETS_MS, ServiceSpec
 from companyos.errors import UserError
+from companyos.observability.windows import load_windows
 
 REQUESTS = "http_requests_total"
 DURATION_BUCKET = "http_request_duration_seconds_bucket"
@@ -32,7 +31,6 @@ RATE_INTERVAL = "$__rate_interval"
 # The burn-rate alert windows are facts kept as data next to this module (shared with the alert
 # rules, so the dashboard's threshold lines sit exactly where the pages fire). The dashboard draws
 # the two paging windows: 14.4 over 1h and 6 over 6h for a 30-day SLO.
-BURN_RATE_WINDOWS_FILE = Path(__file__).with_name("burn_rate_windows.yaml")
 
 # Grafana computes $__rate_interval as max($__interval + scrape interval, 4 * scrape interval), with
 # the data source's "scrape interval" setting, 15s unless configured (the renderer's $__interval is the step).
@@ -87,19 +85,8 @@ def _hours(duration: str) -> int:
 
 def paging_windows(spec: ServiceSpec) -> list[tuple[str, Decimal]]:
     """(long window, budget percent) of the paging burn-rate alerts for the stanza's SLO window."""
-    data = yaml.safe_load(BURN_RATE_WINDOWS_FILE.read_text(encoding="utf-8"))
-    period = data["periods"].get(f"{spec.slo.window_days}d")
-    if period is None:
-        known = ", ".join(sorted(data["periods"]))
-        raise UserError(
-            f"services.yaml: service '{spec.name}': slo.window_days {spec.slo.window_days} has no burn-rate "
-            f"windows in {BURN_RATE_WINDOWS_FILE.name}; use one of: {known}"
-        )
-    return [
-        (w["long"], Decimal(str(w["budget_percent"])))
-        for w in period["windows"]
-        if w["severity"] == "page"
-    ]
+    # The same loader as the alert rules, so the dashboard's threshold lines and the alerts cannot drift.
+    return [(w.long, w.budget_percent) for w in load_windows(spec.slo.window_days).by_severity("page")]
 
 
 def golden_queries(spec: ServiceSpec) -> GoldenQueries:

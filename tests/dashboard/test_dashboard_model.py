@@ -155,7 +155,7 @@ def test_other_slos_move_every_number_with_them(hello_prod, slo, expected):
     [
         ({"template": "django"}, "template 'django'"),
         ({"slo": Slo(latency=LatencySlo(threshold_ms=333))}, "slo.latency.threshold_ms 333"),
-        ({"slo": Slo(window_days=90)}, "slo.window_days 90"),
+        ({"slo": Slo(window_days=90)}, "slo.window_days: 90 days"),
     ],
 )
 def test_a_stanza_the_dashboard_cannot_measure_is_refused_naming_the_field(hello_prod, change, message):
