@@ -46,6 +46,7 @@ JOB_NAMES = (*REQUIRED_STATUS_CHECKS, "deploy", "post-deploy")
 
 # The policy pack reads the pull request's governance labels from this entry of its config file.
 POLICY_CONFIG_POLICY = "pull-request-governance-labels"
+SIGNATURE_POLICY = "image-signature-verified"
 
 # A high-risk service blocks on medium findings; a low-risk one only on critical (grype severities).
 SEVERITY_CUTOFF_BY_RISK = {"low": "critical", "medium": "high", "high": "medium"}
@@ -518,6 +519,10 @@ else:
     labels = [f"{{prefix}}{{meta[key]}}" for prefix, key in fields.items() if meta.get(key)]
     source = "{SERVICE_METADATA_PATH}"
 config = {{"{POLICY_CONFIG_POLICY}": {{"labels": sorted(labels), "source": source}}}}
+# The gate verifies the image signature against the same public key the sign job verified with;
+# without it the signature rule blocks (fail-closed), it never passes.
+if os.environ.get("COSIGN_PUBLIC_KEY", "").strip():
+    config["{SIGNATURE_POLICY}"] = {{"trusted_public_keys": [os.environ["COSIGN_PUBLIC_KEY"]]}}
 with open("{POLICY_CONFIG}", "w", encoding="utf-8") as out:
     json.dump(config, out, indent=2, sort_keys=True)
 print(json.dumps(config, indent=2, sort_keys=True))
@@ -531,9 +536,10 @@ def _policy_gate_job(spec: ServiceSpec, pins: Pins) -> dict[str, Any]:
         *_platform(pins),
         _download(pins, "release-record", RELEASE_DIR),
         {
-            "name": "Write the policy config (governance labels)",
+            "name": "Write the policy config (governance labels, trusted signing key)",
             "env": {
                 "EVENT_NAME": "${{ github.event_name }}",
+                "COSIGN_PUBLIC_KEY": "${{ vars.COSIGN_PUBLIC_KEY }}",
                 "PR_NUMBER": "${{ github.event.pull_request.number }}",
                 "PR_LABELS": "${{ toJSON(github.event.pull_request.labels.*.name) }}",
             },

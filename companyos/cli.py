@@ -6,17 +6,15 @@ import sys
 
 import click
 
-from companyos.commands import register_all
+from companyos.commands import LazyGroup
 from companyos.errors import UserError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="companyos")
 def cli() -> None:
     """Paved Road: create, validate, gate and release paved-road services."""
 
-
-register_all(cli)
 
 
 def main() -> None:

@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests drive for real: promtool (SLO rules), shellcheck (workflow scripts),
-# openssl (signature cross-check).
-APT_PACKAGES=(prometheus shellcheck openssl)
+# Debian packages the tests drive for real: prometheus + promtool (SLO rules, local stack),
+# alertmanager, shellcheck (workflow scripts), openssl (signature cross-check), git (template repos).
+APT_PACKAGES=(prometheus prometheus-alertmanager shellcheck openssl git)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -16,10 +16,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing Debian packages: ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    # Debian starts prometheus as a service where systemd runs; tests start their own on loopback.
-    if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
-      systemctl stop prometheus || true
-    fi
+    # Debian starts these as services where systemd runs; tests start their own on loopback.
+    for unit in prometheus prometheus-alertmanager prometheus-node-exporter; do
+      if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
+        systemctl stop "$unit" || true
+      fi
+    done
   else
     echo "setup: missing Debian packages: ${missing[*]}" >&2
     echo "setup: install them with: sudo apt-get install -y ${missing[*]}" >&2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import sys
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -165,10 +164,7 @@ def _schema_issues(document: Any, file: str) -> Iterable[Issue]:
         yield Issue(file, 1, None, "(document)", f"the catalogue must be a mapping, got {type(_plain(document)).__name__}",
                     None, "start the file with 'services:' followed by a list of stanzas")
         return
-    # jsonschema imports rfc3987_syntax when it is installed (test tools pull it in) and builds a grammar
-    # costing ~1.5 s per process; the catalogue schema uses no IRI formats, so the optional import is refused.
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    import jsonschema
+    from companyos.jsonschema_import import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema())
     for error in validator.iter_errors(_plain(document)):

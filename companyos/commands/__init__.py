@@ -1,4 +1,7 @@
-"""Command registry: one module per command (or command group); each exposes `command`."""
+"""Command registry: one module per command (or command group); each exposes `command`.
+
+Modules load only when their command runs: some pull in gRPC, matplotlib or copier, and a user typing
+`companyos validate` should not wait for them."""
 
 from __future__ import annotations
 
@@ -6,17 +9,40 @@ import importlib
 
 import click
 
-# Add a module name here to expose its `command` on the CLI.
-COMMAND_MODULES = [
-    "companyos.commands.validate",
-    "companyos.commands.graph",
-    "companyos.commands.slo",
-    "companyos.commands.keygen",
-    "companyos.commands.verify",
-    "companyos.commands.sign_payload",
-]
+# Command name -> module exposing `command`. Add a line here to expose a new command.
+COMMAND_MODULES = {
+    "validate": "companyos.commands.validate",
+    "graph": "companyos.commands.graph",
+    "new-service": "companyos.commands.new_service",
+    "update-service": "companyos.commands.update_service",
+    "template": "companyos.commands.template",
+    "preview": "companyos.commands.preview",
+    "registry": "companyos.commands.registry",
+    "build-base": "companyos.commands.build_base",
+    "build": "companyos.commands.build",
+    "sbom": "companyos.commands.sbom",
+    "scan": "companyos.commands.scan",
+    "keygen": "companyos.commands.keygen",
+    "sign": "companyos.commands.sign",
+    "sign-payload": "companyos.commands.sign_payload",
+    "verify": "companyos.commands.verify",
+    "slo": "companyos.commands.slo",
+    "obs": "companyos.commands.obs",
+    "check-deploy": "companyos.commands.check_deploy",
+    "runbook": "companyos.commands.runbook",
+}
 
 
-def register_all(group: click.Group) -> None:
-    for module_name in COMMAND_MODULES:
-        group.add_command(importlib.import_module(module_name).command)
+class LazyGroup(click.Group):
+    """A click group that imports a command's module when that command is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMAND_MODULES and cmd_name not in self.commands:
+            command = importlib.import_module(COMMAND_MODULES[cmd_name]).command
+            if command.name != cmd_name:
+                raise RuntimeError(f"{COMMAND_MODULES[cmd_name]} defines '{command.name}', registered as '{cmd_name}'")
+            self.add_command(command)
+        return super().get_command(ctx, cmd_name)

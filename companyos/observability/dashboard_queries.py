@@ -112,11 +112,13 @@ def golden_queries(spec: ServiceSpec) -> GoldenQueries:
     window_hours = spec.slo.window_days * 24
     latency_seconds = Decimal(threshold_ms) / 1000
 
+    # A service that never answered 5xx has no 5xx series at all: `or vector(0)` makes its error count
+    # zero instead of "no data", while no traffic at all still shows no data (empty denominator).
     def ratio_over(rng: str) -> str:
-        return f"sum(rate({REQUESTS}{{{errors}}}[{rng}])) / sum(rate({REQUESTS}{{{sel}}}[{rng}]))"
+        return f"(sum(rate({REQUESTS}{{{errors}}}[{rng}])) or vector(0)) / sum(rate({REQUESTS}{{{sel}}}[{rng}]))"
 
     window_error_ratio = (
-        f"sum(increase({REQUESTS}{{{errors}}}[{window}])) / sum(increase({REQUESTS}{{{sel}}}[{window}]))"
+        f"(sum(increase({REQUESTS}{{{errors}}}[{window}])) or vector(0)) / sum(increase({REQUESTS}{{{sel}}}[{window}]))"
     )
     burn_rates = tuple(
         (BurnRateWindow(long, percent / 100 * window_hours / _hours(long)), f"({ratio_over(long)}) / {number(budget)}")

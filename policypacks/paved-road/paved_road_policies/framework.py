@@ -1,0 +1,315 @@
+"""What every rule shares: strict config, plain props with visible unknowns, findings with remediation.
+
+pulumi-policy's defaults fail open in three places this module closes:
+- a value unknown during preview raises `UnknownValueError` inside the props proxy, which the SDK turns into
+  an ADVISORY "can't run policy during preview" note. Here props are copied out of the proxy first, unknowns
+  become `Unknown` markers, and reading one where a rule needs a value is a finding at the rule's own level;
+- the SDK never validates a policy's config (the CLI checks it against the schema, but other engines may not):
+  here every call validates it against the rule's strict JSON schema and raises `PolicyConfigError`, which the
+  SDK lets escape as a gRPC error (status UNKNOWN), so a bad config blocks whatever the enforcement level;
+- a validate function that reports nothing passes: rules select their resource types explicitly and the pack's
+  tests give every rule a fixture it must fail.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from companyos.jsonschema_import import jsonschema
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.policy import Policy
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
+
+# The engine marshals a value it cannot know yet (preview) as one of these strings (pulumi sdk/go/common/
+# resource/plugin/rpc.go); pulumi_policy's proxy raises on them, we turn them into `Unknown` markers.
+UNKNOWN_SENTINELS = frozenset({UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE,
+                               UNKNOWN_ARRAY_VALUE, UNKNOWN_ASSET_VALUE, UNKNOWN_ARCHIVE_VALUE,
+                               UNKNOWN_OBJECT_VALUE})
+
+FAMILIES = ("labels", "supply-chain", "pipeline", "kubernetes-hygiene", "stack")
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the engine could not know during preview, at `path` in the resource's properties."""
+
+    path: str
+
+    def __str__(self) -> str:
+        return f"<unknown during preview: {self.path}>"
+
+
+class UnknownRequired(Exception):
+    """A rule needed a value that is unknown during preview; the wrapper reports it as a violation."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class PolicyConfigError(Exception):
+    """The policy config of a rule does not match its schema. Raised, never reported: it must block."""
+
+
+def to_plain(value: Any, path: str = "") -> Any:
+    """Copy props out of pulumi_policy's unknown-checking proxies into dicts/lists, unknowns as `Unknown`.
+
+    The proxies are Mappings/Sequences whose item access raises on an unknown; `["__target"]` is the
+    SDK's own unwrapping hook (pulumi_policy.deserialize uses it to serialize), so no unknown is read here.
+    """
+    kind = type(value).__name__
+    if kind in ("_DictProxy", "_ListProxy"):
+        value = value["__target"]
+    if isinstance(value, str):
+        return Unknown(path or ".") if value in UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        return {str(key): to_plain(item, f"{path}.{key}") for key, item in dict.items(_as_dict(value))}
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return [to_plain(item, f"{path}[{index}]") for index, item in enumerate(_as_list(value))]
+    return value
+
+
+def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {key: value[key] for key in value}
+
+
+def _as_list(value: Sequence[Any]) -> list[Any]:
+    return value if isinstance(value, list) else [value[index] for index in range(len(value))]
+
+
+def known(value: Any) -> Any:
+    """`value`, or UnknownRequired if it is (or contains) a value unknown during preview."""
+    unknown = first_unknown(value)
+    if unknown is not None:
+        raise UnknownRequired(unknown.path)
+    return value
+
+
+def first_unknown(value: Any) -> Unknown | None:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, dict):
+        return next((u for u in map(first_unknown, value.values()) if u is not None), None)
+    if isinstance(value, list):
+        return next((u for u in map(first_unknown, value) if u is not None), None)
+    return None
+
+
+def dig(value: Any, *keys: str | int, default: Any = None) -> Any:
+    """Follow `keys` into nested dicts/lists; an unknown on the way (or at the end) raises UnknownRequired.
+
+    A missing key gives `default`: absence is the rule's business (usually a violation), unknown is ours.
+    """
+    for key in keys:
+        if isinstance(value, Unknown):
+            raise UnknownRequired(value.path)
+        if isinstance(key, int):
+            value = value[key] if isinstance(value, list) and -len(value) <= key < len(value) else None
+        else:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            return default
+    if isinstance(value, Unknown):
+        raise UnknownRequired(value.path)
+    return value
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource as a rule sees it: plain props (inputs in Analyze, outputs in AnalyzeStack)."""
+
+    type: str
+    name: str
+    urn: str
+    props: dict[str, Any]
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation: what is wrong (naming the resource and the field), plus values for the rule's fix text."""
+
+    message: str
+    urn: str | None = None
+    fix: Mapping[str, str] = field(default_factory=dict)
+    remediate: bool = True
+    """False when the message carries its own fix (unknown values): the rule's remediation would mislead."""
+
+
+ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[Finding]]
+StackCheck = Callable[[list[Resource], Mapping[str, Any]], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's metadata (the single source of its docs) and its check.
+
+    `remediation` is the rule's one fix text; `{service}` and any key a Finding puts in `fix` are filled in.
+    `config` maps each config key to its JSON schema (with a default where optional); `required` lists
+    keys that must be set. Unknown keys, wrong types and values outside enums are a PolicyConfigError.
+    """
+
+    name: str
+    family: str
+    description: str
+    remediation: str
+    check: ResourceCheck | StackCheck
+    stack: bool = False
+    applies_to: str = ""
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY
+    config_check: Callable[[Mapping[str, Any]], list[str]] | None = None
+    """Checks a schema cannot express (e.g. a PEM key parses); returns problems, each a sentence."""
+    rationale: str = ""
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"rule {self.name}: family {self.family!r} is not one of {FAMILIES}")
+        jsonschema.Draft202012Validator.check_schema(self.json_schema())
+
+    # --- config ----------------------------------------------------------------------------------
+
+    def json_schema(self) -> dict[str, Any]:
+        """The whole config object's schema: strict at every level the rule defines."""
+        return {"type": "object", "properties": {k: dict(v) for k, v in self.config.items()},
+                "required": list(self.required), "additionalProperties": False}
+
+    def defaults(self) -> dict[str, Any]:
+        return {key: copy.deepcopy(schema["default"]) for key, schema in self.config.items() if "default" in schema}
+
+    def load_config(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Defaults, overlaid with `raw`, validated; PolicyConfigError names every problem and the fix.
+
+        The engine sends one config per run but the SDK hands it to every call: validate each distinct
+        config once (a copy is returned, so a rule cannot alter the cached one).
+        """
+        key = (self.name, json.dumps(raw or {}, sort_keys=True, default=str))
+        if key not in _VALID_CONFIGS:
+            if len(_VALID_CONFIGS) > 256:
+                _VALID_CONFIGS.clear()
+            _VALID_CONFIGS[key] = self._validated(raw)
+        return copy.deepcopy(_VALID_CONFIGS[key])
+
+    def _validated(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
+        given = dict(raw or {})
+        # The engine carries the level beside the properties; a config file may still repeat it here.
+        given.pop("enforcementLevel", None)
+        merged = {**self.defaults(), **given}
+        errors = sorted(jsonschema.Draft202012Validator(self.json_schema()).iter_errors(merged),
+                        key=lambda e: list(map(str, e.absolute_path)))
+        problems = [f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors]
+        if not problems and self.config_check is not None:
+            problems = self.config_check(merged)
+        if problems:
+            raise PolicyConfigError(
+                f"policy config for '{self.name}' is invalid: {'; '.join(problems)}. "
+                f"Fix: edit the '{self.name}' entry of "
+                f"the --policy-pack-config file (allowed keys: {', '.join(self.config) or 'none'}; see "
+                f"docs/policies/{self.name}.md).")
+        return merged
+
+    # --- running -----------------------------------------------------------------------------------
+
+    def findings(self, subject: Resource | list[Resource], config: Mapping[str, Any]) -> list[Finding]:
+        """Run the check; a needed unknown value becomes a finding (never the SDK's advisory note)."""
+        found: list[Finding] = []
+        try:
+            found.extend(self.check(subject, config))  # type: ignore[arg-type]
+        except UnknownRequired as unknown:
+            found.append(self._unknown_finding(subject, unknown.path))
+        except UnknownValueError as unknown:  # a rule touched the SDK proxy directly: still not advisory
+            found.append(self._unknown_finding(subject, "." + ".".join(unknown.props)))
+        return found
+
+    def _unknown_finding(self, subject: Resource | list[Resource], path: str) -> Finding:
+        where = subject if isinstance(subject, Resource) else None
+        what = f"{where.type} '{where.name}'" if where else "a resource of the stack"
+        return Finding(
+            f"UNKNOWN DURING PREVIEW: {path} of {what} has no value yet, so '{self.name}' cannot check it; "
+            "the gate blocks what it cannot see. Fix: make this value a plain input known at preview (do not "
+            "derive it from another resource's output), or run the gate where the value is known.",
+            urn=where.urn if where else None, remediate=False)
+
+    def message(self, finding: Finding, service: str = "<service>") -> str:
+        if not finding.remediate:
+            return finding.message
+        fix = self.remediation.format_map(_Defaulting({"service": service, **finding.fix}))
+        return f"{finding.message}\nFix: {fix}"
+
+    def policy(self) -> Policy:
+        """The SDK policy object the PolicyPack serves; the level is explicit, never the pack default."""
+        schema = PolicyConfigSchema(properties={k: dict(v) for k, v in self.config.items()},
+                                    required=list(self.required) or None)
+        common: dict[str, Any] = dict(name=self.name, description=self.description, enforcement_level=self.enforcement_level,
+                      config_schema=schema, remediation_steps=self.remediation.replace("{service}", "<service>"),
+                      tags=[self.family], url=f"docs/policies/{self.name}.md")
+        if self.stack:
+            return StackValidationPolicy(validate=self._validate_stack, **common)
+        return ResourceValidationPolicy(validate=self._validate_resource, **common)
+
+    def _validate_resource(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        config = self.load_config(args.get_config())
+        resource = Resource(type=args.resource_type, name=args.name, urn=args.urn, props=to_plain(args.props),
+                            parent=args.opts.parent or "" if args.opts is not None else "")
+        for finding in self.findings(resource, config):
+            report_violation(self.message(finding, service_of(resource)), None)
+
+    def _validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        config = self.load_config(args.get_config())
+        resources = [Resource(type=r.resource_type, name=r.name, urn=r.urn, props=to_plain(r.props),
+                              parent=r.parent.urn if r.parent is not None else "") for r in args.resources]
+        by_urn = {r.urn: r for r in resources}
+        for finding in self.findings(resources, config):
+            subject = by_urn.get(finding.urn or "")
+            report_violation(self.message(finding, service_of(subject) if subject else "<service>"),
+                             finding.urn or None)
+
+
+_VALID_CONFIGS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+class _Defaulting(dict):  # str.format_map: leave unknown placeholders readable instead of raising KeyError
+    def __missing__(self, key: str) -> str:
+        return "<" + key + ">"
+
+
+SERVICE_LABEL = "app.kubernetes.io/name"
+
+
+def service_of(resource: Resource) -> str:
+    """The catalogue stanza a resource belongs to: its app.kubernetes.io/name label, else its name."""
+    metadata = resource.props.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    name = labels.get(SERVICE_LABEL) if isinstance(labels, dict) else None
+    if isinstance(name, str) and name:
+        return name
+    if "$paved-road:index:" in resource.parent:  # a child of a paved-road component is named after the stanza
+        return resource.parent.rsplit("::", 1)[-1]
+    if resource.type == "github:index/repository:Repository" and isinstance(resource.props.get("name"), str):
+        return resource.props["name"]
+    if isinstance(resource.props.get("repository"), str):
+        return resource.props["repository"]
+    return resource.name
+

@@ -1,0 +1,113 @@
+"""Pipeline: the service's CI declares the governance jobs and its main branch cannot merge without them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from companyos.ci_workflow import workflow_declares_jobs
+from companyos.conventions import WORKFLOW_PATH
+
+from .framework import Finding, Resource, Rule, dig, known
+
+REPOSITORY = "github:index/repository:Repository"
+REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
+BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
+# The jobs that produce governance evidence; issue 4 makes them non-negotiable (config can only add).
+GOVERNANCE_JOBS = ("sbom", "sign", "policy-gate")
+PROTECTED_BRANCH = "main"
+_EXTRA_JOBS = {"type": "array", "uniqueItems": True, "maxItems": 30, "default": ["build", "test"],
+               "items": {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_. -]{0,99}$"}}
+PLATFORM_FIX = ("the platform owns this: change companyos/ci_workflow.py (or components/repository.py) in the "
+                "platform repository and run `pulumi up`; do not edit {file} in {service}'s repository by hand "
+                "(the next `pulumi up` overwrites it).")
+
+
+def _required(config: Mapping[str, Any], key: str) -> list[str]:
+    return list(GOVERNANCE_JOBS) + [job for job in config[key] if job not in GOVERNANCE_JOBS]
+
+
+def check_workflow_jobs(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type != REPOSITORY_FILE or known(resource.props.get("file")) != WORKFLOW_PATH:
+        return
+    content = known(resource.props.get("content"))
+    repo = resource.props.get("repository") or resource.name
+    missing = workflow_declares_jobs(content if isinstance(content, str) else "", _required(config, "additional_jobs"))
+    if missing:
+        yield Finding(f"{repo}/{WORKFLOW_PATH} (RepositoryFile content) does not declare the job(s) "
+                      f"{', '.join(missing)}; branch protection requires them as status checks.",
+                      fix={"file": WORKFLOW_PATH})
+
+
+def check_branch_protection(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type != BRANCH_PROTECTION:
+        return
+    pattern = known(resource.props.get("pattern"))
+    blocks = known(dig(resource.props, "requiredStatusChecks", default=[]))
+    contexts = {c for block in blocks if isinstance(block, dict) for c in (block.get("contexts") or [])}
+    missing = [job for job in _required(config, "additional_contexts") if job not in contexts]
+    if missing:
+        yield Finding(f"BranchProtection {resource.name} (pattern {pattern}): requiredStatusChecks.contexts lacks "
+                      f"{', '.join(missing)}, so a change can merge without them.",
+                      fix={"file": "the branch protection settings"})
+
+
+def check_pipeline_present(resources: list[Resource], config: Mapping[str, Any]) -> Iterator[Finding]:
+    # ServiceRepository makes the repository, its files and its protection siblings under one parent;
+    # names are not used because repositoryId is an output, unknown in the preview of a new repository.
+    for repository in (r for r in resources if r.type == REPOSITORY):
+        siblings = [r for r in resources if r.parent == repository.parent and r is not repository]
+        name = repository.props.get("name") or repository.name
+        has_workflow = any(r.type == REPOSITORY_FILE and r.props.get("file") == WORKFLOW_PATH for r in siblings)
+        has_protection = any(r.type == BRANCH_PROTECTION and r.props.get("pattern") == PROTECTED_BRANCH
+                             for r in siblings)
+        if not has_workflow:
+            yield Finding(f"GitHub repository {name}: no RepositoryFile {WORKFLOW_PATH} is managed next to it, so "
+                          "nothing guarantees the sbom, sign and policy-gate jobs run.", urn=repository.urn,
+                          fix={"file": WORKFLOW_PATH})
+        if not has_protection:
+            yield Finding(f"GitHub repository {name}: no BranchProtection for `{PROTECTED_BRANCH}` is managed next "
+                          "to it, so changes can merge without review or required checks.", urn=repository.urn,
+                          fix={"file": "the branch protection settings"})
+
+
+RULES = [
+    Rule(
+        name="ci-workflow-required-jobs",
+        family="pipeline",
+        description=f"The service's CI workflow ({WORKFLOW_PATH}) declares the sbom, sign and policy-gate jobs "
+                    "(plus any configured extra jobs).",
+        applies_to=f"`{REPOSITORY_FILE}` whose file is {WORKFLOW_PATH}",
+        check=check_workflow_jobs,
+        config={"additional_jobs": {**_EXTRA_JOBS, "description": "Jobs required on top of sbom, sign, "
+                                                                  "policy-gate (which config cannot remove)."}},
+        remediation=PLATFORM_FIX,
+        rationale="Branch protection can only require checks that some job reports; a workflow without the "
+                  "evidence jobs makes the protection unsatisfiable or, worse, meaningless.",
+    ),
+    Rule(
+        name="branch-protection-required-checks",
+        family="pipeline",
+        description="Branch protection requires the sbom, sign and policy-gate status checks (plus any "
+                    "configured extra checks).",
+        applies_to=f"`{BRANCH_PROTECTION}`",
+        check=check_branch_protection,
+        config={"additional_contexts": {**_EXTRA_JOBS, "description": "Status checks required on top of sbom, "
+                                                                      "sign, policy-gate."}},
+        remediation=PLATFORM_FIX,
+        rationale="A check that is not required is advice: the merge button ignores it.",
+    ),
+    Rule(
+        name="repository-pipeline-present",
+        family="pipeline",
+        description=f"Every managed GitHub repository has its CI workflow file ({WORKFLOW_PATH}) and a branch "
+                    f"protection for `{PROTECTED_BRANCH}` managed beside it.",
+        applies_to="the stack: each `github:index/repository:Repository` and its sibling resources",
+        stack=True,
+        check=check_pipeline_present,
+        remediation="create the repository through the PavedRoadService / ServiceRepository component (one stanza "
+                    "in services.yaml for {service}), which manages the workflow file and the protection; "
+                    + PLATFORM_FIX,
+        rationale="The two per-resource pipeline rules cannot see a file or a protection that is absent.",
+    ),
+]

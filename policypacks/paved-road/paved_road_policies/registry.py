@@ -1,0 +1,46 @@
+"""The pack's rules, by family, and the PolicyPack arguments built from them (awsguard's registry pattern)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import EnforcementLevel
+
+from . import k8s_hygiene, labels, pipeline, stack, supply_chain
+from .framework import FAMILIES, Rule
+
+PACK_NAME = "paved-road"
+PACK_DESCRIPTION = ("Paved Road governance gate: labels, supply chain, pipeline, Kubernetes hygiene and "
+                    "observability rules. Fail-closed: unknown values and invalid config block.")
+
+RULES: tuple[Rule, ...] = (*labels.RULES, *supply_chain.RULES, *pipeline.RULES, *k8s_hygiene.RULES, *stack.RULES)
+
+
+def _check_registry(rules: tuple[Rule, ...]) -> None:
+    names = [rule.name for rule in rules]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise RuntimeError(f"duplicate rule names in the paved-road pack: {', '.join(duplicates)}")
+    missing = [family for family in FAMILIES if not any(rule.family == family for rule in rules)]
+    if missing:
+        raise RuntimeError(f"families without rules: {', '.join(missing)}")
+
+
+_check_registry(RULES)
+
+
+def rule(name: str) -> Rule:
+    for candidate in RULES:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(f"no rule named {name!r}; rules: {', '.join(r.name for r in RULES)}")
+
+
+def pack_arguments() -> dict[str, Any]:
+    """Keyword arguments for pulumi_policy.PolicyPack; the pack level is MANDATORY so nothing defaults lower."""
+    return {
+        "name": PACK_NAME,
+        "description": PACK_DESCRIPTION,
+        "policies": [r.policy() for r in RULES],
+        "enforcement_level": EnforcementLevel.MANDATORY,
+    }

@@ -1,0 +1,27 @@
+"""Kubernetes hygiene family: probes, requests and limits, a locked-down container."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.policies.harness import Expect, check_fixture, fixtures
+
+HERE = Path(__file__).parent
+DEPLOYMENT = "Deployment::hello-prod-deployment"
+EXPECTED = {
+    "bad-container-probes--no-readiness-probe.json":
+        Expect(DEPLOYMENT, "has no readinessProbe (spec.template.spec.containers[0].readinessProbe)"),
+    "bad-container-resources--no-memory-limit.json":
+        Expect(DEPLOYMENT, "has no limits.memory (spec.template.spec.containers[0].resources.limits.memory)"),
+    "bad-container-security-context--runs-as-root.json":
+        Expect(DEPLOYMENT, "securityContext.runAsNonRoot is False; it must be true"),
+    "bad-container-security-context--escalation-not-denied.json":
+        Expect(DEPLOYMENT, "securityContext.allowPrivilegeEscalation is not set; it must be false"),
+}
+
+
+@pytest.mark.parametrize("fixture", fixtures(HERE), ids=lambda p: p.name)
+def test_each_hygiene_fixture_passes_or_fails_its_rule_as_its_name_says(fixture: Path) -> None:
+    check_fixture(fixture, EXPECTED)

@@ -1,0 +1,73 @@
+"""Supply-chain family: pinned digests, SBOM, signatures (signer-made and real cosign), vulnerability reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pulumi_policy import EnforcementLevel
+
+from tests.policies.harness import (
+    Expect,
+    assert_has_violation,
+    assert_no_violations,
+    check_fixture,
+    fixture_config,
+    fixtures,
+    load_fixture,
+    run_fixture,
+    run_rules,
+)
+
+HERE = Path(__file__).parent
+DEPLOYMENT = "Deployment::hello-prod-deployment"
+EXPECTED = {
+    "bad-image-pinned-by-digest--tag-only.json":
+        Expect(DEPLOYMENT, "'ghcr.io/paved-road/hello-prod:0.1.0' is referenced by tag only"),
+    "bad-image-pinned-by-digest--latest.json": Expect(DEPLOYMENT, "uses the moving tag `latest` and no digest"),
+    "bad-image-sbom-attached--missing.json":
+        Expect(DEPLOYMENT, "`paved-road.dev/sbom-digest` (metadata.annotations) is missing"),
+    "bad-image-signature-verified--cosign-unknown-key.json": Expect(DEPLOYMENT, "signature wrong-key"),
+    "bad-image-signature-verified--untrusted-key.json": Expect(DEPLOYMENT, "signature wrong-key"),
+    "bad-image-signature-verified--other-digest.json": Expect(DEPLOYMENT, "signature digest-mismatch"),
+    "bad-image-signature-verified--corrupted.json": Expect(DEPLOYMENT, "signature bad-signature"),
+    "bad-image-signature-verified--unknown-signature.json":
+        Expect(DEPLOYMENT, "UNKNOWN DURING PREVIEW: .metadata.annotations.paved-road.dev/signature"),
+    "bad-image-vulnerability-threshold--critical.json":
+        Expect(DEPLOYMENT, "a finding with CVSS 9.8, at or above the threshold 9"),
+    "bad-image-vulnerability-threshold--not-scanned.json": Expect(DEPLOYMENT, "not scanned for vulnerabilities"),
+    "bad-unscanned-image-waiver--not-scanned.json":
+        Expect(DEPLOYMENT, "WAIVER: Deployment hello-prod/hello-prod runs", EnforcementLevel.ADVISORY),
+}
+
+
+@pytest.mark.parametrize("fixture", fixtures(HERE), ids=lambda p: p.name)
+def test_each_supply_chain_fixture_passes_or_fails_its_rule_as_its_name_says(fixture: Path) -> None:
+    check_fixture(fixture, EXPECTED)
+
+
+def test_a_real_cosign_signature_verifies_only_while_its_key_is_trusted() -> None:
+    fixture = HERE / "good-image-signature-verified--cosign.json"
+    assert_no_violations(run_fixture(fixture))
+    signer_key, cosign_key = fixture_config(fixture)["image-signature-verified"]["trusted_public_keys"]
+    assert "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEFNLqFhf4fiN6o" in cosign_key  # cosign-interop/cosign.pub
+    untrusted = run_rules(load_fixture(fixture), {"image-signature-verified": {"trusted_public_keys": [signer_key]}},
+                          ["image-signature-verified"])
+    assert_has_violation(untrusted, "image-signature-verified", "hello-prod-deployment",
+                         "'192.168.64.2:5000/cosign-signed-single-sample@sha256:634a8f35")
+    assert_has_violation(untrusted, "image-signature-verified", "hello-prod-deployment", "signature wrong-key")
+
+
+def test_a_waived_unscanned_image_passes_the_threshold_but_shows_up_as_an_advisory_waiver() -> None:
+    fixture = HERE / "good-image-vulnerability-threshold--waived.json"
+    result = run_rules(load_fixture(fixture), fixture_config(fixture),
+                       ["image-vulnerability-threshold", "unscanned-image-waiver"])
+    assert [(v.rule, v.level) for v in result.violations] == [("unscanned-image-waiver", EnforcementLevel.ADVISORY)]
+    assert "allow_unscanned: true" in result.violations[0].message
+
+
+def test_without_a_trusted_key_every_signature_fails() -> None:
+    result = run_rules(load_fixture(HERE / "good-image-signature-verified--signer.json"), {},
+                       ["image-signature-verified"])
+    assert len(result.violations) == 1
+    assert "no trusted public key is configured" in result.violations[0].message
