@@ -12,6 +12,8 @@ event data and job outputs from `env:`, never from `${{ }}` inside the script (t
 
 from __future__ import annotations
 
+import copy
+
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -614,8 +616,14 @@ _WorkflowDumper.add_representer(str, _represent_str)
 
 
 def _jobs(text: str) -> dict[Any, Any]:
+    return copy.deepcopy(_parsed_jobs(text))  # callers get their own copy of the cached parse
+
+
+@lru_cache(maxsize=64)
+def _parsed_jobs(text: str) -> dict[Any, Any]:
+    # The gate parses every service's workflow on every preview: libyaml's loader, and each text once.
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         return {}  # an unreadable workflow declares nothing: fail closed
     jobs = document.get("jobs") if isinstance(document, dict) else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import _NotApplicableError  # the SDK server catches it the same way
 from pulumi_policy.proxy import unknown_checking_proxy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +51,11 @@ class Violation:
 @dataclass(frozen=True)
 class PolicyResult:
     violations: list[Violation]
+    not_applicable: list[tuple[str, str, str]] = field(default_factory=list)
+    """(rule, urn, reason) for each `args.not_applicable(reason)`; waivers carry the "waived:" prefix."""
+
+    def waivers(self, rule_name: str | None = None) -> list[tuple[str, str, str]]:
+        return [n for n in self.not_applicable if n[2].startswith("waived:") and rule_name in (None, n[0])]
 
     def of(self, rule_name: str) -> list[Violation]:
         return [v for v in self.violations if v.rule == rule_name]
@@ -128,6 +134,7 @@ def run_rules(resources: Iterable[Mapping[str, Any]], config: Mapping[str, Any] 
     config = dict(config or {})
     selected = [rule(r) if isinstance(r, str) else r for r in (rules if rules is not None else RULES)]
     violations: list[Violation] = []
+    not_applicable: list[tuple[str, str, str]] = []
     for current in selected:
         level = _level(config.get(current.name), current.enforcement_level)
         if level == EnforcementLevel.DISABLED:
@@ -156,8 +163,11 @@ def run_rules(resources: Iterable[Mapping[str, Any]], config: Mapping[str, Any] 
                 # The SDK ignores `urn` for resource policies: the analysed resource is the subject.
                 violations.append(Violation(_rule, _urn, message, _level))
 
-            policy.validate(args, report_resource)
-    return PolicyResult(violations)
+            try:
+                policy.validate(args, report_resource)
+            except _NotApplicableError as skipped:  # the SDK's server turns this into PolicyNotApplicable
+                not_applicable.append((current.name, resource["urn"], str(skipped.reason or "")))
+    return PolicyResult(violations, not_applicable)
 
 
 def run_fixture(path: Path, *, only_its_rule: bool = True) -> PolicyResult:

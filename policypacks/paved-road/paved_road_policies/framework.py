@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,6 +156,9 @@ class Finding:
     fix: Mapping[str, str] = field(default_factory=dict)
     remediate: bool = True
     """False when the message carries its own fix (unknown values): the rule's remediation would mislead."""
+    waiver: bool = False
+    """True: not a violation but a configured exception. Reported with `not_applicable("waived: ...")`, the
+    convention the gate (companyos.policy_gate.model.WAIVER_PREFIX) lists as a waiver in its report."""
 
 
 ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[Finding]]
@@ -263,7 +267,7 @@ class Rule:
         schema = PolicyConfigSchema(properties={k: dict(v) for k, v in self.config.items()},
                                     required=list(self.required) or None)
         common: dict[str, Any] = dict(name=self.name, description=self.description, enforcement_level=self.enforcement_level,
-                      config_schema=schema, remediation_steps=self.remediation.replace("{service}", "<service>"),
+                      config_schema=schema, remediation_steps=re.sub(r"\{(\w+)\}", r"<\1>", self.remediation),
                       tags=[self.family], url=f"docs/policies/{self.name}.md")
         if self.stack:
             return StackValidationPolicy(validate=self._validate_stack, **common)
@@ -274,7 +278,10 @@ class Rule:
         resource = Resource(type=args.resource_type, name=args.name, urn=args.urn, props=to_plain(args.props),
                             parent=args.opts.parent or "" if args.opts is not None else "")
         for finding in self.findings(resource, config):
-            report_violation(self.message(finding, service_of(resource)), None)
+            if finding.waiver:
+                args.not_applicable(f"{WAIVER_PREFIX} {finding.message}")
+            else:
+                report_violation(self.message(finding, service_of(resource)), None)
 
     def _validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         config = self.load_config(args.get_config())
@@ -296,6 +303,7 @@ class _Defaulting(dict):  # str.format_map: leave unknown placeholders readable 
 
 
 SERVICE_LABEL = "app.kubernetes.io/name"
+WAIVER_PREFIX = "waived:"  # companyos.policy_gate.model.WAIVER_PREFIX (the pack does not import the gate)
 
 
 def service_of(resource: Resource) -> str:

@@ -154,6 +154,9 @@ def check_vulnerabilities(resource: Resource, config: Mapping[str, Any]) -> Iter
         if not config["allow_unscanned"]:
             yield Finding(f"{what}: the image was not scanned for vulnerabilities (`{ANNOTATION_SCAN}` status "
                           "not-scanned) and no waiver is configured (allow_unscanned is false).")
+        else:
+            yield Finding(f"{what} runs an image that was NOT scanned for vulnerabilities; allowed by the "
+                          "allow_unscanned waiver of this rule.", waiver=True)
         return
     counts = scan.get("counts")
     counts = counts if isinstance(counts, dict) else {}

@@ -64,6 +64,10 @@ def test_a_waived_unscanned_image_passes_the_threshold_but_shows_up_as_an_adviso
                        ["image-vulnerability-threshold", "unscanned-image-waiver"])
     assert [(v.rule, v.level) for v in result.violations] == [("unscanned-image-waiver", EnforcementLevel.ADVISORY)]
     assert "allow_unscanned: true" in result.violations[0].message
+    # The rule itself reports the waiver through not_applicable("waived: ..."), which the gate lists as a waiver.
+    [(rule_name, urn, reason)] = result.waivers()
+    assert rule_name == "image-vulnerability-threshold" and urn.endswith("hello-prod-deployment")
+    assert reason.startswith("waived: ") and "NOT scanned" in reason
 
 
 def test_without_a_trusted_key_every_signature_fails() -> None:

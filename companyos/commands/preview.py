@@ -1,0 +1,47 @@
+"""`companyos preview`: the program under mocks, then the policy pack over gRPC; exit 0 passed, 1 blocked, 2 could not run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from companyos.errors import UserError
+from companyos.policy_gate import DEFAULT_TIMEOUT_S, render_summary, write_report
+from companyos.policy_gate.preview import DEFAULT_PACK, PreviewOptions, run_preview
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command("preview")
+@click.option("--catalog", type=FILE, help="Service catalogue (default: paved-road:catalog, else services.yaml).")
+@click.option("--stack", default="dev", show_default=True, help="Stack name; Pulumi.<stack>.yaml config is read.")
+@click.option("--service", help="Preview one stanza (a per-service stack), as paved-road:service.")
+@click.option("--policy-pack", "pack_dir", default=DEFAULT_PACK, show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="CrossGuard pack folder (PulumiPolicy.yaml).")
+@click.option("--policy-pack-config", "policy_config", type=FILE,
+              help='JSON as for pulumi: {"policy": "mandatory"} or {"policy": {"enforcementLevel": ..., prop: ...}}.')
+@click.option("--json", "json_path", type=FILE, help="Write the gate report (paved-road.gate-report/v1) here.")
+@click.option("--release", type=FILE, help="Release record to deploy (needs --service), as paved-road:releaseRecord.")
+@click.option("--releases-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of <service>.json release records, as paved-road:releasesDir.")
+@click.option("--project-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("."),
+              show_default=True, help="Folder holding Pulumi.yaml and __main__.py.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT_S, show_default=True,
+              help="Seconds for the pack to start and for each policy call.")
+def command(catalog: Path | None, stack: str, service: str | None, pack_dir: Path, policy_config: Path | None,
+            json_path: Path | None, release: Path | None, releases_dir: Path | None, project_dir: Path,
+            timeout_s: float) -> None:
+    """Preview the stack and gate it with the policy pack, as `pulumi preview --policy-pack` would."""
+    result = run_preview(PreviewOptions(project_dir=project_dir.resolve(), catalog=catalog, stack=stack, service=service,
+                                        pack_dir=pack_dir, policy_config=policy_config, release=release,
+                                        releases_dir=releases_dir, timeout_s=timeout_s))
+    click.echo(render_summary(result, include_error=False), nl=False)
+    if json_path is not None:
+        write_report(result.to_report(), json_path)
+        click.echo(f"gate report: {json_path}")
+    if result.error is not None:
+        raise UserError(f"policy gate could not run: {result.error}")
+    if result.exit_code:
+        # SystemExit, not ctx.exit(): cli.main runs click with standalone_mode=False (see commands/verify.py).
+        raise SystemExit(result.exit_code)

@@ -1,0 +1,117 @@
+"""`pulumi preview --policy-pack` without the Pulumi CLI: run __main__.py under mocks, then gate what it registered."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from companyos.errors import UserError
+from companyos.mock_run import ProgramRun, run_program
+from companyos.policy_gate.gate import DEFAULT_TIMEOUT_S, GateSession
+from companyos.policy_gate.model import GateResult
+from companyos.policy_gate.pack_process import read_manifest
+from companyos.policy_gate.policy_config import load_config_file
+
+DEFAULT_PACK = "policypacks/paved-road"
+
+
+@dataclass(frozen=True)
+class PreviewOptions:
+    project_dir: Path
+    catalog: Path | None = None
+    stack: str = "dev"
+    service: str | None = None
+    pack_dir: Path = Path(DEFAULT_PACK)
+    policy_config: Path | None = None
+    release: Path | None = None
+    releases_dir: Path | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+
+def project_name(project_dir: Path) -> str:
+    path = project_dir / "Pulumi.yaml"
+    if not path.is_file() or not (project_dir / "__main__.py").is_file():
+        raise UserError(f"{project_dir}: no Pulumi.yaml and __main__.py here. Fix: run `companyos preview` from the "
+                        f"Pulumi project directory (the repository root)")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return str(data.get("name") or project_dir.name)
+
+
+def stack_config(options: PreviewOptions, project: str) -> dict[str, str]:
+    """Pulumi.<stack>.yaml's config, then the flags; values as the engine passes them (strings, JSON for objects)."""
+    config: dict[str, str] = {}
+    stack_file = options.project_dir / f"Pulumi.{options.stack}.yaml"
+    if stack_file.is_file():
+        data = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
+        for key, value in (data.get("config") or {}).items():
+            if isinstance(value, dict) and "secure" in value:
+                continue  # ciphertext: only the Pulumi CLI can decrypt it, and no program default depends on it
+            config[key if ":" in key else f"{project}:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    flags = {"catalog": options.catalog, "releasesDir": options.releases_dir, "service": options.service,
+             "releaseRecord": options.release}
+    for key, value in flags.items():
+        if value is not None:
+            config[f"paved-road:{key}"] = str(Path(value).resolve()) if isinstance(value, Path) else value
+    return config
+
+
+def run_preview(options: PreviewOptions) -> GateResult:
+    """Run the program, then the gate. Returns verdict `error` (never raises) when either could not run.
+
+    The pack starts before the program runs (its start-up, ~0.3-0.7 s, overlaps the program) as the engine
+    loads policy packs before it runs the program."""
+    started = time.perf_counter()
+    pack_dir = (options.project_dir / options.pack_dir).resolve()
+    try:
+        project = project_name(options.project_dir)
+        overrides: Mapping[str, Any] = load_config_file(options.policy_config) if options.policy_config else {}
+        config = stack_config(options, project)
+        session = GateSession(pack_dir, project=project, stack=options.stack, stack_config=config,
+                              timeout_s=options.timeout_s).start()
+    except UserError as error:
+        return _failed(options, pack_dir, str(error), started)
+    with session:
+        program_started = time.perf_counter()
+        try:
+            run = _run_program(options, project, config)
+        except UserError as error:
+            return _failed(options, pack_dir, str(error), started, project=project)
+        program_ms = (time.perf_counter() - program_started) * 1000
+        if run.error is not None:
+            return _failed(options, pack_dir, f"the Pulumi program failed: {run.error}", started, project=project,
+                           program_ms=program_ms)
+        source = f"--policy-pack-config {options.policy_config}" if options.policy_config else "policy config"
+        result = session.run(run.resources, overrides, config_source=source)
+    result.config_file = str(options.policy_config) if options.policy_config else None
+    result.durations_ms["program"] = program_ms
+    result.durations_ms["total"] = (time.perf_counter() - started) * 1000
+    return result
+
+
+def _run_program(options: PreviewOptions, project: str, config: Mapping[str, str]) -> ProgramRun:
+    try:
+        return run_program(options.project_dir, stack=options.stack, project=project, config=config, preview=True)
+    except Exception as error:  # noqa: BLE001 - a program bug must end the gate (exit 2), not print a traceback
+        raise UserError(f"the Pulumi program raised {type(error).__name__}: {error}") from None
+
+
+def _failed(options: PreviewOptions, pack_dir: Path, error: str, started: float, *, project: str = "",
+            program_ms: float | None = None) -> GateResult:
+    result = GateResult(pack_name=pack_dir.name, pack_version="", pack_dir=str(pack_dir), project=project,
+                        stack=options.stack, dry_run=True, error=error,
+                        config_file=str(options.policy_config) if options.policy_config else None)
+    try:
+        manifest = read_manifest(pack_dir)
+        result.pack_name, result.pack_version = manifest.name, manifest.version
+    except UserError:
+        pass  # the report still names the pack folder; the error that stopped the run is the one to show
+    if program_ms is not None:
+        result.durations_ms["program"] = program_ms
+    result.durations_ms["total"] = (time.perf_counter() - started) * 1000
+    return result

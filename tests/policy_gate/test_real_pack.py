@@ -1,0 +1,133 @@
+"""The real paved-road pack through the gate: every policy fixture over gRPC, and `companyos preview` end to end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from companyos.policy_gate import GateSession
+from companyos.release_record import write_release_record
+from tests.conftest import REPO_ROOT
+from tests.policy_gate.conftest import assert_valid_report
+from tests.policy_gate.test_preview_cli import preview
+
+PACK = REPO_ROOT / "policypacks" / "paved-road"
+pytestmark = pytest.mark.skipif(not (PACK / "PulumiPolicy.yaml").exists(),
+                                reason="policypacks/paved-road/PulumiPolicy.yaml does not exist yet")
+
+if (PACK / "PulumiPolicy.yaml").exists():
+    # The fixture format belongs to the pack's tests (tests/policies/README.md): reuse their readers.
+    from tests.policies.harness import POLICIES_DIR, fixture_config, fixture_rule, fixtures, load_fixture
+
+    FIXTURES = [path for folder in sorted(POLICIES_DIR.iterdir()) if folder.is_dir() for path in fixtures(folder)]
+else:
+    FIXTURES = []
+
+PR_LABELS = {"labels": ["risk:medium", "data-classification:internal"], "source": "pull_request"}
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[GateSession]:
+    """One pack process for all fixtures (each run reconfigures it), as one preview would use it."""
+    with GateSession(PACK, project="paved-road", stack="dev", timeout_s=60) as running:
+        yield running
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_each_policy_fixture_gives_the_same_verdict_over_grpc(session: GateSession, path: Path) -> None:
+    result = session.run(load_fixture(path), fixture_config(path), config_source=str(path))
+    assert result.error is None, result.error
+    assert_valid_report(result.to_report())
+    own = result.violations_of(fixture_rule(path))
+    if path.name.startswith("good-"):
+        assert own == [], f"{path.name}: unexpected {[v.message for v in own]}"
+    else:
+        assert own, f"{path.name}: no violation of {fixture_rule(path)}; got {[v.rule for v in result.violations]}"
+
+
+def test_there_is_a_good_and_a_bad_fixture_per_fixture_folder() -> None:
+    folders = {path.parent.name for path in FIXTURES}
+    for folder in folders:
+        names = [path.name for path in FIXTURES if path.parent.name == folder]
+        assert any(n.startswith("good-") for n in names) and any(n.startswith("bad-") for n in names), folder
+
+
+def _config(tmp_path: Path, signer, **extra: object) -> Path:
+    path = tmp_path / "policy-config.json"
+    path.write_text(json.dumps({"image-signature-verified": {"trusted_public_keys": [signer.public_pem.decode()]},
+                                "pull-request-governance-labels": PR_LABELS, **extra}))
+    return path
+
+
+def test_preview_of_the_sample_catalogue_with_a_signed_release_passes(tmp_path, signer) -> None:
+    releases = tmp_path / "releases"
+    write_release_record(signer.release("hello-prod"), releases / "hello-prod.json")
+    report_path = tmp_path / "gate.json"
+    done = preview("--releases-dir", releases, "--policy-pack-config", _config(tmp_path, signer),
+                   "--json", report_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(report_path.read_text())
+    assert_valid_report(report)
+    assert (report["verdict"], report["pack"]["name"]) == ("passed", "paved-road")
+    assert report["resources"]["analyzed"] == report["resources"]["count"] == 26
+    assert all(p["result"] in ("pass", "waived") for p in report["policies"]), report["policies"]
+
+
+def test_preview_of_a_release_signed_for_another_digest_is_blocked(tmp_path, signer) -> None:
+    release = signer.release("hello-prod", signed_digest="sha256:" + "1" * 64)
+    record = write_release_record(release, tmp_path / "hello-prod.json")
+    report_path = tmp_path / "gate.json"
+    done = preview("--service", "hello-prod", "--release", record, "--policy-pack-config", _config(tmp_path, signer),
+                   "--json", report_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads(report_path.read_text())
+    assert_valid_report(report)
+    assert "image-signature-verified" in {v["rule"] for v in report["violations"] if v["level"] == "mandatory"}
+    assert "image-signature-verified" in done.stdout
+
+
+def test_an_unscanned_release_is_blocked_and_passes_only_under_a_waiver_the_report_lists(tmp_path, signer) -> None:
+    from companyos.release_record import ScanSummary
+
+    releases = tmp_path / "releases"
+    write_release_record(signer.release("hello-prod", scan=ScanSummary(status="not-scanned")), releases / "hello-prod.json")
+    blocked = preview("--releases-dir", releases, "--policy-pack-config", _config(tmp_path, signer))
+    assert blocked.returncode == 1 and "image-vulnerability-threshold" in blocked.stdout
+    report_path = tmp_path / "gate.json"
+    waived = preview("--releases-dir", releases, "--json", report_path, "--policy-pack-config",
+                     _config(tmp_path, signer, **{"image-vulnerability-threshold": {"allow_unscanned": True}}))
+    assert waived.returncode == 0, waived.stdout + waived.stderr
+    report = json.loads(report_path.read_text())
+    assert [w["rule"] for w in report["waivers"]] == ["image-vulnerability-threshold"]
+    assert "Waived: image-vulnerability-threshold" in waived.stdout
+
+
+def test_a_deployment_without_its_risk_label_is_blocked_naming_the_resource_the_stanza_field_and_the_fix(
+        tmp_path, signer) -> None:
+    """The program always labels; a hand-edited component (here: the risk label dropped by a transform
+    in a copy of the program) must still be caught by the gate."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(REPO_ROOT, project, ignore=shutil.ignore_patterns(".venv", ".git", "node_modules", ".work", "tests"))
+    main = project / "__main__.py"
+    main.write_text(main.read_text().replace(
+        "PROJECT_DIR = Path(__file__).resolve().parent",
+        "PROJECT_DIR = Path(__file__).resolve().parent\n\n"
+        "def _drop_risk(args):\n"
+        "    if args.type_ == 'kubernetes:apps/v1:Deployment':\n"
+        "        metadata = args.props['metadata']\n"
+        "        metadata.labels = {k: v for k, v in metadata.labels.items() if k != 'risk'}\n"
+        "        return pulumi.ResourceTransformationResult(args.props, args.opts)\n"
+        "    return None\n\n"
+        "pulumi.runtime.register_stack_transformation(_drop_risk)\n"))
+    releases = tmp_path / "releases"
+    write_release_record(signer.release("hello-prod"), releases / "hello-prod.json")
+    done = preview("--project-dir", project, "--catalog", project / "services.yaml", "--releases-dir", releases,
+                   "--policy-pack", PACK, "--policy-pack-config", _config(tmp_path, signer))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "kubernetes-governance-labels" in done.stdout
+    assert "hello-prod" in done.stdout and "`risk`" in done.stdout and "services.yaml" in done.stdout
