@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests drive for real: prometheus + promtool (SLO rules, local stack),
-# alertmanager, shellcheck (workflow scripts), openssl (signature cross-check), git (template repos).
-APT_PACKAGES=(prometheus prometheus-alertmanager shellcheck openssl git)
+# alertmanager, shellcheck (workflow scripts), openssl (signature cross-check), git (template repos),
+# buildah (daemonless image builds), docker-registry (local OCI registry), e2fsprogs (chattr in a test).
+APT_PACKAGES=(prometheus prometheus-alertmanager shellcheck openssl git buildah docker-registry e2fsprogs)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -17,7 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # Debian starts these as services where systemd runs; tests start their own on loopback.
-    for unit in prometheus prometheus-alertmanager prometheus-node-exporter; do
+    for unit in prometheus prometheus-alertmanager prometheus-node-exporter docker-registry; do
       if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
         systemctl stop "$unit" || true
       fi

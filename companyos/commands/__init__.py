@@ -30,6 +30,7 @@ COMMAND_MODULES = {
     "obs": "companyos.commands.obs",
     "check-deploy": "companyos.commands.check_deploy",
     "runbook": "companyos.commands.runbook",
+    "release": "companyos.commands.release",
 }
 
 

@@ -12,6 +12,7 @@ from companyos.errors import UserError
 from companyos.supply_chain.cosign import verify_image
 from companyos.supply_chain.keys import load_public_key
 from companyos.supply_chain.reference import parse_digest, parse_image_reference
+from companyos.supply_chain.signature_store import registry_fetcher
 from companyos.supply_chain.verification import VerificationResult, verify
 
 EXIT_REJECTED = 1
@@ -40,10 +41,10 @@ def command(image_ref: str | None, payload_path: str | None, signature_path: str
         raise UserError(f"--digest/--reference: {error}") from None
 
     if image_ref is not None:
-        if payload_path or signature_path or manifest_path or digest or reference:
-            raise UserError("give either IMAGE_REF or --payload/--signature/--manifest/--digest/--reference, "
-                            "not both: IMAGE_REF brings its own digest and repository")
-        result = _verify_image_ref(image_ref, keys)
+        if payload_path or signature_path or manifest_path or reference:
+            raise UserError("give either IMAGE_REF or --payload/--signature/--manifest/--reference, not both: "
+                            "IMAGE_REF brings its own repository and signatures")
+        result = _verify_image_ref(image_ref, keys, digest)
     else:
         result = _verify_files(payload_path, signature_path, manifest_path, keys, digest, reference)
 
@@ -71,19 +72,25 @@ def _verify_files(payload_path: str | None, signature_path: str | None, manifest
     return verify(payload, signature, keys, expected_digest=digest, expected_reference=reference, manifest=manifest)
 
 
-def _verify_image_ref(image_ref: str, keys: Sequence[bytes]) -> VerificationResult:
+def _verify_image_ref(image_ref: str, keys: Sequence[bytes], digest: str | None) -> VerificationResult:
+    """Verify IMAGE_REF in its registry; with --digest, IMAGE_REF must resolve to that digest too."""
     try:
-        parse_image_reference(image_ref)
+        parsed = parse_image_reference(image_ref)
     except ValueError as error:
         raise UserError(f"IMAGE_REF: {error}") from None
-    return verify_image(image_ref, keys, fetch=_registry_unavailable)
-
-
-def _registry_unavailable(image_ref: str) -> tuple[str, bytes, list[tuple[bytes, str]]]:
-    # Replaced by the registry client's fetcher once `companyos registry` exists.
-    raise UserError(f"verifying {image_ref} in a registry requires `companyos registry`, which is not available "
-                    "yet; fetch the signature layer and manifest yourself and run `companyos verify --payload "
-                    "payload.json --signature signature.b64 --manifest manifest.json --key cosign.pub`")
+    # By tag, the fetcher resolves the tag to its digest first; the signature must then name that digest.
+    fetch = registry_fetcher()
+    if digest is None:
+        return verify_image(image_ref, keys, fetch=fetch)
+    if parsed.digest is None and parsed.tag is not None:
+        current, _, _ = fetch(image_ref)
+        if current != digest:
+            return VerificationResult(False, "digest-mismatch", f"{image_ref} resolves to {current}, not the "
+                                      f"--digest {digest} being deployed: the tag was re-pointed")
+    elif parsed.digest is not None and parsed.digest != digest:
+        return VerificationResult(False, "digest-mismatch", f"{image_ref} pins {parsed.digest}, not the --digest "
+                                  f"{digest} being deployed")
+    return verify_image(f"{parsed.repository}@{digest}", keys, fetch=fetch)
 
 
 def _read_public_key(path: str) -> bytes:

@@ -1,0 +1,49 @@
+"""`companyos registry start|stop|status`: the local OCI registry (Debian's distribution) on 127.0.0.1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from companyos.supply_chain.registry import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_PORT,
+    registry_status,
+    start_registry,
+    stop_registry,
+)
+
+_DATA_DIR = click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA_DIR, show_default=True,
+                         help="Registry storage, config, PID and log files.")
+
+
+@click.group("registry")
+def command() -> None:
+    """Run a local OCI registry for builds, signatures and SBOMs (loopback only)."""
+
+
+@command.command("start")
+@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+@_DATA_DIR
+def start(port: int, data_dir: Path) -> None:
+    """Start the registry in the background and wait until it answers."""
+    status = start_registry(data_dir, port)
+    click.echo(status.detail)
+
+
+@command.command("stop")
+@_DATA_DIR
+def stop(data_dir: Path) -> None:
+    """Stop the registry started from --data-dir (by its PID file)."""
+    click.echo(stop_registry(data_dir).detail)
+
+
+@command.command("status")
+@_DATA_DIR
+def status(data_dir: Path) -> None:
+    """Exit 0 if the registry runs and answers, 1 if not."""
+    current = registry_status(data_dir)
+    click.echo(current.detail)
+    if not current.running:
+        raise SystemExit(1)

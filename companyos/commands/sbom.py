@@ -1,0 +1,23 @@
+"""`companyos sbom SERVICE_DIR [--image REF] --out FILE [--attach]`: one connected, schema-valid CycloneDX 1.6 SBOM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from companyos.supply_chain.buildah import work_dir
+from companyos.supply_chain.sbom_release import produce_sbom
+
+
+@click.command("sbom")
+@click.argument("service_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--image", help="Built image (registry/repo@sha256:... or :tag) to catalogue with syft and merge.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="SBOM file to write.")
+@click.option("--attach", is_flag=True, help="Attach the SBOM to --image in the registry (OCI 1.1 referrer).")
+def command(service_dir: Path, image: str | None, out: Path, attach: bool) -> None:
+    """Merge cyclonedx-npm's application graph with syft's image inventory; fails on any orphan or schema error."""
+    result = produce_sbom(service_dir, out, work_dir(), image=image, attach=attach)
+    click.echo(f"SBOM {result.path} ({result.digest}): {result.components} components, {result.edges} edges, "
+               f"{result.orphans} orphans; copy {result.copy}")
+    click.echo(f"location: {result.location}")

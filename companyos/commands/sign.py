@@ -1,0 +1,71 @@
+"""`companyos sign IMAGE@DIGEST --key KEY`: cosign-compatible signature pushed to `<repo>:sha256-<hex>.sig`."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from companyos.errors import UserError
+from companyos.supply_chain.cosign import sign_image
+from companyos.supply_chain.files import atomic_write
+from companyos.supply_chain.keys import (
+    load_private_key,
+    public_key_fingerprint,
+    public_key_pem,
+)
+from companyos.supply_chain.password import cosign_password
+from companyos.supply_chain.reference import parse_image_reference
+from companyos.supply_chain.release import signature_ref
+from companyos.supply_chain.signature_store import registry_fetcher, registry_pusher
+
+
+@click.command("sign")
+@click.argument("image")
+@click.option("--key", "key_path", required=True, help="cosign private key file, or env://VAR (password in $COSIGN_PASSWORD).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the signature evidence (ref, payload, signature, key fingerprint) as JSON here.")
+def command(image: str, key_path: str, out_path: Path | None) -> None:
+    """Sign IMAGE (which must pin @sha256:...) as `cosign sign --key` does and push the signature."""
+    try:
+        reference = parse_image_reference(image)
+    except ValueError as error:
+        raise UserError(f"IMAGE: {error}") from None
+    if reference.digest is None:
+        raise UserError(f"IMAGE {image!r} has no digest; sign REPOSITORY@sha256:... (a tag can be re-pointed; "
+                        "`companyos build` prints the digest)")
+    key_pem = _read_key(key_path)
+    private_key = load_private_key(key_pem, cosign_password(f"of {key_path}"), source=key_path)
+    # As cosign does: refuse to sign a digest the registry does not hold (a typo would sign nothing useful).
+    registry_fetcher()(f"{reference.repository}@{reference.digest}")
+    public_pem = public_key_pem(private_key.public_key())
+    layer = sign_image(reference.repository, reference.digest, private_key,
+                       registry_pusher(signer_public_pem=public_pem))
+    evidence = signature_ref(layer, public_key_fingerprint(private_key.public_key()))
+    if out_path is not None:
+        try:
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(out_path, (json.dumps(asdict(evidence), indent=2, sort_keys=True) + "\n").encode())
+        except OSError as error:
+            raise UserError(f"signed, but cannot write --out {out_path}: {error.strerror}") from None
+    click.echo(f"signed {reference.repository}@{reference.digest} with key {evidence.key_fingerprint}")
+    click.echo(f"signature: {evidence.ref}")
+
+
+def _read_key(key_path: str) -> bytes:
+    # cosign's env://NAME form: CI passes the key as a secret variable, never as a file on the runner's disk.
+    if key_path.startswith("env://"):
+        name = key_path.removeprefix("env://")
+        value = os.environ.get(name)
+        if not value:
+            raise UserError(f"--key {key_path}: ${name} is not set or empty; export the private key PEM in it "
+                            "(in CI: the COSIGN_PRIVATE_KEY secret)")
+        return value.encode()
+    try:
+        return Path(key_path).read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read --key {key_path}: {error.strerror}; pass the .key written by "
+                        "`companyos keygen`, or env://VARIABLE") from None

@@ -1,0 +1,1 @@
+"""`companyos release`: the whole release of a service, stage by stage, ending in its evidence pack."""

@@ -1,0 +1,81 @@
+"""Run stages in order with a progress line each; the first failure stops the run (fail-closed)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from companyos.errors import UserError
+from companyos.evidence.model import Stage
+
+
+class StageFailed(Exception):
+    """A stage's own failure, with the sentence the evidence pack shows."""
+
+
+@dataclass
+class StageContext:
+    """What every stage may read and write: the release's folders and the facts earlier stages found."""
+
+    service: str
+    version: str
+    work: Path
+    out: Path
+    console: Console
+    facts: dict[str, object] = field(default_factory=dict)
+
+    def run(self, argv: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
+            log: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """Run a tool, its output kept in out/logs/<log>.log; a non-zero exit fails the stage with its tail."""
+        logs = self.out / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        try:
+            done = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise StageFailed(f"`{' '.join(argv[:3])} ...` did not finish within {timeout:.0f} s") from None
+        except FileNotFoundError:
+            raise StageFailed(f"`{argv[0]}` is not installed (run `make setup`)") from None
+        (logs / f"{log}.log").write_text(f"$ {' '.join(argv)}\n{done.stdout}\n{done.stderr}", encoding="utf-8")
+        if done.returncode != 0:
+            tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-6:]
+            raise StageFailed(f"`{' '.join(argv[:3])} ...` exited {done.returncode}: " + " | ".join(tail))
+        return done
+
+
+StageFunction = Callable[[StageContext], str]
+"""Does the work; returns the artefact it produced (a path relative to the release folder, or a value)."""
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    name: str
+    run: StageFunction
+    ci_job: str | None
+    """The job of the service's CI workflow that runs this stage (None: local-only stage)."""
+    command: str
+    """The command the stage runs, as the workflow runs it (one stage list for local and CI)."""
+
+
+def run_stages(stages: Sequence[StageSpec], context: StageContext) -> tuple[list[Stage], StageFailed | None]:
+    results: list[Stage] = []
+    for index, stage in enumerate(stages):
+        started = time.perf_counter()
+        context.console.print(f"[bold]▶ {stage.name}[/] [dim]{stage.command}[/]")
+        try:
+            artefact = stage.run(context)
+        except (StageFailed, UserError) as failure:
+            elapsed = time.perf_counter() - started
+            message = str(failure)
+            results.append(Stage(stage.name, "failed", elapsed, "", message))
+            results += [Stage(s.name, "not-run") for s in stages[index + 1:]]
+            context.console.print(f"[red]✗ {stage.name}[/] {elapsed:.1f} s: {message}")
+            return results, failure if isinstance(failure, StageFailed) else StageFailed(message)
+        elapsed = time.perf_counter() - started
+        results.append(Stage(stage.name, "passed", elapsed, artefact))
+        context.console.print(f"[green]✓ {stage.name}[/] {elapsed:.1f} s  {artefact}")
+    return results, None

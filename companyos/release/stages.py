@@ -1,0 +1,326 @@
+"""The stages of a local release, in order. Each runs the same `companyos` command (or npm script) the
+service's CI workflow runs in the job named by `ci_job`, so a local release and a CI release cannot drift."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from companyos.catalog import ServiceSpec
+from companyos.release.runner import StageContext, StageFailed, StageSpec
+
+COMPANYOS = [sys.executable, "-m", "companyos.cli"]
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"  # the test request's W3C trace id, looked up in logs and spans
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _spec(ctx: StageContext) -> ServiceSpec:
+    spec = ctx.facts["spec"]
+    assert isinstance(spec, ServiceSpec)
+    return spec
+
+
+def _dir(ctx: StageContext) -> Path:
+    return Path(str(ctx.facts["service_dir"]))
+
+
+def _env(ctx: StageContext, **extra: str) -> dict[str, str]:
+    return {**os.environ, "COMPANYOS_WORK_DIR": str(ctx.work), **extra}
+
+
+def _companyos(ctx: StageContext, *args: str, log: str, timeout: float = 900) -> str:
+    return ctx.run([*COMPANYOS, *args], env=_env(ctx, COSIGN_PASSWORD=str(ctx.facts.get("cosign_password", ""))),
+                   log=log, timeout=timeout).stdout
+
+
+# --- source: scaffold, install, build, test --------------------------------------------------------------
+
+def scaffold(ctx: StageContext) -> str:
+    spec, target = _spec(ctx), _dir(ctx)
+    if (target / "package.json").is_file():
+        return f"{target} (exists)"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _companyos(ctx, "new-service", spec.name, "--dir", str(target.parent), "--owner", spec.owner, "--risk", spec.risk,
+               "--data-classification", spec.data_classification, "--port", str(spec.port),
+               "--description", spec.description or spec.name, "--no-register", log="scaffold")
+    if not (target / ".git").exists():
+        for argv in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"],
+                     ["git", "-c", "user.name=paved-road", "-c", "user.email=release@paved-road.invalid",
+                      "commit", "-qm", f"{spec.name}: generated from the paved-road template"]):
+            ctx.run(argv, cwd=target, log="scaffold-git")
+    return str(target)
+
+
+def install(ctx: StageContext) -> str:
+    ctx.run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"], cwd=_dir(ctx), log="install")
+    return "node_modules/"
+
+
+def build(ctx: StageContext) -> str:
+    ctx.run(["npm", "run", "build"], cwd=_dir(ctx), log="build")
+    return "dist/"
+
+
+def test(ctx: StageContext) -> str:
+    reports = ctx.out / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    directory = _dir(ctx)
+    ctx.run(["npm", "run", "typecheck"], cwd=directory, log="typecheck")
+    tests = sorted(str(p.relative_to(directory)) for p in (directory / "test").glob("*.test.ts"))
+    ctx.run(["node", "--import", "tsx", "--test", "--experimental-test-coverage",
+             "--test-reporter=junit", f"--test-reporter-destination={reports / 'junit.xml'}",
+             "--test-reporter=lcov", f"--test-reporter-destination={reports / 'lcov.info'}",
+             "--test-reporter=spec", "--test-reporter-destination=stdout", *tests],
+            cwd=directory, log="test", timeout=900)
+    return "reports/junit.xml"
+
+
+# --- supply chain: image, SBOM, signature, verification, scan, record -------------------------------------
+
+def registry(ctx: StageContext) -> str:
+    port = int(str(ctx.facts["registry_port"]))
+    status = subprocess.run([*COMPANYOS, "registry", "status"], env=_env(ctx), capture_output=True, text=True)
+    if status.returncode != 0:
+        _companyos(ctx, "registry", "start", "--port", str(port), log="registry")
+        ctx.facts["started_registry"] = True
+    return f"127.0.0.1:{port}"
+
+
+def image(ctx: StageContext) -> str:
+    out = _companyos(ctx, "build", str(_dir(ctx)), "--registry", f"127.0.0.1:{ctx.facts['registry_port']}",
+                     "--tag", ctx.version, log="image", timeout=1800)
+    pinned = out.strip().splitlines()[-1]
+    repository, _, digest = pinned.partition("@")
+    if not digest.startswith("sha256:"):
+        raise StageFailed(f"`companyos build` did not print REPOSITORY@DIGEST (got {pinned!r})")
+    ctx.facts.update(image_repository=repository, image_digest=digest, image_tag_ref=f"{repository}:{ctx.version}")
+    return pinned
+
+
+def sbom(ctx: StageContext) -> str:
+    path = ctx.out / "sbom.cdx.json"
+    out = _companyos(ctx, "sbom", str(_dir(ctx)), "--image", f"{ctx.facts['image_repository']}@{ctx.facts['image_digest']}",
+                     "--out", str(path), "--attach", log="sbom", timeout=900)
+    location = next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("location:")), "")
+    ctx.facts.update(sbom_path=path, sbom_location=location or str(path))
+    return "sbom.cdx.json"
+
+
+def keys(ctx: StageContext) -> Path:
+    """The local signing key (generated once per work tree, never in the repository)."""
+    folder = ctx.work / "keys"
+    password_file = folder / "cosign.password"
+    if not (folder / "cosign.key").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        password = os.environ.get("COSIGN_PASSWORD") or secrets.token_urlsafe(24)
+        password_file.write_text(password)
+        password_file.chmod(0o600)
+        ctx.facts["cosign_password"] = password
+        _companyos(ctx, "keygen", "--output-key-prefix", str(folder / "cosign"), log="keygen")
+    ctx.facts["cosign_password"] = os.environ.get("COSIGN_PASSWORD") or password_file.read_text()
+    return folder
+
+
+def sign(ctx: StageContext) -> str:
+    folder = keys(ctx)
+    evidence = ctx.out / "signature.json"
+    _companyos(ctx, "sign", f"{ctx.facts['image_repository']}@{ctx.facts['image_digest']}",
+               "--key", str(folder / "cosign.key"), "--out", str(evidence), log="sign")
+    ctx.facts.update(signature_path=evidence, public_key=folder / "cosign.pub")
+    tamper = ctx.facts.get("tamper")
+    if callable(tamper):
+        tamper(ctx)  # a demonstration hook: re-point the tag after signing (see `--tamper-tag`)
+    return "signature.json"
+
+
+def verify(ctx: StageContext) -> str:
+    """Verify by TAG, as a deploy that trusts a tag would: the tag is resolved to its digest first."""
+    result_path = ctx.out / "verify.json"
+    done = subprocess.run([*COMPANYOS, "verify", str(ctx.facts["image_tag_ref"]), "--key", str(ctx.facts["public_key"]),
+                           "--json"], env=_env(ctx), capture_output=True, text=True, timeout=120)
+    result_path.write_text(done.stdout or "{}")
+    ctx.facts["verify_path"] = result_path
+    if done.returncode != 0:
+        try:
+            verdict = json.loads(done.stdout)
+            reason = f"{verdict.get('reason')}: {verdict.get('detail')}"
+        except ValueError:
+            reason = (done.stderr or done.stdout).strip()
+        raise StageFailed(f"signature verification of {ctx.facts['image_tag_ref']} failed ({reason})")
+    return "verify.json"
+
+
+def scan(ctx: StageContext) -> str:
+    path = ctx.out / "scan.json"
+    report = ctx.facts.get("scan_report")
+    args = [str(report), "--format", str(ctx.facts.get("scan_format", "grype"))] if report else []
+    _companyos(ctx, "scan", "ingest", *args, "--out", str(path), log="scan")
+    ctx.facts["scan_path"] = path
+    return "scan.json"
+
+
+def record(ctx: StageContext) -> str:
+    from companyos.release_record import ScanSummary
+    from companyos.supply_chain.release import read_signature_ref, record_release
+
+    scan_data = json.loads(Path(str(ctx.facts["scan_path"])).read_text())
+    git_commit = subprocess.run(["git", "-C", str(_dir(ctx)), "rev-parse", "HEAD"], capture_output=True,
+                                text=True).stdout.strip()
+    release, path = record_release(
+        service=ctx.service, version=ctx.version, image_repository=str(ctx.facts["image_repository"]),
+        digest=str(ctx.facts["image_digest"]), sbom_path=Path(str(ctx.facts["sbom_path"])),
+        sbom_location=str(ctx.facts["sbom_location"]), signature=read_signature_ref(Path(str(ctx.facts["signature_path"]))),
+        scan=ScanSummary(**scan_data), git_commit=git_commit, work=ctx.work, tag=ctx.version)
+    ctx.facts.update(release=release, record_path=path)
+    shutil.copyfile(path, ctx.out / "release.json")
+    return "release.json"
+
+
+# --- governance: the policy gate ----------------------------------------------------------------------------
+
+def gate_config(ctx: StageContext) -> Path:
+    """The policy config a local release runs with: labels from service.yaml (as CI does on push), the local
+    key as trusted key, and, only when no scan report was given, the explicit (reported) unscanned waiver."""
+    import yaml
+
+    meta = yaml.safe_load((_dir(ctx) / "service.yaml").read_text()) or {}
+    config: dict[str, object] = {
+        "pull-request-governance-labels": {
+            "labels": sorted([f"risk:{meta.get('risk')}", f"data-classification:{meta.get('data_classification')}"]),
+            "source": "service.yaml"},
+        "image-signature-verified": {"trusted_public_keys": [Path(str(ctx.facts["public_key"])).read_text()]},
+    }
+    if not ctx.facts.get("scan_report"):
+        config["image-vulnerability-threshold"] = {"allow_unscanned": True}
+    path = ctx.out / "policy-config.json"
+    path.write_text(json.dumps(config, indent=2, sort_keys=True))
+    return path
+
+
+def policy_gate(ctx: StageContext) -> str:
+    report = ctx.out / "gate-report.json"
+    ctx.facts["gate_report"] = report
+    _companyos(ctx, "preview", "--service", ctx.service, "--release", str(ctx.facts["record_path"]),
+               "--policy-pack-config", str(gate_config(ctx)), "--json", str(report), log="policy-gate")
+    return "gate-report.json"
+
+
+# --- run: deploy locally, observe, traffic, post-deploy check --------------------------------------------------
+
+def deploy(ctx: StageContext) -> str:
+    """Run the built service (dist/) on loopback. The image itself is not run: `buildah run` has no port
+    publishing here, so the deploy runs the same build output the image contains, and says so."""
+    port, otlp = free_port(), free_port()
+    ctx.facts.update(service_port=port, otlp_port=otlp)
+    log = (ctx.out / "logs" / "service.log").open("w")
+    process = subprocess.Popen(["node", "--require", "./dist/tracing.js", "dist/server.js"], cwd=_dir(ctx),
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               env={**os.environ, "PORT": str(port), "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp}",
+                                    "OTEL_BSP_SCHEDULE_DELAY": "500", "LOG_LEVEL": "info"})
+    ctx.facts["service_pid"] = process.pid
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StageFailed(f"the service exited with {process.returncode}; see logs/service.log")
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as answer:
+                if answer.status == 200:
+                    ctx.facts["service_url"] = url
+                    return f"{url} (built app from dist/, pid {process.pid})"
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise StageFailed("the service did not become ready within 30 s; see logs/service.log")
+
+
+def observe(ctx: StageContext) -> str:
+    prometheus = free_port()
+    ctx.facts["prometheus_port"] = prometheus
+    _companyos(ctx, "obs", "up", "--service", ctx.service, "--target", f"127.0.0.1:{ctx.facts['service_port']}",
+               "--prometheus-port", str(prometheus), "--alertmanager-port", str(free_port()),
+               "--otlp-port", str(ctx.facts["otlp_port"]), "--scrape-interval", "1s", "--evaluation-interval", "1s",
+               "--work-dir", str(ctx.work / "obs"), log="observe")
+    ctx.facts["prometheus_url"] = f"http://127.0.0.1:{prometheus}"
+    ctx.facts["started_obs"] = True
+    return str(ctx.facts["prometheus_url"])
+
+
+def traffic(ctx: StageContext) -> str:
+    """Synthetic traffic spread over a few scrapes (bounded: ~200 requests in ~6 s), one with a known trace id."""
+    url = str(ctx.facts["service_url"])
+    sent = failed = 0
+    for index in range(200):
+        headers = {"x-user-id": "release-check"}
+        if index == 0:
+            headers["traceparent"] = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+        path, body = ("/echo", json.dumps({"message": f"hello {index}"}).encode()) if index % 4 == 3 else ("/hello", None)
+        request = urllib.request.Request(url + path, data=body, headers={**headers, "content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5):
+                sent += 1
+        except (urllib.error.URLError, OSError):
+            failed += 1
+        time.sleep(0.03)
+    ctx.facts["trace_id"] = TRACE_ID
+    if failed:
+        raise StageFailed(f"{failed} of 200 synthetic requests failed")
+    time.sleep(3)  # two more scrapes so the last requests are counted
+    return f"{sent} requests, trace {TRACE_ID}"
+
+
+def check_deploy(ctx: StageContext) -> str:
+    report = ctx.out / "check-deploy.json"
+    ctx.facts["check_deploy_report"] = report
+    _companyos(ctx, "check-deploy", "--url", str(ctx.facts["service_url"]), "--prometheus", str(ctx.facts["prometheus_url"]),
+               "--service", ctx.service, "--window", "1m", "--json", str(report), log="check-deploy")
+    return "check-deploy.json"
+
+
+def dashboard(ctx: StageContext) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    from companyos.observability.dashboard import build_dashboard
+    from companyos.observability.dashboard_render import render_dashboard_png
+
+    end = datetime.now(UTC)
+    out = ctx.out / "dashboard.png"
+    report = render_dashboard_png(build_dashboard(_spec(ctx)), str(ctx.facts["prometheus_url"]), out,
+                                  end - timedelta(minutes=2), end, 2)
+    ctx.facts["dashboard_png"] = out
+    empty = report.empty_panels()
+    return "dashboard.png" + (f" (no data yet: {', '.join(empty)})" if empty else "")
+
+
+LOCAL_STAGES = [
+    StageSpec("scaffold", scaffold, None, "companyos new-service NAME"),
+    StageSpec("install", install, "build", "npm ci"),
+    StageSpec("build", build, "build", "npm run build"),
+    StageSpec("test", test, "test", "node --test (JUnit, lcov)"),
+    StageSpec("registry", registry, None, "companyos registry start"),
+    StageSpec("image", image, "build", "companyos build SERVICE_DIR --registry HOST:PORT --tag VERSION"),
+    StageSpec("sbom", sbom, "sbom", "companyos sbom SERVICE_DIR --image REF@DIGEST --out FILE --attach"),
+    StageSpec("sign", sign, "sign", "companyos sign REF@DIGEST --key KEY"),
+    StageSpec("verify", verify, "sign", "companyos verify REF:TAG --key PUB"),
+    StageSpec("scan", scan, "sbom", "companyos scan ingest [REPORT] --out FILE"),
+    StageSpec("record", record, "sign", "release record (release.json)"),
+    StageSpec("policy-gate", policy_gate, "policy-gate", "companyos preview --service NAME --release FILE"),
+    StageSpec("deploy", deploy, "deploy", "run the built service on loopback"),
+    StageSpec("observe", observe, None, "companyos obs up"),
+    StageSpec("traffic", traffic, "post-deploy", "synthetic requests"),
+    StageSpec("check-deploy", check_deploy, "post-deploy", "companyos check-deploy --url URL --prometheus URL"),
+    StageSpec("dashboard", dashboard, None, "render the golden dashboard to PNG"),
+]

@@ -1,0 +1,108 @@
+"""Produce the release record from a build's evidence, and refuse to deploy a release that does not verify."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from companyos.errors import UserError
+from companyos.release_record import (
+    ImageRef,
+    ReleaseRecord,
+    SbomRef,
+    ScanSummary,
+    SignatureRef,
+    write_release_record,
+)
+from companyos.supply_chain.cosign import Fetcher, SignatureLayer, verify_image
+from companyos.supply_chain.release_paths import RECORD_FILE, release_dir
+from companyos.supply_chain.sbom import SPEC_VERSION
+from companyos.supply_chain.verification import VerificationResult, verify
+
+
+class ReleaseRejected(UserError):
+    """The release must not be deployed; `result` carries the reason code (exit 1, like `companyos verify`)."""
+
+    def __init__(self, result: VerificationResult, record: ReleaseRecord) -> None:
+        super().__init__(f"refusing to deploy {record.service} {record.version} ({record.image.pinned}): "
+                         f"{result.reason}: {result.detail}", exit_code=1)
+        self.result = result
+
+
+def signature_ref(layer: SignatureLayer, key_fingerprint: str) -> SignatureRef:
+    return SignatureRef(ref=f"{layer.repository}:{layer.tag}", payload_b64=base64.b64encode(layer.payload).decode(),
+                        signature_b64=layer.signature_b64, key_fingerprint=key_fingerprint)
+
+
+def read_signature_ref(path: Path) -> SignatureRef:
+    """The evidence `companyos sign --out FILE` wrote."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return SignatureRef(**{key: str(data[key]) for key in ("ref", "payload_b64", "signature_b64", "key_fingerprint")})
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UserError(f"{path}: not the signature evidence written by `companyos sign --out` ({error}); "
+                        "re-run the sign step") from None
+
+
+def record_release(*, service: str, version: str, image_repository: str, digest: str, sbom_path: Path | None,
+                   sbom_location: str, signature: SignatureRef | None, scan: ScanSummary | None, git_commit: str,
+                   work: Path, tag: str = "") -> tuple[ReleaseRecord, Path]:
+    """Assemble the record and write it to `<work>/releases/<service>/<version>/release.json` (atomically)."""
+    sbom = None
+    if sbom_path is not None:
+        data = sbom_path.read_bytes()
+        components = len(json.loads(data).get("components", []))
+        sbom = SbomRef(digest="sha256:" + hashlib.sha256(data).hexdigest(), location=sbom_location or str(sbom_path),
+                       format=f"CycloneDX {SPEC_VERSION} JSON", components=components)
+    record = ReleaseRecord(service=service, version=version, git_commit=git_commit,
+                           image=ImageRef(repository=image_repository, digest=digest, tag=tag),
+                           sbom=sbom, signature=signature, scan=scan or ScanSummary(status="not-scanned"),
+                           created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    path = write_release_record(record, release_dir(work, service, version) / RECORD_FILE)
+    return record, path
+
+
+def verify_release(record: ReleaseRecord, public_keys: Sequence[bytes], fetch: Fetcher) -> VerificationResult:
+    """Check a release before deploying it; the first failing check's result is returned.
+
+    1. the record's own payload and signature verify under a trusted key for its digest and repository
+       (the evidence the policy gate sees offline);
+    2. the registry still serves that digest with a trusted cosign signature next to it;
+    3. the release's tag still points at that digest (a re-pointed tag means someone pushed over the release).
+    """
+    image = record.image
+    if record.signature is None:
+        return VerificationResult(False, "no-signature", f"the release record of {record.service} {record.version} "
+                                  "has no signature; sign the image with `companyos sign` and re-record the release")
+    try:
+        payload = base64.b64decode(record.signature.payload_b64, validate=True)
+    except ValueError:
+        return VerificationResult(False, "malformed-payload", "signature.payload_b64 in the release record is not "
+                                  "base64; regenerate the record")
+    offline = verify(payload, record.signature.signature_b64, public_keys, expected_digest=image.digest,
+                     expected_reference=image.repository)
+    if not offline.verified:
+        return offline
+    in_registry = verify_image(image.pinned, public_keys, fetch)
+    if not in_registry.verified:
+        return in_registry
+    if image.tag:
+        current, _, _ = fetch(f"{image.repository}:{image.tag}")
+        if current != image.digest:
+            return VerificationResult(False, "digest-mismatch", f"tag {image.repository}:{image.tag} now points at "
+                                      f"{current}, not the released {image.digest}: the tag was re-pointed after "
+                                      "the release; investigate who pushed it (docs/security/"
+                                      "signature-verification-failed.md) before deploying anything from this tag")
+    return in_registry
+
+
+def require_verified_release(record: ReleaseRecord, public_keys: Sequence[bytes], fetch: Fetcher) -> VerificationResult:
+    """verify_release, raising ReleaseRejected (exit 1) when the release must not be deployed."""
+    result = verify_release(record, public_keys, fetch)
+    if not result.verified:
+        raise ReleaseRejected(result, record)
+    return result
