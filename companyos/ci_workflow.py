@@ -435,7 +435,9 @@ def _sbom_job(spec: ServiceSpec, pins: Pins) -> dict[str, Any]:
         {
             "name": "Merge the app and image SBOMs",
             "id": "merge",
-            "run": f"companyos sbom merge {SBOM_DIR}/app.cdx.json {SBOM_DIR}/image.cdx.json --output {MERGED_SBOM}\n"
+            "env": {"IMAGE_DIGEST": "${{ needs.build.outputs.digest }}"},
+            "run": f"companyos sbom-merge {SBOM_DIR}/app.cdx.json {SBOM_DIR}/image.cdx.json --image {IMAGE} "
+                   f"--out {MERGED_SBOM}\n"
                    f'echo "digest=sha256:$(sha256sum {MERGED_SBOM} | cut -d" " -f1)" >> "$GITHUB_OUTPUT"\n',
         },
         {
@@ -486,11 +488,12 @@ def _sign_job(pins: Pins) -> dict[str, Any]:
         *_platform(pins),
         {
             "name": "Write the release record (image digest, SBOM digest, signature, scan)",
-            "env": digest_env,
-            "run": f'companyos release "$SERVICE_NAME" --image {IMAGE} --git-commit "$GITHUB_SHA" '
+            "env": public_key_env,
+            "run": f'printf "%s\\n" "$COSIGN_PUBLIC_KEY" > {SIGN_DIR}/cosign.pub\n'
+                   f'companyos record "$SERVICE_NAME" --image {IMAGE} --git-commit "$GITHUB_SHA" '
                    '--version "${GITHUB_SHA:0:12}" \\\n'
                    f"  --sbom {MERGED_SBOM} --scan {SCAN_REPORT} --signatures {SIGN_DIR}/signatures.json "
-                   f"--output {RELEASE_RECORD}\n",
+                   f"--key {SIGN_DIR}/cosign.pub --out {RELEASE_RECORD}\n",
         },
         _upload(pins, "signature", f"{SIGN_DIR}/"),
         _upload(pins, "release-record", f"{RELEASE_DIR}/", always=False),

@@ -1,61 +1,56 @@
-"""`make demo`: what works end to end today, offline.
+"""`make demo`: the sprint's claims in one run, offline.
 
-1. validate the catalogue; 2. the resource graph of hello-prod before its first release (repository
-only); 3. sign a demo release record with a throwaway cosign key and show the full graph the stanza
-becomes. The demo digest is synthetic (sha256 of the service name and version) until the image build
-stage exists; everything downstream of it (labels, pinning, annotations, alerts) is the real program."""
+1. the catalogue is valid; 2. `companyos release hello-prod --local`: scaffold, test, SBOM, image, sign,
+verify, policy gate, deploy on loopback, observability stack, synthetic traffic, post-deploy check, and the
+one-page evidence pack; 3. a misconfigured variant (the release record re-pointed to an image the signature
+does not cover, as a re-pointed tag would) is BLOCKED by the policy gate, with its message shown.
+Every process started is stopped (the release cleans up after itself)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import dataclasses
+import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from companyos.release_record import ImageRef, ReleaseRecord, ScanSummary, SignatureRef, write_release_record
-from companyos.supply_chain import public_key_fingerprint, sign_payload, simple_signing_payload
-from companyos.supply_chain.keys import generate_key_pair, load_private_key
+from companyos.release.stages import free_port
+from companyos.release_record import ImageRef, load_release_record, write_release_record
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".work" / "demo"
 CLI = [sys.executable, "-m", "companyos.cli"]
 
 
-def step(title: str, *args: str) -> None:
+def step(title: str, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
     print(f"\n=== {title}\n$ companyos {' '.join(args)}", flush=True)
-    result = subprocess.run([*CLI, *args], cwd=ROOT)
-    if result.returncode != 0:
-        sys.exit(result.returncode)
-
-
-def demo_release(service: str) -> Path:
-    password = b"demo-only"
-    private_pem, public_pem = generate_key_pair(password)
-    key = load_private_key(private_pem, password)
-    repository = f"ghcr.io/paved-road/{service}"
-    digest = "sha256:" + hashlib.sha256(f"{service}:0.1.0-demo".encode()).hexdigest()
-    payload = simple_signing_payload(repository, digest)
-    record = ReleaseRecord(
-        service=service, version="0.1.0-demo", git_commit="",
-        image=ImageRef(repository=repository, digest=digest, tag="0.1.0-demo"),
-        signature=SignatureRef(ref=f"{repository}:sha256-{digest[7:]}.sig", payload_b64=base64.b64encode(payload).decode(),
-                               signature_b64=sign_payload(key, payload), key_fingerprint=public_key_fingerprint(public_pem)),
-        scan=ScanSummary(status="not-scanned"),
-    )
-    (WORK / "cosign.pub").parent.mkdir(parents=True, exist_ok=True)
-    (WORK / "cosign.pub").write_bytes(public_pem)
-    return write_release_record(record, WORK / "releases" / f"{service}.json")
+    done = subprocess.run([*CLI, *args], cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    print(done.stdout, end="", flush=True)
+    if done.returncode != expect:
+        print(f"demo: expected exit {expect}, got {done.returncode}", file=sys.stderr)
+        sys.exit(1)
+    return done
 
 
 def main() -> None:
+    started = time.perf_counter()
     step("1. The service catalogue is valid", "validate")
-    step("2. hello-prod before its first release: the repository, its protection and the platform's files",
-         "graph", "--service", "hello-prod")
-    release = demo_release("hello-prod")
-    print(f"\n(demo release record {release.relative_to(ROOT)}: synthetic digest, signed with a throwaway key)")
-    step("3. hello-prod with a release: the complete paved-road service", "graph", "--service", "hello-prod",
-         "--release", str(release))
+    step("2. Release hello-prod end to end (local)", "release", "hello-prod", "--local", "--work-dir", str(WORK),
+         "--registry-port", str(free_port()))
+    folder = max((WORK / "releases" / "hello-prod").iterdir(), key=lambda p: p.stat().st_mtime)
+    record = load_release_record(folder / "release.json")
+    other = "sha256:" + "0" * 63 + "1"
+    repointed = dataclasses.replace(record, image=ImageRef(record.image.repository, other, record.image.tag))
+    bad = write_release_record(repointed, WORK / "variants" / "hello-prod-repointed.json")
+    blocked = step("3. A re-pointed image (signature covers another digest) is BLOCKED by the policy gate",
+                   "preview", "--service", "hello-prod", "--release", str(bad), "--policy-pack-config",
+                   str(folder / "policy-config.json"), "--json", str(WORK / "variants" / "gate-report.json"), expect=1)
+    report = json.loads((WORK / "variants" / "gate-report.json").read_text())
+    rules = sorted({v["rule"] for v in report["violations"] if v["level"] == "mandatory"})
+    print(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
+    print(f"  evidence pack: {folder / 'evidence' / ('release-' + record.version + '.md')} (and .html)")
+    print(f"  blocked variant: exit {blocked.returncode}, mandatory rule(s) {', '.join(rules)}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ COMMAND_MODULES = {
     "check-deploy": "companyos.commands.check_deploy",
     "runbook": "companyos.commands.runbook",
     "release": "companyos.commands.release",
+    "record": "companyos.commands.record",
+    "sbom-merge": "companyos.commands.sbom_merge",
+    "evidence": "companyos.commands.evidence",
 }
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from companyos.errors import UserError
-from companyos.evidence.model import Changes, Commit, Rollback, TestSummary
+from companyos.evidence.model import Changes, Commit, Rollback, RuleOutcome, TestSummary
 from companyos.release_record import ReleaseRecord
 
 
@@ -22,6 +23,31 @@ def read_junit(path: Path, report_link: str) -> TestSummary:
     skipped = sum(1 for c in cases if c.find("skipped") is not None)
     return TestSummary(tests=len(cases), passed=len(cases) - failed - skipped, failed=failed, skipped=skipped,
                        report=report_link)
+
+
+def read_check_deploy(path: Path) -> dict[str, object]:
+    """`companyos check-deploy --json` (paved-road.check-deploy/v1) as the page's post-deploy list."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    checks = [{"name": f"{p['method']} {p['path']}", "status": p["status"],
+               "detail": f"{p.get('latency_ms_p50')} ms p50"} for p in data.get("probes", [])]
+    checks += [{"name": c["name"], "status": c["status"], "detail": c.get("detail", "")} for c in data.get("checks", [])]
+    return {"verdict": data.get("verdict"), "checks": checks}
+
+
+def read_gate_report(path: Path) -> tuple[str, list[RuleOutcome]]:
+    """`companyos preview --json` (paved-road.gate-report/v1): the verdict and one outcome per rule."""
+    gate = json.loads(path.read_text(encoding="utf-8"))
+    waived = {w["rule"]: w.get("reason", "") for w in gate.get("waivers", [])}
+    rules = []
+    for policy in gate.get("policies", []):
+        detail = waived.get(policy["name"], "")
+        if policy["result"] == "violation":
+            # The pack's message: description, then what is wrong, then "Fix: ..."; the middle line says it.
+            detail = "; ".join(next((line for line in v["message"].splitlines()[1:] if not line.startswith("Fix:")),
+                                    v["message"]) for v in gate.get("violations", []) if v["rule"] == policy["name"])
+        rules.append(RuleOutcome(policy["name"], policy["result"], policy["enforcement_level"],
+                                 detail.replace("|", "/").replace("\n", " ")[:300]))
+    return str(gate.get("verdict", "unknown")), rules
 
 
 def lcov_line_coverage(path: Path) -> float | None:
@@ -63,9 +89,17 @@ def git_changes(repo: Path, previous: ReleaseRecord | None, new_digest: str | No
         diffstat = _git(repo, "diff", "--stat", base, head).strip()
     else:
         diffstat = _git(repo, "show", "--stat", "--format=", head).strip()
-    return Changes(commits=commits, diffstat=diffstat,
+    return Changes(commits=commits, diffstat=_short_diffstat(diffstat),
                    since=f"the previous release {previous.version} (`{base[:12]}`)" if base and previous else "the first commit",
                    previous_digest=previous.image.digest if previous else None, new_digest=new_digest)
+
+
+def _short_diffstat(diffstat: str, files: int = 20) -> str:
+    """A first release adds every file: keep the page one page (the summary line always stays)."""
+    lines = diffstat.splitlines()
+    if len(lines) <= files + 1:
+        return diffstat
+    return "\n".join([*lines[:files], f" ... {len(lines) - files - 1} more file(s)", lines[-1]])
 
 
 def rollback_plan(service: str, previous: ReleaseRecord | None, previous_record: str | None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -15,10 +16,17 @@ from pathlib import Path
 from rich.console import Console
 
 from companyos.catalog import load_catalog
-from companyos.evidence.model import Compliance, EvidencePack, Link, RuleOutcome, Stage
+from companyos.evidence.model import Compliance, EvidencePack, Link, Stage
 from companyos.evidence.provenance import ci_run_url, provenance_statement
 from companyos.evidence.render import write_evidence
-from companyos.evidence.sources import git_changes, lcov_line_coverage, read_junit, rollback_plan
+from companyos.evidence.sources import (
+    git_changes,
+    lcov_line_coverage,
+    read_check_deploy,
+    read_gate_report,
+    read_junit,
+    rollback_plan,
+)
 from companyos.errors import UserError
 from companyos.release.runner import StageContext, run_stages
 from companyos.release.stages import COMPANYOS, LOCAL_STAGES
@@ -73,7 +81,7 @@ def previous_release(work: Path, service: str, version: str) -> tuple[ReleaseRec
 
 
 def run_release(options: ReleaseOptions, console: Console | None = None) -> ReleaseOutcome:
-    console = console or Console()
+    console = console or Console(width=None if sys.stdout.isatty() else 200)
     catalog = load_catalog(options.catalog)
     try:
         spec = catalog.service(options.service)
@@ -116,7 +124,8 @@ def _clean_up(context: StageContext) -> None:
         subprocess.run([*COMPANYOS, "obs", "down", "--work-dir", str(context.work / "obs")], env=env,
                        capture_output=True, timeout=60)
     if context.facts.get("started_registry"):
-        subprocess.run([*COMPANYOS, "registry", "stop"], env=env, capture_output=True, timeout=60)
+        subprocess.run([*COMPANYOS, "registry", "stop", "--data-dir", str(context.work / "registry")], env=env,
+                       capture_output=True, timeout=60)
 
 
 def _relative(path: object, out: Path) -> str:
@@ -132,13 +141,8 @@ def _evidence(context: StageContext, stages: list[Stage], failure: Exception | N
         tests = replace(read_junit(reports / "junit.xml", _relative(reports / "junit.xml", out)),
                         line_coverage_percent=lcov_line_coverage(reports / "lcov.info"),
                         coverage_report=_relative(reports / "lcov.info", out))
-    post_deploy = None
-    if Path(str(facts.get("check_deploy_report", "-"))).exists():
-        data = json.loads(Path(str(facts["check_deploy_report"])).read_text())
-        checks = [{"name": f"{p['method']} {p['path']}", "status": p["status"],
-                   "detail": f"{p.get('latency_ms_p50')} ms p50"} for p in data.get("probes", [])]
-        checks += [{"name": c["name"], "status": c["status"], "detail": c.get("detail", "")} for c in data.get("checks", [])]
-        post_deploy = {"verdict": data.get("verdict"), "checks": checks}
+    check_report = Path(str(facts.get("check_deploy_report", out / "check-deploy.json")))
+    post_deploy = read_check_deploy(check_report) if check_report.exists() else None
     return EvidencePack(
         service=context.service, version=context.version, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         complete=failure is None, failed_stage=next((s.name for s in stages if s.status == "failed"), None),
@@ -182,19 +186,7 @@ def _no_changes(previous: ReleaseRecord | None, facts: dict[str, object]) -> obj
 def _compliance(context: StageContext) -> Compliance:
     facts, out = context.facts, context.out
     gate_path = Path(str(facts.get("gate_report", out / "gate-report.json")))
-    rules: list[RuleOutcome] = []
-    verdict = "not run"
-    if gate_path.exists():
-        gate = json.loads(gate_path.read_text())
-        verdict = gate.get("verdict", "unknown")
-        waived = {w["rule"]: w.get("reason", "") for w in gate.get("waivers", [])}
-        for policy in gate.get("policies", []):
-            detail = waived.get(policy["name"], "")
-            if policy["result"] == "violation":
-                detail = "; ".join(v["message"].splitlines()[-2] if len(v["message"].splitlines()) > 1 else v["message"]
-                                   for v in gate.get("violations", []) if v["rule"] == policy["name"])[:300]
-            rules.append(RuleOutcome(policy["name"], policy["result"], policy["enforcement_level"],
-                                     detail.replace("|", "/").replace("\n", " ")))
+    verdict, rules = read_gate_report(gate_path) if gate_path.exists() else ("not run", [])
     verified, detail, fingerprint = None, "", None
     if Path(str(facts.get("verify_path", "-"))).exists():
         try:

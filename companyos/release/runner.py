@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,9 +69,15 @@ def run_stages(stages: Sequence[StageSpec], context: StageContext) -> tuple[list
         context.console.print(f"[bold]▶ {stage.name}[/] [dim]{stage.command}[/]")
         try:
             artefact = stage.run(context)
-        except (StageFailed, UserError) as failure:
+        except (StageFailed, UserError, Exception) as failure:  # noqa: BLE001 (any failure stops the release)
             elapsed = time.perf_counter() - started
             message = str(failure)
+            if not isinstance(failure, (StageFailed, UserError)):
+                # A defect, not a finding: the evidence names it and the traceback goes to the stage's log.
+                trace = context.out / "logs" / f"{stage.name}.traceback"
+                trace.parent.mkdir(parents=True, exist_ok=True)
+                trace.write_text("".join(traceback.format_exception(failure)))
+                message = f"internal error {type(failure).__name__}: {failure} (traceback: logs/{trace.name})"
             results.append(Stage(stage.name, "failed", elapsed, "", message))
             results += [Stage(s.name, "not-run") for s in stages[index + 1:]]
             context.console.print(f"[red]✗ {stage.name}[/] {elapsed:.1f} s: {message}")

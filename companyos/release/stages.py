@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -38,8 +37,14 @@ def _dir(ctx: StageContext) -> Path:
     return Path(str(ctx.facts["service_dir"]))
 
 
+# Tools installed on first use (cyclonedx-npm) are shared by every work tree: a fresh release folder
+# should not reinstall them.
+SHARED_TOOLS = Path(__file__).resolve().parents[2] / ".work" / "tools"
+
+
 def _env(ctx: StageContext, **extra: str) -> dict[str, str]:
-    return {**os.environ, "COMPANYOS_WORK_DIR": str(ctx.work), **extra}
+    return {**os.environ, "COMPANYOS_WORK_DIR": str(ctx.work),
+            "COMPANYOS_TOOLS_DIR": os.environ.get("COMPANYOS_TOOLS_DIR", str(SHARED_TOOLS)), **extra}
 
 
 def _companyos(ctx: StageContext, *args: str, log: str, timeout: float = 900) -> str:
@@ -93,9 +98,11 @@ def test(ctx: StageContext) -> str:
 
 def registry(ctx: StageContext) -> str:
     port = int(str(ctx.facts["registry_port"]))
-    status = subprocess.run([*COMPANYOS, "registry", "status"], env=_env(ctx), capture_output=True, text=True)
+    data_dir = str(ctx.work / "registry")
+    status = subprocess.run([*COMPANYOS, "registry", "status", "--data-dir", data_dir], env=_env(ctx),
+                            capture_output=True, text=True)
     if status.returncode != 0:
-        _companyos(ctx, "registry", "start", "--port", str(port), log="registry")
+        _companyos(ctx, "registry", "start", "--port", str(port), "--data-dir", data_dir, log="registry")
         ctx.facts["started_registry"] = True
     return f"127.0.0.1:{port}"
 
@@ -186,8 +193,7 @@ def record(ctx: StageContext) -> str:
         sbom_location=str(ctx.facts["sbom_location"]), signature=read_signature_ref(Path(str(ctx.facts["signature_path"]))),
         scan=ScanSummary(**scan_data), git_commit=git_commit, work=ctx.work, tag=ctx.version)
     ctx.facts.update(release=release, record_path=path)
-    shutil.copyfile(path, ctx.out / "release.json")
-    return "release.json"
+    return str(path.relative_to(ctx.out)) if path.is_relative_to(ctx.out) else str(path)
 
 
 # --- governance: the policy gate ----------------------------------------------------------------------------

@@ -36,7 +36,7 @@ class SbomResult:
     path: Path
     copy: Path
     digest: str  # sha256 of the SBOM document
-    location: str  # registry/repo@sha256:<artifact manifest> when attached, else the local copy's path
+    location: str  # oci://registry/repo@sha256:<artifact manifest> when attached, else the local copy's path
     components: int
     edges: int
     orphans: int
@@ -79,7 +79,8 @@ def produce_sbom(service_dir: Path, out: Path, work: Path, *, image: str | None,
         except RegistryError as error:
             raise UserError(f"attaching the SBOM to {pinned} failed ({error}); no SBOM file was written, "
                             "re-run `companyos sbom ... --attach` once the registry answers") from None
-        location = f"{client.registry}/{repository}@{artifact}"
+        # A URI (oci://) so readers, the policy gate included, know how to fetch it.
+        location = f"oci://{client.registry}/{repository}@{artifact}"
 
     result = SbomResult(path=out, copy=copy, digest=digest, location=location, components=stats.components,
                         edges=stats.edges, orphans=stats.orphans, image=pinned)

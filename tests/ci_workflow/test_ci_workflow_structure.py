@@ -191,7 +191,7 @@ def test_sbom_job_uses_exact_tool_versions_and_the_scan_fails_the_build(workflow
     assert image["with"]["image"] == "${{ env.IMAGE_REPOSITORY }}@${{ needs.build.outputs.digest }}"
     assert image["with"]["format"] == "cyclonedx-json"
     merge = _step(workflow, "sbom", name_contains="Merge")
-    assert "companyos sbom merge" in merge["run"]
+    assert "companyos sbom-merge" in merge["run"]
     scan = _step(workflow, "sbom", uses="anchore/scan-action")
     assert scan["with"]["fail-build"] is True
     assert scan["with"]["sbom"] == "out/sbom/sbom.cdx.json"

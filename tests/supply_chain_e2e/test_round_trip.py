@@ -119,7 +119,7 @@ def test_the_merged_sbom_is_schema_valid_connected_and_attached_to_the_image(
     assert document["metadata"]["component"]["version"] == built["digest"]
     attached = json.loads((release_dir(pipeline.work, "orders-api", "0.1.0") / "sbom.json").read_text())
     [referrer] = list_referrers(registry.client, "orders-api", built["digest"], "application/vnd.cyclonedx+json")
-    assert attached["location"] == f"{registry.address}/orders-api@{referrer['digest']}"
+    assert attached["location"] == f"oci://{registry.address}/orders-api@{referrer['digest']}"
     artifact = registry.client.get_manifest("orders-api", str(referrer["digest"])).json()
     assert artifact["subject"]["digest"] == built["digest"]
     assert registry.client.get_blob("orders-api", artifact["layers"][0]["digest"]).decode() == text
@@ -143,7 +143,7 @@ def test_the_built_image_is_signed_verified_recorded_and_refused_once_its_tag_is
         signature=read_signature_ref(signature_file), scan=load_report(FIXTURES / "grype-v5.json", "grype"),
         git_commit="0" * 40, work=pipeline.work)
     assert load_release_record(path) == record
-    assert record.sbom is not None and record.sbom.location.startswith(f"{image}@sha256:")
+    assert record.sbom is not None and record.sbom.location.startswith(f"oci://{image}@sha256:")
     assert record.scan.counts["critical"] == 1
     assert require_verified_release(record, [keys.public_pem], registry_fetcher()).verified
 
