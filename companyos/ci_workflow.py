@@ -13,7 +13,6 @@ event data and job outputs from `env:`, never from `${{ }}` inside the script (t
 from __future__ import annotations
 
 import copy
-
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +23,12 @@ from typing import Any
 import yaml
 
 from companyos.catalog.model import DEFAULT_IMAGE_REGISTRY, ServiceSpec
-from companyos.conventions import PR_LABEL_PREFIXES, REQUIRED_STATUS_CHECKS, SERVICE_METADATA_PATH, WORKFLOW_PATH
+from companyos.conventions import (
+    PR_LABEL_PREFIXES,
+    REQUIRED_STATUS_CHECKS,
+    SERVICE_METADATA_PATH,
+    WORKFLOW_PATH,
+)
 from companyos.errors import UserError
 
 __all__ = [

@@ -4,14 +4,13 @@ Pulumi program (`ServiceImage`) and the policy gate. It is the only way an image
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from companyos.errors import UserError
+from companyos.files import atomic_write
 
 SCHEMA = "paved-road.release/v1"
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -143,12 +142,4 @@ def write_release_record(record: ReleaseRecord, path: str | Path) -> Path:
     """Atomic write: a reader never sees half a record."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(record.to_json())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, record.to_json())

@@ -19,7 +19,12 @@ import yaml
 from companyos.ci_workflow import render_ci_workflow
 from companyos.conventions import WORKFLOW_PATH
 from companyos.errors import UserError
-from companyos.scaffold_catalog import Registration, ServiceAnswers, plan_registration, write_atomically
+from companyos.scaffold_catalog import (
+    Registration,
+    ServiceAnswers,
+    plan_registration,
+    write_atomically,
+)
 from companyos.scaffold_template import TEMPLATE_NAME, resolve_template_source
 
 ANSWERS_FILE = ".copier-answers.yml"

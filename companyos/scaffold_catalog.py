@@ -8,8 +8,6 @@ byte-identical.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +15,16 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from companyos.catalog import Catalog, CatalogError, ServiceSpec, load_catalog, load_catalog_text
+from companyos.catalog import (
+    Catalog,
+    CatalogError,
+    ServiceSpec,
+    load_catalog,
+    load_catalog_text,
+)
 from companyos.catalog.model import DEFAULT_IMAGE_REGISTRY
 from companyos.errors import UserError
+from companyos.files import atomic_write
 
 DEFAULT_PORT = ServiceSpec.port
 # (mapping, sequence, offset) indents tried in order; the first that reproduces the file byte for byte is
@@ -142,14 +147,4 @@ def _validated(text: str, catalog_path: Path, answers: ServiceAnswers) -> Catalo
 def write_atomically(path: Path, text: str) -> None:
     """Readers see the old file or the new one, never a partial write."""
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text, mode=mode)

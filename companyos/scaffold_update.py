@@ -15,7 +15,11 @@ import yaml
 
 from companyos.errors import UserError
 from companyos.scaffold import ANSWERS_FILE
-from companyos.scaffold_template import GIT_TIMEOUT_S, default_published_dir, publish_template
+from companyos.scaffold_template import (
+    GIT_TIMEOUT_S,
+    default_published_dir,
+    publish_template,
+)
 
 CONFLICT_MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
 

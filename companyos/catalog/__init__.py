@@ -1,6 +1,11 @@
 """The service catalogue (`services.yaml`): one stanza per paved-road service."""
 
-from companyos.catalog.loader import CatalogError, Issue, load_catalog, load_catalog_text
+from companyos.catalog.loader import (
+    CatalogError,
+    Issue,
+    load_catalog,
+    load_catalog_text,
+)
 from companyos.catalog.model import (
     DATA_CLASSIFICATIONS,
     RISKS,

@@ -12,7 +12,12 @@ import click
 from companyos.evidence.model import Changes, Compliance, EvidencePack, Link, Stage
 from companyos.evidence.provenance import ci_run_url
 from companyos.evidence.render import write_evidence
-from companyos.evidence.sources import read_check_deploy, read_gate_report, read_junit, rollback_plan
+from companyos.evidence.sources import (
+    read_check_deploy,
+    read_gate_report,
+    read_junit,
+    rollback_plan,
+)
 from companyos.release_record import load_release_record
 
 # Where actions/download-artifact puts each job's upload (one folder per artifact name, ci_workflow.py).

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from companyos.errors import UserError
-from companyos.supply_chain.files import atomic_write_all
+from companyos.files import atomic_write_all
 from companyos.supply_chain.keys import generate_key_pair
 from companyos.supply_chain.password import cosign_password
 

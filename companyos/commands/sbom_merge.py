@@ -11,9 +11,15 @@ from typing import Any
 import click
 
 from companyos.errors import UserError
-from companyos.supply_chain.files import atomic_write
+from companyos.files import atomic_write
 from companyos.supply_chain.reference import parse_image_reference
-from companyos.supply_chain.sbom import SbomError, find_orphans, graph_stats, merge_sboms, render
+from companyos.supply_chain.sbom import (
+    SbomError,
+    find_orphans,
+    graph_stats,
+    merge_sboms,
+    render,
+)
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from companyos.errors import UserError
-from companyos.supply_chain.files import atomic_write
+from companyos.files import atomic_write
 from companyos.supply_chain.vulnerabilities import FORMATS, load_report, not_scanned
 
 

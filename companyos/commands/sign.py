@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from companyos.errors import UserError
+from companyos.files import atomic_write
 from companyos.supply_chain.cosign import sign_image
-from companyos.supply_chain.files import atomic_write
 from companyos.supply_chain.keys import (
     load_private_key,
     public_key_fingerprint,

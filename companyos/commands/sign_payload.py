@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from companyos.errors import UserError
+from companyos.files import atomic_write
 from companyos.supply_chain.cosign import signature_tag
-from companyos.supply_chain.files import atomic_write
 from companyos.supply_chain.keys import load_private_key
 from companyos.supply_chain.password import cosign_password
 from companyos.supply_chain.reference import parse_digest, parse_image_reference

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import click
 
-from companyos.scaffold_template import BUNDLED_TEMPLATE_DIR, default_published_dir, publish_template
+from companyos.scaffold_template import (
+    BUNDLED_TEMPLATE_DIR,
+    default_published_dir,
+    publish_template,
+)
 
 
 @click.group("template")

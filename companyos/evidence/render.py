@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import jinja2
 from markdown_it import MarkdownIt
 
 from companyos.evidence.model import EvidencePack
+from companyos.files import atomic_write
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "TEMPLATE.md"
 STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#1f2328}
@@ -45,23 +44,12 @@ def render_html(markdown_text: str, base_dir: Path, title: str) -> str:
             f"<style>{STYLE}</style></head><body>\n{body}</body></html>\n")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def write_evidence(pack: EvidencePack, out_dir: Path) -> tuple[Path, Path]:
     """Write release-<version>.md and .html into out_dir (links in the pack are relative to it)."""
     markdown_path = out_dir / f"release-{pack.version}.md"
     html_path = out_dir / f"release-{pack.version}.html"
     text = render_markdown(pack)
-    _atomic_write(markdown_path, text)
-    _atomic_write(html_path, render_html(text, out_dir, f"Evidence pack: {pack.service} {pack.version}"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(markdown_path, text)
+    atomic_write(html_path, render_html(text, out_dir, f"Evidence pack: {pack.service} {pack.version}"))
     return markdown_path, html_path

@@ -33,7 +33,12 @@ from statistics import median
 
 from companyos.catalog import ServiceSpec
 from companyos.errors import UserError
-from companyos.observability.slis import DURATION_METRIC, REQUESTS_METRIC, SERVER_ERRORS, fraction
+from companyos.observability.slis import (
+    DURATION_METRIC,
+    REQUESTS_METRIC,
+    SERVER_ERRORS,
+    fraction,
+)
 from companyos.observability.windows import load_windows
 
 SCHEMA = "paved-road.check-deploy/v1"

@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from companyos.catalog import ServiceSpec, load_catalog
+from companyos.files import atomic_write
 from companyos.observability.dashboard_queries import (
     GoldenQueries,
     golden_queries,
@@ -269,17 +268,8 @@ def write_dashboard(spec: ServiceSpec, out_dir: Path, docs_base_url: str = "") -
     """Write <out_dir>/<name>.json atomically (a reader never sees half a dashboard)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{spec.name}.json"
-    fd, tmp = tempfile.mkstemp(prefix=f".{spec.name}.", suffix=".json.tmp", dir=out_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(dashboard_json(spec, docs_base_url))
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; Grafana's provisioner may read as another user
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    # Mode 0644: Grafana's provisioner may read it as another user.
+    return atomic_write(out_dir / f"{spec.name}.json", dashboard_json(spec, docs_base_url))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-
 from companyos.catalog import TEMPLATE_LATENCY_BUCKETS_MS, ServiceSpec
 from companyos.errors import UserError
 from companyos.observability.windows import load_windows

@@ -7,11 +7,10 @@ We draw ourselves because no Grafana server is installable here and Grafana's im
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
 import re
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -30,6 +29,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from companyos.errors import UserError
+from companyos.files import atomic_write
 from companyos.observability.dashboard_queries import expand_grafana_variables
 
 DRAWN_TYPES = ("stat", "gauge", "timeseries")
@@ -259,15 +259,9 @@ def _draw_panel(ax, panel: dict, series: list[Series]) -> None:
 
 def _atomic_savefig(fig, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format="png", facecolor=fig.get_facecolor())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the evidence pack is read by others
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", facecolor=fig.get_facecolor())
+    atomic_write(out, buffer.getvalue())  # 0644: the evidence pack is read by others
 
 
 def render_dashboard_png(

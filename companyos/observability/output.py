@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from companyos.errors import UserError
+from companyos.files import atomic_write
 
 
 def write_atomic(path: str | Path, text: str) -> Path:
@@ -15,12 +14,4 @@ def write_atomic(path: str | Path, text: str) -> Path:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UserError(f"--out {target}: folder {directory} does not exist. Fix: create it, or choose another path.")
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write(target, text)

@@ -7,7 +7,13 @@ Library API (used by `companyos preview`, the release pipeline and the pack's ow
 A policy reports a waiver with `args.not_applicable("waived: <why>")` (see model.WAIVER_PREFIX)."""
 
 from companyos.policy_gate.gate import DEFAULT_TIMEOUT_S, GateSession, run_gate
-from companyos.policy_gate.model import REPORT_SCHEMA, GateResult, PolicyState, Violation, Waiver
+from companyos.policy_gate.model import (
+           REPORT_SCHEMA,
+           GateResult,
+           PolicyState,
+           Violation,
+           Waiver,
+)
 from companyos.policy_gate.render import render_summary
 from companyos.policy_gate.report import write_report
 from companyos.policy_gate.resources import resource_from_dict, resources_from_dicts

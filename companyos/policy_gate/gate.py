@@ -7,9 +7,9 @@ policy disabled) ends the run with verdict `error` (exit 2), never with `passed`
 from __future__ import annotations
 
 import time
-from functools import partial
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,25 @@ from companyos.errors import UserError
 from companyos.mock_run import RecordedResource
 from companyos.policy_gate.analyzer_client import AnalyzerClient, AnalyzerRpcError
 from companyos.policy_gate.engine_service import EngineServer
-from companyos.policy_gate.model import BLOCKING_LEVELS, WAIVER_PREFIX, GateResult, PolicyState, Violation, Waiver
-from companyos.policy_gate.pack_process import PackManifest, PackProcess, pack_environment, read_manifest
-from companyos.policy_gate.policy_config import EffectivePolicyConfig, declarations_from_info, effective_config
+from companyos.policy_gate.model import (
+    BLOCKING_LEVELS,
+    WAIVER_PREFIX,
+    GateResult,
+    PolicyState,
+    Violation,
+    Waiver,
+)
+from companyos.policy_gate.pack_process import (
+    PackManifest,
+    PackProcess,
+    pack_environment,
+    read_manifest,
+)
+from companyos.policy_gate.policy_config import (
+    EffectivePolicyConfig,
+    declarations_from_info,
+    effective_config,
+)
 from companyos.policy_gate.resources import as_recorded, to_struct
 
 DEFAULT_TIMEOUT_S = 30.0

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sys
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from companyos.catalog import load_catalog
+from companyos.errors import UserError
 from companyos.evidence.model import Compliance, EvidencePack, Link, Stage
 from companyos.evidence.provenance import ci_run_url, provenance_statement
 from companyos.evidence.render import write_evidence
@@ -27,7 +28,6 @@ from companyos.evidence.sources import (
     read_junit,
     rollback_plan,
 )
-from companyos.errors import UserError
 from companyos.release.runner import StageContext, run_stages
 from companyos.release.stages import COMPANYOS, LOCAL_STAGES
 from companyos.release_record import ReleaseRecord, load_release_record

@@ -4,10 +4,24 @@
 and `companyos verify`.
 """
 
-from companyos.supply_chain.cosign import SIGNATURE_ANNOTATION, SignatureLayer, sign_image, signature_tag, verify_image
-from companyos.supply_chain.keys import generate_key_pair, load_private_key, load_public_key, public_key_fingerprint
+from companyos.supply_chain.cosign import (
+    SIGNATURE_ANNOTATION,
+    SignatureLayer,
+    sign_image,
+    signature_tag,
+    verify_image,
+)
+from companyos.supply_chain.keys import (
+    generate_key_pair,
+    load_private_key,
+    load_public_key,
+    public_key_fingerprint,
+)
 from companyos.supply_chain.sign import sign_payload
-from companyos.supply_chain.simple_signing import SIMPLE_SIGNING_MEDIA_TYPE, simple_signing_payload
+from companyos.supply_chain.simple_signing import (
+    SIMPLE_SIGNING_MEDIA_TYPE,
+    simple_signing_payload,
+)
 from companyos.supply_chain.verification import REASONS, VerificationResult, verify
 
 __all__ = [

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from companyos.errors import UserError
+from companyos.files import atomic_write
 from companyos.supply_chain.buildah import buildah, push
-from companyos.supply_chain.files import atomic_write
 from companyos.supply_chain.oci import RegistryClient, RegistryError, is_loopback
 
 BASE_REPOSITORY = "paved-road/node-base"

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from companyos.errors import UserError
+from companyos.files import atomic_write
 from companyos.supply_chain.base_image import ensure_base_image
 from companyos.supply_chain.buildah import buildah, push
-from companyos.supply_chain.files import atomic_write
 from companyos.supply_chain.oci import is_loopback
 from companyos.supply_chain.release_paths import release_dir
 

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from companyos.errors import UserError
-from companyos.supply_chain.files import atomic_write
+from companyos.files import atomic_write
 from companyos.supply_chain.reference import is_sha256_digest
 
 BUILDAH_INSTALL_HINT = "install it with `apt-get install -y buildah` (Debian 12 ships 1.28)"

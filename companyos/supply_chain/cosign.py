@@ -16,7 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from companyos.supply_chain.reference import parse_digest, parse_image_reference
 from companyos.supply_chain.sign import sign_payload
-from companyos.supply_chain.simple_signing import SIMPLE_SIGNING_MEDIA_TYPE, simple_signing_payload
+from companyos.supply_chain.simple_signing import (
+    SIMPLE_SIGNING_MEDIA_TYPE,
+    simple_signing_payload,
+)
 from companyos.supply_chain.verification import VerificationResult, verify
 
 # sigstore/cosign pkg/oci/static/signature.go: SignatureAnnotationKey.

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from companyos.errors import UserError
-from companyos.supply_chain.files import atomic_write
+from companyos.files import atomic_write
 
 REGISTRY_BINARY = "docker-registry"
 INSTALL_HINT = "install it with `apt-get install -y docker-registry` (Debian 12 ships distribution 2.8)"

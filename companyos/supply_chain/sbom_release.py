@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from companyos.errors import UserError
+from companyos.files import atomic_write_all
 from companyos.supply_chain.build import read_package
-from companyos.supply_chain.files import atomic_write_all
 from companyos.supply_chain.oci import RegistryClient, RegistryError, is_loopback
 from companyos.supply_chain.reference import parse_image_reference
 from companyos.supply_chain.referrers import attach_artifact

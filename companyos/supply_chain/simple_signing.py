@@ -7,7 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from companyos.supply_chain.reference import is_sha256_digest, parse_digest, parse_image_reference
+from companyos.supply_chain.reference import (
+    is_sha256_digest,
+    parse_digest,
+    parse_image_reference,
+)
 
 # sigstore/sigstore pkg/signature/payload/payload.go: CosignSignatureType.
 COSIGN_SIGNATURE_TYPE = "cosign container image signature"

@@ -6,7 +6,6 @@ buildah`). Only when one is truly missing do the tests that need it skip, saying
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -16,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from companyos.release.tamper import push_other_image
 from companyos.supply_chain.keys import generate_key_pair, load_private_key
-from companyos.supply_chain.oci import OCI_MANIFEST, RegistryClient
+from companyos.supply_chain.oci import RegistryClient
 from companyos.supply_chain.registry import start_registry, stop_registry
 
 PASSWORD = b"e2e password"
@@ -78,16 +78,7 @@ def other_keys() -> Keys:
 
 def push_synthetic_image(client: RegistryClient, repository: str, tag: str, content: bytes) -> str:
     """A tiny but well-formed OCI image (one layer holding `content`); returns its manifest digest."""
-    layer = client.push_blob(repository, content)
-    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [layer]},
-                         "config": {}}).encode()
-    config_digest = client.push_blob(repository, config)
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                      "digest": config_digest, "size": len(config)},
-                           "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                                       "digest": layer, "size": len(content)}]}).encode()
-    return client.put_manifest(repository, tag, manifest, OCI_MANIFEST)
+    return push_other_image(client, repository, tag, content)
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from companyos.catalog.model import TEMPLATE_LATENCY_BUCKETS_MS
+from companyos.observability.otlp_receiver import OtlpReceiver
 
 from .conftest import ServiceProcess, npm, start_service, stop_service
-from .otlp_receiver import OtlpReceiver
 
 pytestmark = pytest.mark.slow
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from companyos.files import atomic_write
 
 from .framework import Rule
 from .registry import PACK_NAME, RULES
@@ -97,11 +97,7 @@ def write(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in pages().items():
-        handle, temp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, out / name)
-        written.append(out / name)
+        written.append(atomic_write(out / name, text))
     return written
 
 

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from companyos.jsonschema_import import jsonschema
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -41,6 +40,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE,
     UnknownValueError,
 )
+
+from companyos.jsonschema_import import jsonschema
 
 # The engine marshals a value it cannot know yet (preview) as one of these strings (pulumi sdk/go/common/
 # resource/plugin/rpc.go); pulumi_policy's proxy raises on them, we turn them into `Unknown` markers.

@@ -8,7 +8,12 @@ from typing import Any
 
 from companyos.catalog.model import DATA_CLASSIFICATIONS, RISKS
 from companyos.ci_workflow import POLICY_CONFIG_POLICY
-from companyos.conventions import LABEL_DATA_CLASSIFICATION, LABEL_OWNER, LABEL_RISK, PR_LABEL_PREFIXES
+from companyos.conventions import (
+    LABEL_DATA_CLASSIFICATION,
+    LABEL_OWNER,
+    LABEL_RISK,
+    PR_LABEL_PREFIXES,
+)
 
 from . import k8s
 from .framework import Finding, Resource, Rule, dig, known

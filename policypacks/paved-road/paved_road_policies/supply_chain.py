@@ -24,7 +24,11 @@ from companyos.conventions import (
 )
 from companyos.errors import UserError
 from companyos.supply_chain import load_public_key, verify
-from companyos.supply_chain.reference import ImageReference, is_sha256_digest, parse_image_reference
+from companyos.supply_chain.reference import (
+    ImageReference,
+    is_sha256_digest,
+    parse_image_reference,
+)
 
 from . import k8s
 from .framework import Finding, Resource, Rule, known

@@ -1,4 +1,7 @@
-"""Write files whole or not at all: temp files in the target directory, fsync, then os.replace."""
+"""Write files whole or not at all: temp files in the target directory, fsync, then os.replace.
+
+The one atomic writer of the project: records, reports, keys, SBOMs, dashboards and evidence pages all go
+through it, so no reader ever sees half a file."""
 
 from __future__ import annotations
 
@@ -8,9 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Replace `path` with `data`; readers see the old file or the new one, never a partial one."""
-    atomic_write_all([(path, data, mode)])
+def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644) -> Path:
+    """Replace `path` with `data` (text is written as UTF-8); readers see the old file or the new one."""
+    atomic_write_all([(path, data.encode("utf-8") if isinstance(data, str) else data, mode)])
+    return path
 
 
 def atomic_write_all(files: Sequence[tuple[Path, bytes, int]]) -> None:
