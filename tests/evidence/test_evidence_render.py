@@ -11,7 +11,7 @@ import pytest
 
 from companyos.evidence.model import Compliance, EvidencePack, Link, RuleOutcome, Stage
 from companyos.evidence.provenance import provenance_statement
-from companyos.evidence.render import render_html, render_markdown, write_evidence
+from companyos.evidence.render import render_markdown, write_evidence
 from companyos.evidence.sources import git_changes, lcov_line_coverage, read_junit, rollback_plan
 from companyos.errors import UserError
 
