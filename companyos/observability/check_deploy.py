@@ -33,6 +33,7 @@ from statistics import median
 
 from companyos.catalog import ServiceSpec
 from companyos.errors import UserError
+from companyos.observability import prometheus_api
 from companyos.observability.slis import (
     DURATION_METRIC,
     REQUESTS_METRIC,
@@ -183,21 +184,14 @@ class PrometheusUnreachable(Exception):
 
 def instant_query(prometheus_url: str, query: str) -> float | None:
     """The first sample's value of an instant query; None when the result is empty or NaN."""
-    url = prometheus_url.rstrip("/") + "/api/v1/query?" + urllib.parse.urlencode({"query": query})
     try:
-        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT_S) as response:
-            body = json.load(response)
-    except urllib.error.HTTPError as err:
-        try:
-            detail = json.load(err).get("error", err.reason)
-        except ValueError:
-            detail = err.reason
-        raise PrometheusUnreachable(f"Prometheus rejected {query!r}: {detail}") from err
-    except (urllib.error.URLError, OSError, ValueError) as err:
-        raise PrometheusUnreachable(f"no answer from {prometheus_url} ({getattr(err, 'reason', err)})") from err
-    result = body.get("data", {}).get("result", [])
-    if body.get("status") != "success":
-        raise PrometheusUnreachable(f"Prometheus failed {query!r}: {body.get('error', body)}")
+        data = prometheus_api.query(prometheus_url, "/api/v1/query", {"query": query}, timeout=HTTP_TIMEOUT_S)
+    except prometheus_api.PrometheusError as err:
+        message = {"rejected": f"Prometheus rejected {query!r}: {err.detail}",
+                   "unreachable": f"no answer from {prometheus_url} ({err.detail})"}.get(
+            err.kind, f"Prometheus failed {query!r}: {err.detail}")
+        raise PrometheusUnreachable(message) from err
+    result = data.get("result", [])
     if not result:
         return None
     value = float(result[0]["value"][1])

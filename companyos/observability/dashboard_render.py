@@ -8,13 +8,9 @@ We draw ourselves because no Grafana server is installable here and Grafana's im
 from __future__ import annotations
 
 import io
-import json
 import math
 import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +26,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from companyos.errors import UserError
 from companyos.files import atomic_write
+from companyos.observability import prometheus_api
 from companyos.observability.dashboard_queries import expand_grafana_variables
 
 DRAWN_TYPES = ("stat", "gauge", "timeseries")
@@ -84,27 +81,19 @@ def _seconds(step: timedelta | float) -> float:
 
 def query_range(prometheus_url: str, expr: str, start: float, end: float, step: float) -> list[dict]:
     """The matrix result of one range query (Prometheus' JSON, unchanged)."""
-    url = prometheus_url.rstrip("/") + "/api/v1/query_range"
-    form = urllib.parse.urlencode({"query": expr, "start": start, "end": end, "step": step}).encode()
-    request = urllib.request.Request(url, data=form, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=QUERY_TIMEOUT_SECONDS) as response:
-            body = json.load(response)
-    except urllib.error.HTTPError as err:
-        # Prometheus answers a bad query with 400/422 and a JSON error; surface its words.
-        try:
-            detail = json.load(err).get("error", err.reason)
-        except ValueError:
-            detail = err.reason
-        raise UserError(f"Prometheus at {prometheus_url} rejected the query {expr!r}: {detail}") from err
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
-        reason = getattr(err, "reason", err)
-        raise UserError(
-            f"Prometheus at {prometheus_url} did not answer ({reason}); start it or pass the right URL"
-        ) from err
-    if body.get("status") != "success" or body.get("data", {}).get("resultType") != "matrix":
-        raise UserError(f"Prometheus at {prometheus_url} gave no matrix for {expr!r}: {body.get('error', body)}")
-    return body["data"]["result"]
+        data = prometheus_api.query(prometheus_url, "/api/v1/query_range",
+                                    {"query": expr, "start": start, "end": end, "step": step},
+                                    timeout=QUERY_TIMEOUT_SECONDS, post=True)
+    except prometheus_api.PrometheusError as err:
+        if err.kind == "unreachable":
+            raise UserError(f"Prometheus at {prometheus_url} did not answer ({err.detail}); start it or pass the "
+                            "right URL") from err
+        raise UserError(f"Prometheus at {prometheus_url} {'rejected' if err.kind == 'rejected' else 'gave no matrix for'}"
+                        f" the query {expr!r}: {err.detail}") from err
+    if data.get("resultType") != "matrix":
+        raise UserError(f"Prometheus at {prometheus_url} gave no matrix for {expr!r}: {data}")
+    return data["result"]
 
 
 def _legend(fmt: str, labels: dict[str, str]) -> str:
