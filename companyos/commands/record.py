@@ -19,7 +19,7 @@ from companyos.release_record import (
 )
 from companyos.supply_chain import public_key_fingerprint, verify
 from companyos.supply_chain.cosign import signature_tag
-from companyos.supply_chain.reference import parse_image_reference
+from companyos.supply_chain.reference import parse_pinned_reference
 from companyos.supply_chain.vulnerabilities import load_report, not_scanned
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -63,12 +63,7 @@ def command(service: str, image_ref: str, version: str, git_commit: str, sbom_pa
             sbom_location: str | None, signatures_path: Path, key_paths: tuple[str, ...], scan_path: Path | None,
             scan_format: str, out: Path) -> None:
     """Write SERVICE's release record; refuses an image whose signature does not verify."""
-    try:
-        reference = parse_image_reference(image_ref)
-    except ValueError as error:
-        raise UserError(f"--image: {error}") from None
-    if reference.digest is None:
-        raise UserError(f"--image {image_ref!r} has no digest; a release pins REPOSITORY@sha256:...")
+    reference = parse_pinned_reference(image_ref, option="--image", why="a release pins REPOSITORY@sha256:...")
     keys = []
     for key in key_paths:
         try:

@@ -12,7 +12,7 @@ import click
 
 from companyos.errors import UserError
 from companyos.files import atomic_write
-from companyos.supply_chain.reference import parse_image_reference
+from companyos.supply_chain.reference import parse_pinned_reference
 from companyos.supply_chain.sbom import (
     SbomError,
     find_orphans,
@@ -43,12 +43,7 @@ def command(app_sbom: Path, image_sbom: Path, image_ref: str | None, out: Path) 
     """Merge APP_SBOM and IMAGE_SBOM into one CycloneDX 1.6 document; fail on any orphan or schema error."""
     repository = digest = None
     if image_ref:
-        try:
-            reference = parse_image_reference(image_ref)
-        except ValueError as error:
-            raise UserError(f"--image: {error}") from None
-        if reference.digest is None:
-            raise UserError(f"--image {image_ref!r} has no digest; pass REPOSITORY@sha256:... (a tag can move)")
+        reference = parse_pinned_reference(image_ref, option="--image", why="pass REPOSITORY@sha256:... (a tag can move)")
         repository, digest = reference.repository, reference.digest
     document = merge_sboms(_read(app_sbom, "app SBOM"), _read(image_sbom, "image SBOM"),
                            image_repository=repository, image_digest=digest)

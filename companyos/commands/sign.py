@@ -18,7 +18,7 @@ from companyos.supply_chain.keys import (
     public_key_pem,
 )
 from companyos.supply_chain.password import cosign_password
-from companyos.supply_chain.reference import parse_image_reference
+from companyos.supply_chain.reference import parse_pinned_reference
 from companyos.supply_chain.release import signature_ref
 from companyos.supply_chain.signature_store import registry_fetcher, registry_pusher
 
@@ -30,13 +30,8 @@ from companyos.supply_chain.signature_store import registry_fetcher, registry_pu
               help="Also write the signature evidence (ref, payload, signature, key fingerprint) as JSON here.")
 def command(image: str, key_path: str, out_path: Path | None) -> None:
     """Sign IMAGE (which must pin @sha256:...) as `cosign sign --key` does and push the signature."""
-    try:
-        reference = parse_image_reference(image)
-    except ValueError as error:
-        raise UserError(f"IMAGE: {error}") from None
-    if reference.digest is None:
-        raise UserError(f"IMAGE {image!r} has no digest; sign REPOSITORY@sha256:... (a tag can be re-pointed; "
-                        "`companyos build` prints the digest)")
+    reference = parse_pinned_reference(image, option="IMAGE", why="sign REPOSITORY@sha256:... (a tag can be "
+                                       "re-pointed; `companyos build` prints the digest)")
     key_pem = _read_key(key_path)
     private_key = load_private_key(key_pem, cosign_password(f"of {key_path}"), source=key_path)
     # As cosign does: refuse to sign a digest the registry does not hold (a typo would sign nothing useful).

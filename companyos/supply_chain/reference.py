@@ -70,3 +70,17 @@ def normalise_repository(repository: str, *, original: str | None = None) -> str
         raise ValueError(f"{shown!r} is not a valid image repository (lowercase path components such as "
                          "registry.example.com/team/app)")
     return registry + "/" + "/".join(path)
+
+
+def parse_pinned_reference(text: str, *, option: str, why: str) -> ImageReference:
+    """A user-given `REPOSITORY@sha256:...` (UserError naming `option` otherwise): what is signed, recorded or
+    merged must not be a tag, which can be re-pointed."""
+    from companyos.errors import UserError
+
+    try:
+        reference = parse_image_reference(text)
+    except ValueError as error:
+        raise UserError(f"{option}: {error}") from None
+    if reference.digest is None:
+        raise UserError(f"{option} {text!r} has no digest; {why}")
+    return reference
