@@ -86,9 +86,9 @@ def git_changes(repo: Path, previous: ReleaseRecord | None, new_digest: str | No
     log = _git(repo, "log", "--format=%H%x09%s", span)
     commits = [Commit(*line.split("\t", 1)) for line in log.splitlines() if "\t" in line]
     if base:
-        diffstat = _git(repo, "diff", "--stat", base, head).rstrip()
+        diffstat = _git(repo, "diff", "--stat", base, head).strip("\n")
     else:
-        diffstat = _git(repo, "show", "--stat", "--format=", head).rstrip()
+        diffstat = _git(repo, "show", "--stat", "--format=", head).strip("\n")
     return Changes(commits=commits, diffstat=_short_diffstat(diffstat),
                    since=f"the previous release {previous.version} (`{base[:12]}`)" if base and previous else "the first commit",
                    previous_digest=previous.image.digest if previous else None, new_digest=new_digest)
