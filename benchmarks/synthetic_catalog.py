@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from pathlib import Path
 
-from companyos.release_record import ImageRef, ReleaseRecord, SbomRef, ScanSummary, SignatureRef, write_release_record
-from companyos.supply_chain import public_key_fingerprint, sign_payload, simple_signing_payload
+from companyos.release_record import (
+    ImageRef,
+    ReleaseRecord,
+    SbomRef,
+    ScanSummary,
+    write_release_record,
+)
+from companyos.supply_chain import public_key_fingerprint, sign_image
 from companyos.supply_chain.keys import generate_key_pair, load_private_key
+from companyos.supply_chain.release import signature_ref
 
 RISKS = ("low", "medium", "high")
 CLASSES = ("public", "internal", "confidential", "restricted")
@@ -26,15 +32,12 @@ def write_synthetic_catalog(directory: Path, count: int, *, password: bytes = b"
                   f"    data_classification: {CLASSES[index % 4]}"]
         repository = f"ghcr.io/paved-road/{name}"
         digest = "sha256:" + hashlib.sha256(name.encode()).hexdigest()
-        payload = simple_signing_payload(repository, digest)
         write_release_record(ReleaseRecord(
             service=name, version="1.0.0", git_commit="0" * 40,
             image=ImageRef(repository=repository, digest=digest, tag="1.0.0"),
             sbom=SbomRef(digest=digest, location=f"oci://{repository}@{digest}", components=10),
-            signature=SignatureRef(ref=f"{repository}:sha256-{digest[7:]}.sig",
-                                   payload_b64=base64.b64encode(payload).decode(),
-                                   signature_b64=sign_payload(key, payload),
-                                   key_fingerprint=public_key_fingerprint(public_pem)),
+            signature=signature_ref(sign_image(repository, digest, key, push=lambda _layer: None),
+                                    public_key_fingerprint(public_pem)),
             scan=ScanSummary(status="scanned", scanner="grype", counts={"critical": 0}, max_cvss=4.0),
         ), releases / f"{name}.json")
     catalog = directory / "services.yaml"

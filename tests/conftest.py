@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +10,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from companyos.mock_run import ProgramRun, run_program
-from companyos.release_record import ImageRef, ReleaseRecord, SbomRef, ScanSummary, SignatureRef, write_release_record
-from companyos.supply_chain import public_key_fingerprint, sign_payload, simple_signing_payload
+from companyos.release_record import (
+    ImageRef,
+    ReleaseRecord,
+    SbomRef,
+    ScanSummary,
+    write_release_record,
+)
+from companyos.supply_chain import public_key_fingerprint, sign_image
 from companyos.supply_chain.keys import generate_key_pair, load_private_key
+from companyos.supply_chain.release import signature_ref
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RELEASE_PASSWORD = b"test-release-key"
@@ -37,13 +43,9 @@ class ReleaseSigner:
         digest = digest or digest_of(f"{service}:{version}")
         signature = None
         if signed:
-            payload = simple_signing_payload(repository, signed_digest or digest)
-            signature = SignatureRef(
-                ref=f"{repository}:sha256-{(signed_digest or digest).split(':')[1]}.sig",
-                payload_b64=base64.b64encode(payload).decode(),
-                signature_b64=sign_payload(self.private_key, payload),
-                key_fingerprint=public_key_fingerprint(self.public_pem),
-            )
+            # The same signing path `companyos sign` uses, minus the registry push.
+            layer = sign_image(repository, signed_digest or digest, self.private_key, push=lambda _layer: None)
+            signature = signature_ref(layer, public_key_fingerprint(self.public_pem))
         return ReleaseRecord(
             service=service,
             version=version,
