@@ -1,9 +1,7 @@
-"""Import jsonschema without its optional rfc3987_syntax grammar.
+"""Import jsonschema after the package has refused its optional rfc3987_syntax grammar.
 
-jsonschema imports rfc3987_syntax when it is installed (test tools such as check-jsonschema pull it in),
-and building its grammar costs 1.5-3.5 s per process: every CLI call and every policy-pack start paid it.
-None of our schemas use the IRI formats it checks, so the optional import is refused. Import jsonschema
-through this module, before anything else imports it."""
+`companyos/__init__.py` does the refusing (why is written there); importing through this module keeps
+that ordering explicit for code that might be loaded without the package (a policy pack process)."""
 
 from __future__ import annotations
 
