@@ -640,7 +640,7 @@ def _parsed_jobs(text: str) -> dict[Any, Any]:
 def declared_job_names(text: str) -> set[str]:
     """The status-check names a workflow's jobs report: a job's `name:` if it has one, else its id."""
     names: set[str] = set()
-    for job_id, job in _jobs(text).items():
+    for job_id, job in _parsed_jobs(text).items():  # read-only: no need for _jobs' defensive copy
         name = job.get("name") if isinstance(job, dict) else None
         names.add(name if isinstance(name, str) and name else str(job_id))
     return names

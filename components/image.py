@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_docker as docker
 
 from companyos.release_record import DIGEST, ReleaseRecord
 
@@ -50,7 +49,9 @@ class ServiceImage(pulumi.ComponentResource):
     image_ref: pulumi.Output[str]
     """`repository@sha256:...`"""
     digest: pulumi.Output[str]
-    built_image: docker.Image | None
+    built_image: pulumi.CustomResource | None
+    """The platform-built `pulumi_docker.Image` (None for a released image). Typed by its base class: the SDK
+    resolves these annotations at run time, and pulumi_docker is imported only where a build needs it."""
 
     def __init__(self, name: str, args: ServiceImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if (args.release is None) == (args.build is None):
@@ -63,7 +64,10 @@ class ServiceImage(pulumi.ComponentResource):
             self.digest = pulumi.Output.from_input(args.release.image.digest)
         else:
             assert args.build is not None
-            self.built_image = docker.Image(
+            # Imported here: pulumi_docker costs a few hundred ms to import and only this rare path uses it.
+            import pulumi_docker as docker
+
+            built = docker.Image(
                 name,
                 image_name=args.build.image_name,
                 build=docker.DockerBuildArgs(
@@ -75,6 +79,7 @@ class ServiceImage(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             # repo_digest is `repository@sha256:...` once pushed; unknown in preview, which the gate blocks.
-            self.image_ref = self.built_image.repo_digest
-            self.digest = self.built_image.repo_digest.apply(lambda ref: ref.split("@", 1)[1] if ref and "@" in ref else "")
+            self.built_image = built
+            self.image_ref = built.repo_digest
+            self.digest = built.repo_digest.apply(lambda ref: ref.split("@", 1)[1] if ref and "@" in ref else "")
         self.register_outputs({"image_ref": self.image_ref, "digest": self.digest})

@@ -49,6 +49,7 @@ def rule_page(rule: Rule) -> str:
              f"| Kind | {'stack policy (AnalyzeStack)' if rule.stack else 'resource policy (Analyze)'} |",
              f"| Default enforcement | **{rule.enforcement_level.value.upper()}** |",
              f"| Applies to | {_cell(rule.applies_to)} |",
+             *([] if rule.stack else [f"| Resource types | {_cell(rule.selects.text)} |"]),
              f"| Fixtures | `tests/policies/{FIXTURE_FOLDER[rule.family]}/good-{rule.name}*.json`, "
              f"`bad-{rule.name}*.json` |", ""]
     if rule.rationale:

@@ -9,15 +9,19 @@ pulumi-policy's defaults fail open in three places this module closes:
   SDK lets escape as a gRPC error (status UNKNOWN), so a bad config blocks whatever the enforcement level;
 - a validate function that reports nothing passes: rules select their resource types explicitly and the pack's
   tests give every rule a fixture it must fail.
+
+Cost: the SDK hands each policy its own freshly deserialized proxy tree, so per resource this module does as
+little as it can on top: a rule whose type selector rejects the resource returns after the (cached) config
+check, and props are copied out of the proxy only when a check first reads them.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from pulumi_policy import (
@@ -39,6 +43,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
     UnknownValueError,
+    _DictProxy,  # the SDK's proxy classes (pulumi-policy is pinned): compared by exact type on the hot path
+    _ListProxy,
 )
 
 from companyos.jsonschema_import import jsonschema
@@ -74,30 +80,62 @@ class PolicyConfigError(Exception):
     """The policy config of a rule does not match its schema. Raised, never reported: it must block."""
 
 
-def to_plain(value: Any, path: str = "") -> Any:
+def to_plain(value: Any) -> Any:
     """Copy props out of pulumi_policy's unknown-checking proxies into dicts/lists, unknowns as `Unknown`.
 
     The proxies are Mappings/Sequences whose item access raises on an unknown; `["__target"]` is the
     SDK's own unwrapping hook (pulumi_policy.deserialize uses it to serialize), so no unknown is read here.
     """
-    kind = type(value).__name__
-    if kind in ("_DictProxy", "_ListProxy"):
+    return _plain(value, [])
+
+
+def _plain(value: Any, steps: list[str | int]) -> Any:
+    # The hot path of every check: exact-type dispatch for what the SDK builds (its two proxy classes over
+    # dict/list/str/float/bool/None). `steps` holds keys (str) and list indices (int); the path text is only
+    # built when an unknown is found.
+    kind = type(value)
+    if kind is _DictProxy or kind is _ListProxy:
         value = value["__target"]
+        kind = type(value)
+    if kind is str:
+        return Unknown(_path_text(steps)) if value in UNKNOWN_SENTINELS else value
+    if kind is float or kind is bool or value is None:
+        return value
+    if kind is dict:
+        plain: dict[str, Any] = {}
+        for key, item in value.items():
+            key = key if type(key) is str else str(key)
+            steps.append(key)
+            plain[key] = _plain(item, steps)
+            steps.pop()
+        return plain
+    if kind is list:
+        items: list[Any] = []
+        for index, item in enumerate(value):
+            steps.append(index)
+            items.append(_plain(item, steps))
+            steps.pop()
+        return items
+    return _plain_other(value, steps)
+
+
+def _plain_other(value: Any, steps: list[str | int]) -> Any:
+    """Subclasses of the proxies, str, Mapping or Sequence: the slow path, same results."""
+    if isinstance(value, _DictProxy | _ListProxy):
+        return _plain(value["__target"], steps)
     if isinstance(value, str):
-        return Unknown(path or ".") if value in UNKNOWN_SENTINELS else value
+        return Unknown(_path_text(steps)) if value in UNKNOWN_SENTINELS else value
     if isinstance(value, Mapping):
-        return {str(key): to_plain(item, f"{path}.{key}") for key, item in dict.items(_as_dict(value))}
+        return _plain({key: value[key] for key in value}, steps)
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        return [to_plain(item, f"{path}[{index}]") for index, item in enumerate(_as_list(value))]
+        return _plain([value[index] for index in range(len(value))], steps)
     return value
 
 
-def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {key: value[key] for key in value}
-
-
-def _as_list(value: Sequence[Any]) -> list[Any]:
-    return value if isinstance(value, list) else [value[index] for index in range(len(value))]
+def _path_text(steps: list[str | int]) -> str:
+    """`.spec.containers[0].image`, `.` for the root."""
+    text = "".join(f"[{step}]" if type(step) is int else f".{step}" for step in steps)
+    return text or "."
 
 
 def known(value: Any) -> Any:
@@ -137,15 +175,35 @@ def dig(value: Any, *keys: str | int, default: Any = None) -> Any:
     return value
 
 
-@dataclass(frozen=True)
 class Resource:
-    """One resource as a rule sees it: plain props (inputs in Analyze, outputs in AnalyzeStack)."""
+    """One resource as a rule sees it: plain props (inputs in Analyze, outputs in AnalyzeStack).
 
-    type: str
-    name: str
-    urn: str
-    props: dict[str, Any]
-    parent: str = ""
+    Built from the SDK's proxy, `props` is copied out on first read: a stack rule reads the props of the few
+    types it judges, not of every resource in the stack.
+    """
+
+    __slots__ = ("type", "name", "urn", "parent", "_props", "_source")
+
+    def __init__(self, type: str, name: str, urn: str, props: dict[str, Any] | None = None,  # noqa: A002
+                 parent: str = "", *, source: Any = None) -> None:
+        self.type = type
+        self.name = name
+        self.urn = urn
+        self.parent = parent
+        self._props = props if source is None else None
+        if self._props is None and source is None:
+            self._props = {}
+        self._source = source
+
+    @property
+    def props(self) -> dict[str, Any]:
+        if self._props is None:
+            plain = to_plain(self._source)
+            self._props, self._source = (plain if isinstance(plain, dict) else {}), None
+        return self._props
+
+    def __repr__(self) -> str:
+        return f"Resource(type={self.type!r}, name={self.name!r}, urn={self.urn!r}, parent={self.parent!r})"
 
 
 @dataclass(frozen=True)
@@ -164,6 +222,24 @@ class Finding:
 
 ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[Finding]]
 StackCheck = Callable[[list[Resource], Mapping[str, Any]], Iterable[Finding]]
+@dataclass(frozen=True)
+class TypeSelector:
+    """Which resource types a resource rule's check can report on (its docs page lists them).
+
+    The Analyze wrapper skips a resource whose type `matches` rejects before copying its props; the check
+    keeps its own type guard, and a test runs every check on every type its selector rejects.
+    """
+
+    text: str
+    matches: Callable[[str], bool]
+
+
+ANY_TYPE = TypeSelector("every resource type", lambda type_token: True)
+
+
+def of_types(*type_tokens: str) -> TypeSelector:
+    """A selector for exactly these type tokens."""
+    return TypeSelector(", ".join(f"`{token}`" for token in type_tokens), frozenset(type_tokens).__contains__)
 
 
 @dataclass(frozen=True)
@@ -173,6 +249,8 @@ class Rule:
     `remediation` is the rule's one fix text; `{service}` and any key a Finding puts in `fix` are filled in.
     `config` maps each config key to its JSON schema (with a default where optional); `required` lists
     keys that must be set. Unknown keys, wrong types and values outside enums are a PolicyConfigError.
+    `selects` (resource rules) says which types the check can judge; other types skip the check, never the
+    config validation, so an invalid config blocks even a stack without the rule's types.
     """
 
     name: str
@@ -188,6 +266,7 @@ class Rule:
     config_check: Callable[[Mapping[str, Any]], list[str]] | None = None
     """Checks a schema cannot express (e.g. a PEM key parses); returns problems, each a sentence."""
     rationale: str = ""
+    selects: TypeSelector = ANY_TYPE
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -204,18 +283,24 @@ class Rule:
     def defaults(self) -> dict[str, Any]:
         return {key: copy.deepcopy(schema["default"]) for key, schema in self.config.items() if "default" in schema}
 
-    def load_config(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    def load_config(self, raw: Mapping[str, Any] | None) -> Mapping[str, Any]:
         """Defaults, overlaid with `raw`, validated; PolicyConfigError names every problem and the fix.
 
-        The engine sends one config per run but the SDK hands it to every call: validate each distinct
-        config once (a copy is returned, so a rule cannot alter the cached one).
+        The engine sends one config per run but the SDK hands (a copy of) it to every call: the last valid
+        config of each rule is kept with a snapshot of its raw form, and a call whose raw config is the same
+        (same types too: `True` is not `1` to a schema) gets the validated one back. It is read-only, so no
+        rule can alter what the next call sees; an invalid config is never kept, so it raises every time.
         """
-        key = (self.name, json.dumps(raw or {}, sort_keys=True, default=str))
-        if key not in _VALID_CONFIGS:
-            if len(_VALID_CONFIGS) > 256:
-                _VALID_CONFIGS.clear()
-            _VALID_CONFIGS[key] = self._validated(raw)
-        return copy.deepcopy(_VALID_CONFIGS[key])
+        given = raw if raw is not None else {}
+        cached = _VALID_CONFIGS.get(self.name)
+        if cached is not None and _same(cached[0], given):
+            return cached[1]
+        validated = _read_only(self._validated(raw))
+        try:
+            _VALID_CONFIGS[self.name] = (copy.deepcopy(dict(given)), validated)
+        except TypeError:  # a value deepcopy cannot copy (never JSON): validate such a config on every call
+            _VALID_CONFIGS.pop(self.name, None)
+        return validated
 
     def _validated(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
         given = dict(raw or {})
@@ -276,7 +361,9 @@ class Rule:
 
     def _validate_resource(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         config = self.load_config(args.get_config())
-        resource = Resource(type=args.resource_type, name=args.name, urn=args.urn, props=to_plain(args.props),
+        if not self.selects.matches(args.resource_type):
+            return
+        resource = Resource(type=args.resource_type, name=args.name, urn=args.urn, source=args.props,
                             parent=args.opts.parent or "" if args.opts is not None else "")
         for finding in self.findings(resource, config):
             if finding.waiver:
@@ -286,7 +373,7 @@ class Rule:
 
     def _validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         config = self.load_config(args.get_config())
-        resources = [Resource(type=r.resource_type, name=r.name, urn=r.urn, props=to_plain(r.props),
+        resources = [Resource(type=r.resource_type, name=r.name, urn=r.urn, source=r.props,
                               parent=r.parent.urn if r.parent is not None else "") for r in args.resources]
         by_urn = {r.urn: r for r in resources}
         for finding in self.findings(resources, config):
@@ -295,7 +382,39 @@ class Rule:
                              finding.urn or None)
 
 
-_VALID_CONFIGS: dict[tuple[str, str], dict[str, Any]] = {}
+_VALID_CONFIGS: dict[str, tuple[Any, Mapping[str, Any]]] = {}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same types all the way down (`==` alone has 1 == 1.0 == True). Runs once per rule
+    per resource, hence the loops instead of all(generator)."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is dict:
+        if len(a) != len(b):
+            return False
+        for key, value in a.items():
+            if key not in b or not _same(value, b[key]):
+                return False
+        return True
+    if kind is list:
+        if len(a) != len(b):
+            return False
+        for left, right in zip(a, b):
+            if not _same(left, right):
+                return False
+        return True
+    return bool(a == b)
+
+
+def _read_only(value: Any) -> Any:
+    """A validated config as read-only views: mappings become MappingProxyType, lists tuples."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: _read_only(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_read_only(item) for item in value)
+    return value
 
 
 class _Defaulting(dict):  # str.format_map: leave unknown placeholders readable instead of raising KeyError

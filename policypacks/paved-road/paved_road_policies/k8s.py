@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .framework import Resource, dig
+from .framework import Resource, TypeSelector, dig, of_types
 
 K8S_PREFIX = "kubernetes:"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -32,9 +32,19 @@ CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 NON_OBJECT_TYPES = frozenset({"pulumi:providers:kubernetes"})
 
 
+def is_kubernetes_object_type(type_token: str) -> bool:
+    return type_token.startswith(K8S_PREFIX) and type_token not in NON_OBJECT_TYPES \
+        and ":helm.sh/" not in type_token and ":yaml" not in type_token and ":kustomize" not in type_token
+
+
+KUBERNETES_OBJECTS = TypeSelector("every `kubernetes:*` type except `pulumi:providers:kubernetes` and the Helm, "
+                                  "YAML and Kustomize wrapper types", is_kubernetes_object_type)
+WORKLOADS = of_types(*POD_SPEC_PATHS)
+SERVING = of_types(*(t for t in POD_SPEC_PATHS if t in SERVING_WORKLOADS))
+
+
 def is_kubernetes_object(resource: Resource) -> bool:
-    return resource.type.startswith(K8S_PREFIX) and resource.type not in NON_OBJECT_TYPES \
-        and ":helm.sh/" not in resource.type and ":yaml" not in resource.type and ":kustomize" not in resource.type
+    return is_kubernetes_object_type(resource.type)
 
 
 def is_workload(resource: Resource) -> bool:

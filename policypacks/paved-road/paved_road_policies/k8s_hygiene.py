@@ -64,6 +64,7 @@ RULES = [
         description="Every container of a long-running workload has a liveness and a readiness probe.",
         applies_to="Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet (containers; Jobs exit by design)",
         check=check_probes,
+        selects=k8s.SERVING,
         remediation=COMPONENT_FIX,
         rationale="Without a readiness probe a rollout sends traffic to pods that are not ready; without a "
                   "liveness probe a hung process is never restarted.",
@@ -74,6 +75,7 @@ RULES = [
         description="Every container (init containers too) sets cpu and memory requests and limits.",
         applies_to="workloads",
         check=check_resources,
+        selects=k8s.WORKLOADS,
         remediation="services.yaml: set `{setting}` for {service} (or leave the stanza's `resources` out to get "
                     "the paved-road defaults); a workload written by hand must set it on every container.",
         rationale="Requests let the scheduler place pods honestly; limits stop one service starving its "
@@ -86,6 +88,7 @@ RULES = [
                     "escalation.",
         applies_to="workloads (all containers)",
         check=check_security_context,
+        selects=k8s.WORKLOADS,
         remediation=COMPONENT_FIX,
         rationale="These three settings are the Pod Security Standards 'restricted' baseline the namespaces "
                   "enforce; failing here is cheaper than a pod the admission controller rejects at deploy time.",

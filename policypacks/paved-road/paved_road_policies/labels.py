@@ -16,7 +16,7 @@ from companyos.conventions import (
 )
 
 from . import k8s
-from .framework import Finding, Resource, Rule, dig, known
+from .framework import Finding, Resource, Rule, dig, known, of_types
 
 REPOSITORY = "github:index/repository:Repository"
 # The catalogue's owner rule (companyos/catalog/services.schema.json, stanza field `owner`).
@@ -146,6 +146,7 @@ RULES = [
                     "data-classification labels with allowed values.",
         applies_to="every `kubernetes:*` object; for workloads also the pod template",
         check=check_kubernetes_labels,
+        selects=k8s.KUBERNETES_OBJECTS,
         config=VALUE_CONFIG,
         config_check=_owner_pattern_compiles,
         remediation="services.yaml: set `{field}` for {service} ({allowed}); the PavedRoadService component "
@@ -161,6 +162,7 @@ RULES = [
                     "`data-classification-<class>` topic with allowed values.",
         applies_to="`github:index/repository:Repository`",
         check=check_repository_topics,
+        selects=of_types(REPOSITORY),
         config=VALUE_CONFIG,
         config_check=_owner_pattern_compiles,
         remediation="services.yaml: set `{field}` for {service} ({allowed}); ServiceRepository writes the topic "

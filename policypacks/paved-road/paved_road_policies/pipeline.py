@@ -8,7 +8,7 @@ from typing import Any
 from companyos.ci_workflow import workflow_declares_jobs
 from companyos.conventions import WORKFLOW_PATH
 
-from .framework import Finding, Resource, Rule, dig, known
+from .framework import Finding, Resource, Rule, dig, known, of_types
 
 REPOSITORY = "github:index/repository:Repository"
 REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"
@@ -79,6 +79,7 @@ RULES = [
                     "(plus any configured extra jobs).",
         applies_to=f"`{REPOSITORY_FILE}` whose file is {WORKFLOW_PATH}",
         check=check_workflow_jobs,
+        selects=of_types(REPOSITORY_FILE),
         config={"additional_jobs": {**_EXTRA_JOBS, "description": "Jobs required on top of sbom, sign, "
                                                                   "policy-gate (which config cannot remove)."}},
         remediation=PLATFORM_FIX,
@@ -92,6 +93,7 @@ RULES = [
                     "configured extra checks).",
         applies_to=f"`{BRANCH_PROTECTION}`",
         check=check_branch_protection,
+        selects=of_types(BRANCH_PROTECTION),
         config={"additional_contexts": {**_EXTRA_JOBS, "description": "Status checks required on top of sbom, "
                                                                       "sign, policy-gate."}},
         remediation=PLATFORM_FIX,

@@ -22,8 +22,10 @@ def _identity(resource: Resource) -> tuple[str, str]:
 
 
 def _is_dashboard(resource: Resource) -> bool:
+    if resource.type != k8s.CONFIG_MAP:  # first: only a ConfigMap's labels are this rule's business
+        return False
     labels = dig(resource.props, "metadata", "labels", default={})
-    return resource.type == k8s.CONFIG_MAP and all(labels.get(k) == v for k, v in GRAFANA_DASHBOARD_LABEL.items())
+    return all(labels.get(k) == v for k, v in GRAFANA_DASHBOARD_LABEL.items())
 
 
 def check_observability(resources: list[Resource], config: Mapping[str, Any]) -> Iterator[Finding]:

@@ -199,6 +199,7 @@ RULES = [
                     "and never with the tag `latest`.",
         applies_to="workloads: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob (all containers)",
         check=check_pinned,
+        selects=k8s.WORKLOADS,
         remediation=RELEASE_FIX,
         rationale="A tag can be re-pointed after review; only a digest names the bytes that were built, "
                   "scanned and signed.",
@@ -210,6 +211,7 @@ RULES = [
                     f"digest) and `{ANNOTATION_SBOM_LOCATION}` (where to fetch it).",
         applies_to="workloads",
         check=check_sbom,
+        selects=k8s.WORKLOADS,
         config={"location_prefixes": {
             "description": "Accepted SBOM location schemes.", "type": "array", "minItems": 1, "uniqueItems": True,
             "items": {"type": "string", "enum": ["oci://", "https://"]}, "default": ["oci://", "https://"]}},
@@ -224,6 +226,7 @@ RULES = [
                     "the exact digest (and repository) being deployed.",
         applies_to="workloads",
         check=check_signature,
+        selects=k8s.WORKLOADS,
         config={
             "trusted_public_keys": {
                 "description": "PEM public keys (cosign.pub text) whose signatures are trusted.",
@@ -248,6 +251,7 @@ RULES = [
                     "an unscanned image passes only under an explicit, reported waiver.",
         applies_to="workloads",
         check=check_vulnerabilities,
+        selects=k8s.WORKLOADS,
         config={
             "cvss_threshold": {"description": "A finding with CVSS at or above this blocks (CVSS v3.1 rates "
                                               "9.0-10.0 critical).",
@@ -269,6 +273,7 @@ RULES = [
                     "(`image-vulnerability-threshold.allow_unscanned`) is always visible in the gate report.",
         applies_to="workloads",
         check=check_unscanned_waiver,
+        selects=k8s.WORKLOADS,
         enforcement_level=EnforcementLevel.ADVISORY,
         remediation="scan {service}'s image (CI `sbom` job) and re-release, then remove the allow_unscanned waiver.",
         rationale="A waiver nobody sees becomes the default. This rule is ADVISORY on purpose: it never blocks, "
