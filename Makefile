@@ -9,27 +9,22 @@ setup:
 	@bash scripts/setup.sh
 
 test: setup
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --ignore=tests/reliability
 
 # Skips the tests that drive npm, Prometheus and other external tools.
 test-fast: setup
-	$(VENV)/bin/pytest -q -m "not slow"
+	$(VENV)/bin/pytest -q -m "not slow" --ignore=tests/reliability
 
 demo: setup
 	$(PY) -m companyos.demo
 
-# Each script prints its figures with its comparator measured in the same run.
+# Every benchmark with its comparator in the same run; writes benchmarks/RESULTS.md and the README's
+# Performance section (benchmarks/run.py --only/--skip for a part).
 bench: setup
-	$(PY) benchmarks/bench_program.py
-	$(PY) benchmarks/bench_gate.py --sizes 1,10,100
-	$(PY) benchmarks/bench_sign_verify.py
-	$(PY) benchmarks/bench_slo_rules.py
-	$(PY) benchmarks/bench_sbom.py
-	$(PY) benchmarks/bench_scaffold.py
-	$(PY) benchmarks/bench_service_throughput.py
+	$(PY) benchmarks/run.py
 
 reliability: setup
-	$(VENV)/bin/pytest -q tests/template tests/supply_chain_e2e tests/catalog tests/policy_gate
+	$(VENV)/bin/pytest -q tests/reliability
 
 clean:
 	rm -rf .work out .pytest_cache

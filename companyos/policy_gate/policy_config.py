@@ -73,6 +73,9 @@ def load_config_file(path: Path) -> dict[str, Any]:
         raise UserError(f"--policy-pack-config {path}: cannot read: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise UserError(f"--policy-pack-config {path}: not JSON: {error}") from None
+    except UnicodeDecodeError as error:
+        raise UserError(f"--policy-pack-config {path}: not JSON: byte {error.start} is not UTF-8 "
+                        "(save the file as UTF-8 JSON)") from None
     if not isinstance(data, dict):
         raise UserError(f"--policy-pack-config {path}: must be a JSON object of policy name -> level or object")
     return data

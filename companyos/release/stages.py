@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from companyos.catalog import ServiceSpec
+from companyos.files import atomic_write
 from companyos.release.runner import StageContext, StageFailed, StageSpec
 
 COMPANYOS = [sys.executable, "-m", "companyos.cli"]
@@ -157,16 +158,21 @@ def sign(ctx: StageContext) -> str:
 def verify(ctx: StageContext) -> str:
     """Verify by TAG, as a deploy that trusts a tag would: the tag is resolved to its digest first."""
     result_path = ctx.out / "verify.json"
+    result_path.unlink(missing_ok=True)  # a previous run's verdict must not stand in for this one
     done = subprocess.run([*COMPANYOS, "verify", str(ctx.facts["image_tag_ref"]), "--key", str(ctx.facts["public_key"]),
                            "--json"], env=_env(ctx), capture_output=True, text=True, timeout=120)
-    result_path.write_text(done.stdout or "{}")
-    ctx.facts["verify_path"] = result_path
+    try:
+        parsed = json.loads(done.stdout)
+    except ValueError:
+        parsed = None
+    verdict = parsed if isinstance(parsed, dict) and "verified" in parsed else None
+    if verdict is not None:
+        # Only a verdict is evidence: a verify that could not run (registry down) writes no verify.json, so the
+        # evidence pack says "not checked" rather than "rejected".
+        atomic_write(result_path, done.stdout)
+        ctx.facts["verify_path"] = result_path
     if done.returncode != 0:
-        try:
-            verdict = json.loads(done.stdout)
-            reason = f"{verdict.get('reason')}: {verdict.get('detail')}"
-        except ValueError:
-            reason = (done.stderr or done.stdout).strip()
+        reason = f"{verdict.get('reason')}: {verdict.get('detail')}" if verdict else (done.stderr or done.stdout).strip()
         raise StageFailed(f"signature verification of {ctx.facts['image_tag_ref']} failed ({reason})")
     return "verify.json"
 
