@@ -2,21 +2,34 @@
 
 Both serve GET /hello with the same answer; the bare app is benchmarks/bare-express/ (same express
 version). autocannon (benchmarks/autocannon/, pinned by its lockfile) drives each server with the same
-connections and duration, rounds alternating between variants so drift in a shared machine hits all of
-them. Variants of the generated service: LOG_LEVEL=info (the template default, one JSON log line per
-request) with stdout to a file, as a container runtime stores it; with stdout to /dev/null, to separate
-the cost of writing the line from the rest; LOG_LEVEL=warn, with no request log line; and, to locate
-the cost, without the tracing preload. Traces are created for every request (the tracing preload is
-on) but not exported: no OTLP endpoint is set.
+connections and duration; rounds alternate between variants (each round starts with another one) so
+drift on a shared machine hits all of them, and every round gives each variant one sample.
+
+The variant the goals are judged on is the generated service as shipped: started with its own
+`npm start` command (read from its package.json), no environment but PORT, so its defaults (LOG_LEVEL
+info: one JSON log line per request; every request traced, spans recorded, no exporter) and stdout
+to a file, as a container runtime stores it. Extra variants (not with --quick) locate the cost:
+  - LOG_LEVEL=warn: no request log line;
+  - OTLP export on: OTEL_EXPORTER_OTLP_ENDPOINT at a local receiver (companyos' OtlpReceiver, in this
+    process), so spans are batched, encoded and sent;
+  - 10% of traces sampled: OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1;
+  - OTEL_SDK_DISABLED=true: tracing off, so metrics, the request log and the middleware alone;
+  - tracing floor: the bare app with only OpenTelemetry's HTTP instrumentation preloaded
+    (bare-express/otel-http-only.cjs), the cost of one recorded span per request by itself.
 Everything listens on 127.0.0.1 (the loopback-only.cjs preload) and is stopped by its PID.
 
-Goals (issue 3): >= 85% of bare req/s, p99 <= 1.25x bare. Prints figures; no asserts."""
+Goals (issue 3): >= 85% of bare req/s, p99 <= 1.25x bare. Prints figures (and writes them with
+--json); no asserts.
+
+    .venv/bin/python benchmarks/bench_service_throughput.py [--quick] [--rounds 3] [-d 10] [--json PATH]
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -26,17 +39,23 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import ExitStack
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import Figure, write_figures  # noqa: E402
 from benchmarks.scaffold_support import companyos, npm  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
 LOOPBACK_ONLY = BENCH / "loopback-only.cjs"
 START_TIMEOUT_S = 20
+GROUP = "throughput"
+BARE = "bare Express, same routes"
+RPS_GOAL, P99_GOAL = 0.85, 1.25
 
 
 @dataclass
@@ -45,8 +64,10 @@ class Variant:
     cwd: Path
     argv: list[str]
     env: dict[str, str]
-    stdout_to: str  # "devnull" or "file"
+    note: str
     samples: list[dict[str, float]] = field(default_factory=list)
+    requests: int = 0
+    """Requests answered in all its runs, warm-ups included (to compare with spans received)."""
 
 
 def free_port() -> int:
@@ -89,26 +110,44 @@ def autocannon(tool: Path, url: str, connections: int, duration: int) -> dict[st
     report = json.loads(result.stdout)
     if report["non2xx"] or report["errors"] or report["timeouts"]:
         raise SystemExit(f"{url}: {report['non2xx']} non-2xx, {report['errors']} errors, {report['timeouts']} timeouts")
-    return {"rps": report["requests"]["average"], "p50": report["latency"]["p50"], "p99": report["latency"]["p99"]}
+    return {"rps": report["requests"]["average"], "p50": report["latency"]["p50"], "p99": report["latency"]["p99"],
+            "total": report["requests"]["total"]}
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), None where there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (proc(5))
 
 
 def run_once(variant: Variant, tool: Path, connections: int, duration: int, warmup: int, logs: Path) -> None:
     port = free_port()
-    with open(logs / f"{variant.name}.log", "ab") if variant.stdout_to == "file" else open(os.devnull, "wb") as out:
+    # stdout to a file, as a container runtime keeps it; the bare app prints one line at start.
+    with open(logs / f"{variant.name.replace(' ', '-').replace(',', '')}.log", "ab") as out:
         process = subprocess.Popen(variant.argv, cwd=variant.cwd, stdout=out, stderr=subprocess.DEVNULL,
                                    env={"PATH": os.environ["PATH"], **variant.env, "PORT": str(port)})
         try:
             url = f"http://127.0.0.1:{port}/hello"
             wait_ready(url, process)
-            autocannon(tool, url, connections, warmup)  # JIT and connection warm-up, discarded
-            variant.samples.append(autocannon(tool, url, connections, duration))
+            warm = autocannon(tool, url, connections, warmup)  # JIT and connection warm-up, discarded
+            cpu_before = cpu_seconds(process.pid)
+            sample = autocannon(tool, url, connections, duration)
+            cpu_after = cpu_seconds(process.pid)
+            if cpu_before is not None and cpu_after is not None:
+                # CPU the server spent per answer: unlike req/s, barely moved by other load on a shared machine.
+                sample["cpu_us"] = (cpu_after - cpu_before) / sample["total"] * 1e6
+            variant.samples.append(sample)
+            variant.requests += int(warm["total"] + sample["total"])
         finally:
             stop(process)
 
 
 def prepare(work: Path) -> tuple[Path, Path, Path]:
     """(generated service built, bare app installed, autocannon installed), all in scratch directories."""
-    env = {"XDG_CACHE_HOME": str(work / "cache")}
+    env = {"XDG_CACHE_HOME": str(work / "cache")}  # a private publication of this checkout's template
     companyos(work, "new-service", "bench-api", "--owner", "team-bench", "--no-register", env=env)
     service = work / "bench-api"
     npm(service, "ci", "--prefer-offline")
@@ -122,54 +161,144 @@ def prepare(work: Path) -> tuple[Path, Path, Path]:
     return service, bare, tool
 
 
+def start_command(service: Path) -> list[str]:
+    """The service's own `npm start` command with the loopback preload added: what it ships with."""
+    argv = shlex.split(json.loads((service / "package.json").read_text())["scripts"]["start"])
+    if argv[0] != "node":
+        raise SystemExit(f"{service}/package.json: start script {argv} does not run node directly")
+    return ["node", "--require", str(LOOPBACK_ONLY), *argv[1:]]
+
+
+def variants(service: Path, bare: Path, quick: bool, stack: ExitStack) -> tuple[list[Variant], Callable[[], int]]:
+    """The variants to run, and a count of the spans the OTLP receiver got so far (0 without one)."""
+    shipped = start_command(service)
+    chosen = [
+        Variant(BARE, bare, ["node", "server.js"], {"SERVICE_NAME": "bench-api"}, "the comparator"),
+        Variant("generated service (as shipped)", service, shipped, {},
+                "npm start command, default environment (LOG_LEVEL info, tracing on, no exporter), stdout to a file"),
+    ]
+    if quick:
+        return chosen, lambda: 0
+    # Imported here: the receiver pulls in protobuf, which the quick run does not need.
+    from companyos.observability.otlp_receiver import OtlpReceiver
+
+    receiver = stack.enter_context(OtlpReceiver())
+    floor = service / "bench-floor"  # inside the service, so the preload resolves its OpenTelemetry packages
+    floor.mkdir()
+    for name in ("server.js", "otel-http-only.cjs"):
+        shutil.copy(BENCH / "bare-express" / name, floor / name)
+    return chosen + [
+        Variant("service, LOG_LEVEL=warn", service, shipped, {"LOG_LEVEL": "warn"},
+                "as shipped without the request log line: locates the cost of logging"),
+        Variant("service, OTLP export on", service, shipped, {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint},
+                "as shipped with spans batched and sent over OTLP/HTTP to a local receiver in the benchmark process"),
+        Variant("service, 10% of traces sampled", service, shipped,
+                {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"},
+                "as shipped with the SDK's ratio sampler: 1 in 10 new traces recorded, the rest keep ids only"),
+        Variant("service, OTEL_SDK_DISABLED=true", service, shipped, {"OTEL_SDK_DISABLED": "true"},
+                "as shipped with tracing off (nothing patched): the cost of metrics, logs and middleware alone"),
+        Variant("tracing floor", floor, ["node", "--require", str(LOOPBACK_ONLY), "--require", "./otel-http-only.cjs",
+                                         "server.js"], {"SERVICE_NAME": "bench-api"},
+                "bare app + OpenTelemetry's HTTP instrumentation alone (span recorded, not exported): not a "
+                "shipped configuration, the cost of one recorded span per request by itself"),
+    ], lambda: len(receiver.spans())
+
+
 def median(variant: Variant, key: str) -> float:
-    return statistics.median(s[key] for s in variant.samples)
+    return float(statistics.median(s[key] for s in variant.samples))
+
+
+def samples(variant: Variant, key: str) -> list[float]:
+    return [float(s[key]) for s in variant.samples]
+
+
+def figures(base: Variant, others: list[Variant], setting: str) -> list[Figure]:
+    """req/s, p50 and p99 of each variant against the bare app's samples of the same rounds."""
+    out: list[Figure] = []
+    for index, variant in enumerate(others):
+        judged = index == 0  # the shipped service; the others locate costs and carry no goal
+        rps_ratio = median(variant, "rps") / median(base, "rps")
+        p99_ratio = median(variant, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
+        note = f"{variant.note}; {setting}"
+        out += [
+            Figure(GROUP, f"GET /hello req/s, {variant.name}", "req/s", samples(variant, "rps"), better="higher",
+                   comparator=BARE, comparator_samples=samples(base, "rps"),
+                   goal=">= 85% of bare req/s" if judged else "", goal_met=rps_ratio >= RPS_GOAL if judged else None,
+                   note=note),
+            Figure(GROUP, f"GET /hello p50 latency, {variant.name}", "ms", samples(variant, "p50"),
+                   comparator=BARE, comparator_samples=samples(base, "p50"), note=note),
+            Figure(GROUP, f"GET /hello p99 latency, {variant.name}", "ms", samples(variant, "p99"),
+                   comparator=BARE, comparator_samples=samples(base, "p99"),
+                   goal="p99 <= 1.25x bare" if judged else "", goal_met=p99_ratio <= P99_GOAL if judged else None,
+                   note=note),
+        ]
+        if has_cpu(base) and has_cpu(variant):
+            out.append(Figure(GROUP, f"server CPU per request, {variant.name}", "us", samples(variant, "cpu_us"),
+                              comparator=BARE, comparator_samples=samples(base, "cpu_us"),
+                              note=f"user+system CPU of the server process over the measured run / requests; {note}"))
+    return out
+
+
+def has_cpu(variant: Variant) -> bool:
+    return all("cpu_us" in s for s in variant.samples)
+
+
+def print_table(chosen: list[Variant], setting: str) -> None:
+    base = chosen[0]
+    print(f"GET /hello, {setting}; load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{'variant':34} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'req/s vs bare':>14} {'p99 vs bare':>12} "
+          f"{'CPU us/req':>11} {'vs bare':>8}")
+    for variant in chosen:
+        rps, p50, p99 = median(variant, "rps"), median(variant, "p50"), median(variant, "p99")
+        p99_ratio = p99 / median(base, "p99") if median(base, "p99") else float("inf")
+        cpu = (f"{median(variant, 'cpu_us'):11.0f} {median(variant, 'cpu_us') / median(base, 'cpu_us'):7.2f}x"
+               if has_cpu(base) and has_cpu(variant) else "")
+        print(f"{variant.name:34} {rps:7.0f} {p50:7.1f} {p99:7.1f} {rps / median(base, 'rps'):13.0%} {p99_ratio:11.2f}x "
+              f"{cpu}")
+    shipped = chosen[1]
+    rps_ratio = median(shipped, "rps") / median(base, "rps")
+    p99_ratio = median(shipped, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
+    print(f"goals for the generated service as shipped: req/s >= 85% of bare: {'met' if rps_ratio >= RPS_GOAL else 'NOT met'} "
+          f"({rps_ratio:.0%}); p99 <= 1.25x bare: {'met' if p99_ratio <= P99_GOAL else 'NOT met'} ({p99_ratio:.2f}x)")
+    print("runs (req/s): " + "; ".join(f"{v.name}: " + ", ".join(f"{s['rps']:.0f}" for s in v.samples) for v in chosen))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-c", "--connections", type=int, default=50)
-    parser.add_argument("-d", "--duration", type=int, default=10, help="seconds per measured run")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of discarded load before each run")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("-d", "--duration", type=int, help="seconds per measured run (default 10, --quick 6)")
+    parser.add_argument("--warmup", type=int, help="seconds of discarded load before each run (default 3, --quick 2)")
+    parser.add_argument("--rounds", type=int,
+                        help="alternating rounds, one sample per variant each (default 3, --quick 4)")
+    parser.add_argument("--quick", action="store_true",
+                        help="only bare vs the service as shipped, in short runs (~100 s with setup)")
+    parser.add_argument("--json", type=Path, help="also write the figures there (benchmarks/results.py format)")
     args = parser.parse_args()
+    # Quick: more, shorter rounds rather than fewer long ones, so each service run sits next to a bare one.
+    duration = args.duration or (6 if args.quick else 10)
+    warmup = args.warmup if args.warmup is not None else (2 if args.quick else 3)
+    rounds = args.rounds or (4 if args.quick else 3)
 
-    with tempfile.TemporaryDirectory(prefix="bench-throughput-") as temp:
+    with tempfile.TemporaryDirectory(prefix="bench-throughput-") as temp, ExitStack() as stack:
         work = Path(temp)
         service, bare, tool = prepare(work)
-        node_service = ["node", "--require", str(LOOPBACK_ONLY), "--require", "./dist/tracing.js", "dist/server.js"]
-        variants = [
-            Variant("bare express", bare, ["node", "server.js"], {"SERVICE_NAME": "bench-api"}, "devnull"),
-            Variant("service, info, stdout->file", service, node_service, {"LOG_LEVEL": "info"}, "file"),
-            Variant("service, info, stdout->/dev/null", service, node_service, {"LOG_LEVEL": "info"}, "devnull"),
-            Variant("service, warn (no request log)", service, node_service, {"LOG_LEVEL": "warn"}, "devnull"),
-            # Not a supported configuration: locates the cost by leaving out the OpenTelemetry SDK preload.
-            Variant("service, info->file, no tracing preload", service,
-                    ["node", "--require", str(LOOPBACK_ONLY), "dist/server.js"], {"LOG_LEVEL": "info"}, "file"),
-        ]
-        for round_index in range(args.rounds):
-            # Each round starts with a different variant, so no variant always follows the same one.
-            shift = round_index % len(variants)
-            for variant in variants[shift:] + variants[:shift]:
-                run_once(variant, tool, args.connections, args.duration, args.warmup, work)
+        chosen, spans_received = variants(service, bare, args.quick, stack)
+        for round_index in range(rounds):
+            shift = round_index % len(chosen)
+            for variant in chosen[shift:] + chosen[:shift]:
+                run_once(variant, tool, args.connections, duration, warmup, work)
+        exported = next((v for v in chosen if "OTLP" in v.name), None)
+        if exported:
+            # Time for the last batch; BatchSpanProcessor drops spans when its queue is full, which this shows.
+            time.sleep(1)
+            print(f"OTLP receiver: {spans_received()} spans for the {exported.requests} requests of '{exported.name}'")
 
-    base = variants[0]
-    print(f"GET /hello, autocannon 9.0.0 -c {args.connections} -d {args.duration} (+{args.warmup} s warm-up), "
-          f"{args.rounds} alternating rounds, medians; node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
-          f"{os.cpu_count()} CPUs shared with the load generator; load average at the end "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"{'variant':40} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'req/s vs bare':>14} {'p99 vs bare':>12}")
-    for variant in variants:
-        rps, p50, p99 = median(variant, "rps"), median(variant, "p50"), median(variant, "p99")
-        ratio = rps / median(base, "rps")
-        p99_ratio = p99 / median(base, "p99") if median(base, "p99") else float("inf")
-        print(f"{variant.name:40} {rps:9.0f} {p50:7.1f} {p99:7.1f} {ratio:13.0%} {p99_ratio:11.2f}x")
-    for variant in variants[1:]:
-        ratio = median(variant, "rps") / median(base, "rps")
-        p99_ratio = median(variant, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
-        print(f"goals for '{variant.name}': req/s >= 85% of bare: {'met' if ratio >= 0.85 else 'NOT met'}; "
-              f"p99 <= 1.25x bare: {'met' if p99_ratio <= 1.25 else 'NOT met'}")
-    print("runs (req/s): " + "; ".join(f"{v.name}: " + ", ".join(f"{s['rps']:.0f}" for s in v.samples) for v in variants))
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    setting = (f"autocannon 9.0.0 -c {args.connections} -d {duration} (+{warmup} s warm-up), {rounds} "
+               f"alternating rounds, medians; node {node}, {os.cpu_count()} CPUs shared with the load generator")
+    print_table(chosen, setting)
+    if args.json:
+        write_figures(args.json, Path(__file__).name, figures(chosen[0], chosen[1:], setting))
 
 
 if __name__ == "__main__":

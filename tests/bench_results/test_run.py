@@ -70,3 +70,47 @@ def test_the_plan_names_each_script_once_and_every_script_exists() -> None:
     assert len(scripts) == len(set(scripts))
     for script in scripts:
         assert (ROOT / "benchmarks" / script).is_file(), script
+
+
+# The figures issue 8 names; each must be in the committed RESULTS.md (group, start of the figure's name).
+REQUIRED_FIGURES = [
+    ("preview + gate", "wall, 1 stanza"), ("preview + gate", "wall, 10 stanzas"),
+    ("preview + gate", "wall, 100 stanzas"), ("preview + gate", "wall, 500 stanzas"),
+    ("preview + gate", "peak RSS gate + pack, 100 stanzas"), ("preview + gate", "t(500)/t(100)"),
+    ("policy gate per resource", "Analyze in-process"), ("policy gate per resource", "Analyze over gRPC"),
+    ("policy gate per resource", "label + digest rules"),
+    ("throughput", "GET /hello req/s"), ("throughput", "GET /hello p50"), ("throughput", "GET /hello p99"),
+    ("scaffold", "scaffold, in-process"), ("scaffold", "scaffold -> green npm test"),
+    ("SBOM", "time, ours"), ("SBOM", "components"), ("SBOM", "dependency edges"), ("SBOM", "orphans"),
+    ("sign/verify", "sign"), ("sign/verify", "verify"),
+    ("release", "stage: image"), ("release", "stage: sign"), ("release", "total"),
+]
+
+
+def committed_results() -> str:
+    from benchmarks.run import RESULTS
+
+    return RESULTS.read_text()
+
+
+@pytest.mark.parametrize("group, name", REQUIRED_FIGURES, ids=[f"{g}: {n}" for g, n in REQUIRED_FIGURES])
+def test_results_md_holds_every_figure_issue_8_names(group: str, name: str) -> None:
+    rows = [line for line in committed_results().split("## All figures", 1)[1].splitlines()
+            if line.startswith(f"| {group} | {name}")]
+    assert rows, f"benchmarks/RESULTS.md has no '{group}: {name}...' figure: rerun `make bench`"
+
+
+def test_results_md_compares_with_the_named_comparators_in_the_same_run() -> None:
+    text = committed_results()
+    for group, comparator in [("throughput", "bare Express"), ("SBOM", "syft alone"),
+                              ("policy gate per resource", "Rego")]:
+        assert any(line.startswith(f"| {group} |") and comparator in line for line in text.splitlines()), \
+            f"no {group} figure compared with {comparator}"
+
+
+def test_the_readme_performance_section_is_generated_from_results_md() -> None:
+    from benchmarks.run import README
+
+    readme = README.read_text()
+    assert readme_with_performance(readme, committed_results()) == readme, \
+        "README's Performance section differs from benchmarks/RESULTS.md: run `make bench` (never edit it by hand)"

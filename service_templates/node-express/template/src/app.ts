@@ -21,9 +21,11 @@ export function createApp({ config, logger, metrics, lifecycle }: AppDeps): Expr
   app.disable("x-powered-by");
 
   app.use(observe(logger, metrics, lifecycle));
-  app.use(probeRoutes(lifecycle, metrics));
-  app.use(helloRoutes(config));
-  app.use(echoRoutes(config.bodyLimit));
+  // Routes go on the app itself, not on one Router per module: every nested Router is one more layer
+  // each request walks through (and one more the express instrumentation wraps).
+  helloRoutes(app, config);
+  echoRoutes(app, config.bodyLimit);
+  probeRoutes(app, lifecycle, metrics);
 
   app.use((_req: Request, _res: Response, next: NextFunction) => {
     next(new HttpError(404, "no such route"));

@@ -23,13 +23,20 @@ export function routeLabel(req: Request): string {
   return typeof pattern === "string" ? `${req.baseUrl}${pattern}` : "unmatched";
 }
 
+/** The path without its query string: query strings may carry tokens and are never logged. */
+function pathOf(req: Request): string {
+  const url = req.originalUrl;
+  const query = url.indexOf("?");
+  return query < 0 ? url : url.slice(0, query);
+}
+
 /**
  * First middleware: answers with the W3C trace-context level 2 `traceresponse` header, then records
  * one metric sample and one JSON log line when the response ends (or the client goes away).
  */
 export function observe(logger: Logger, metrics: Metrics, lifecycle: Lifecycle) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const span = serverSpanOf(req)?.spanContext();
     if (span) {
       const flags = (span.traceFlags & 0xff).toString(16).padStart(2, "0");
@@ -40,19 +47,20 @@ export function observe(logger: Logger, metrics: Metrics, lifecycle: Lifecycle) 
     if (lifecycle.state === "draining") res.setHeader("Connection", "close");
     metrics.inFlight.inc();
 
-    let recorded = false;
-    const record = (): void => {
-      if (recorded) return;
-      recorded = true;
+    // "close" ends every response: after "finish" when it was sent, alone when the client went away.
+    // One listener, not two: the tracing context wraps each listener added to the response.
+    res.once("close", () => {
       metrics.inFlight.dec();
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = (performance.now() - started) / 1000;
       const labels = { method: req.method, route: routeLabel(req), status_code: String(res.statusCode) };
       metrics.requests.inc(labels);
       metrics.duration.observe(labels, seconds);
 
-      const path = req.originalUrl.split("?")[0] ?? "/"; // query strings may carry tokens: never logged
-      const userId = req.get("x-user-id");
-      const line = {
+      const path = pathOf(req);
+      // Probes and scrapes arrive every few seconds; at info level they would drown the requests.
+      const level = QUIET_PATHS.has(path) ? "debug" : "info";
+      if (!logger.isLevelEnabled(level)) return;
+      const line: Record<string, unknown> = {
         trace_id: span?.traceId,
         span_id: span?.spanId,
         method: req.method,
@@ -60,15 +68,12 @@ export function observe(logger: Logger, metrics: Metrics, lifecycle: Lifecycle) 
         path,
         status: res.statusCode,
         duration_ms: Math.round(seconds * 1e6) / 1e3,
-        ...(userId ? { user_id: userId } : {}),
-        ...(res.writableFinished ? {} : { aborted: true }),
       };
-      // Probes and scrapes arrive every few seconds; at info level they would drown the requests.
-      if (QUIET_PATHS.has(path)) logger.debug(line, "request");
-      else logger.info(line, "request");
-    };
-    res.once("finish", record);
-    res.once("close", record);
+      const userId = req.get("x-user-id");
+      if (userId) line.user_id = userId;
+      if (!res.writableFinished) line.aborted = true;
+      logger[level](line, "request");
+    });
     next();
   };
 }

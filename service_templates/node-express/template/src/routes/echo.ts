@@ -1,4 +1,4 @@
-import express, { Router, type NextFunction, type Request, type Response } from "express";
+import express, { type IRouter, type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { HttpError } from "../errors";
 
@@ -13,9 +13,7 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
   next();
 }
 
-export function echoRoutes(bodyLimit: string): Router {
-  const router = Router();
-
+export function echoRoutes(router: IRouter, bodyLimit: string): void {
   // The JSON parser sits on the route, not the app, so a rejected body is still labelled with the
   // route in metrics and logs.
   router.post("/echo", requireJson, express.json({ limit: bodyLimit, strict: true }), (req, res) => {
@@ -26,6 +24,4 @@ export function echoRoutes(bodyLimit: string): Router {
     }
     res.json({ message: parsed.data.message });
   });
-
-  return router;
 }

@@ -1,10 +1,8 @@
-import { Router } from "express";
+import type { IRouter } from "express";
 import type { Lifecycle } from "../lifecycle";
 import type { Metrics } from "../metrics";
 
-export function probeRoutes(lifecycle: Lifecycle, metrics: Metrics): Router {
-  const router = Router();
-
+export function probeRoutes(router: IRouter, lifecycle: Lifecycle, metrics: Metrics): void {
   // Liveness: the event loop answers. Never depends on downstreams, or an outage restarts every pod.
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -20,6 +18,4 @@ export function probeRoutes(lifecycle: Lifecycle, metrics: Metrics): Router {
     res.setHeader("Content-Type", metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-
-  return router;
 }
