@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "./app";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { Lifecycle } from "./lifecycle";
-import { createLogger } from "./logger";
+import { createLogger, flushLogs } from "./logger";
 import { createMetrics } from "./metrics";
 
 function start(config: Config): void {
@@ -14,9 +14,18 @@ function start(config: Config): void {
   const app = createApp({ config, logger, metrics: createMetrics(), lifecycle });
   const server = createServer(app);
 
+  // Every exit waits for the buffered log lines (src/logger.ts) to be written; the first exit asked
+  // for wins (a drain that ends while the timed-out one flushes must not turn exit 1 into 0).
+  let exiting = false;
+  const exit = (code: number): void => {
+    if (exiting) return;
+    exiting = true;
+    void flushLogs(logger).then(() => process.exit(code));
+  };
+
   server.on("error", (err) => {
     logger.fatal({ err }, "server error");
-    process.exit(1);
+    exit(1);
   });
   server.listen(config.port, () => {
     lifecycle.markReady();
@@ -33,7 +42,7 @@ function start(config: Config): void {
     const deadline = setTimeout(() => {
       logger.error({ timeout_ms: config.shutdownTimeoutMs }, "shutdown timed out: closing remaining connections");
       server.closeAllConnections();
-      process.exit(1);
+      exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
 
@@ -50,7 +59,7 @@ function start(config: Config): void {
           .finally(() => {
             clearTimeout(deadline);
             logger.info("stopped");
-            process.exit(0);
+            exit(0);
           });
       });
       server.closeIdleConnections();
