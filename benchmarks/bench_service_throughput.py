@@ -15,7 +15,11 @@ to a file, as a container runtime stores it. Extra variants (not with --quick) l
   - 10% of traces sampled: OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0.1;
   - OTEL_SDK_DISABLED=true: tracing off, so metrics, the request log and the middleware alone;
   - tracing floor: the bare app with only OpenTelemetry's HTTP instrumentation preloaded
-    (bare-express/otel-http-only.cjs), the cost of one recorded span per request by itself.
+    (bare-express/otel-http-only.cjs), the cost of that instrumentation's recorded span per request;
+  - context alone: the bare app with each request run inside AsyncLocalStorage.run
+    (bare-express/context-only.cjs), the cost of Node 20's async context by itself;
+  - span by hand: the bare app with the same OpenTelemetry SDK but the server span started and ended
+    by a small http.Server wrapper instead of the HTTP instrumentation (bare-express/manual-span.cjs).
 Everything listens on 127.0.0.1 (the loopback-only.cjs preload) and is stopped by its PID.
 
 Goals (issue 3): >= 85% of bare req/s, p99 <= 1.25x bare. Prints figures (and writes them with
@@ -185,7 +189,7 @@ def variants(service: Path, bare: Path, quick: bool, stack: ExitStack) -> tuple[
     receiver = stack.enter_context(OtlpReceiver())
     floor = service / "bench-floor"  # inside the service, so the preload resolves its OpenTelemetry packages
     floor.mkdir()
-    for name in ("server.js", "otel-http-only.cjs"):
+    for name in ("server.js", "otel-http-only.cjs", "context-only.cjs", "manual-span.cjs"):
         shutil.copy(BENCH / "bare-express" / name, floor / name)
     return chosen + [
         Variant("service, LOG_LEVEL=warn", service, shipped, {"LOG_LEVEL": "warn"},
@@ -201,6 +205,15 @@ def variants(service: Path, bare: Path, quick: bool, stack: ExitStack) -> tuple[
                                          "server.js"], {"SERVICE_NAME": "bench-api"},
                 "bare app + OpenTelemetry's HTTP instrumentation alone (span recorded, not exported): not a "
                 "shipped configuration, the cost of one recorded span per request by itself"),
+        Variant("context alone", floor, ["node", "--require", str(LOOPBACK_ONLY), "--require", "./context-only.cjs",
+                                         "server.js"], {"SERVICE_NAME": "bench-api"},
+                "bare app, each request inside AsyncLocalStorage.run (no SDK, no span): not a shipped "
+                "configuration, the cost of Node 20's async context per request"),
+        Variant("span by hand", floor, ["node", "--require", str(LOOPBACK_ONLY), "--require", "./manual-span.cjs",
+                                        "server.js"], {"SERVICE_NAME": "bench-api"},
+                "bare app + the OpenTelemetry SDK, server span started/ended by a small http.Server wrapper "
+                "(traceparent extracted, span recorded, not exported) instead of the HTTP instrumentation: not "
+                "a shipped configuration, the span's cost without the instrumentation's own"),
     ], lambda: len(receiver.spans())
 
 

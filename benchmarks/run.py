@@ -51,7 +51,7 @@ class Bench:
 
 
 PLAN: tuple[Bench, ...] = (
-    Bench("gate", "bench_gate.py", ("--sizes", "1,10,100,500", "--repeats", "2")),
+    Bench("gate", "bench_gate.py", ("--sizes", "1,10,100,500", "--resources", "500", "--repeats", "2")),
     Bench("throughput", "bench_service_throughput.py", ("--quick",)),
     Bench("scaffold", "bench_scaffold.py", ("--runs", "3")),
     Bench("sbom", "bench_sbom.py", ("--runs", "2")),

@@ -87,10 +87,11 @@ class AnalyzerClient:
         self._call("Configure", self.stub.Configure, configure_request(config))
 
     def analyze(self, resource: RecordedResource) -> analyzer_pb2.AnalyzeResponse:
-        request = analyzer_pb2.AnalyzeRequest(
-            type=resource.type, urn=resource.urn, name=resource.name, properties=resource.inputs_struct,
-            options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent, protect=resource.protect))
-        return self._call("Analyze", self.stub.Analyze, request)
+        return self._call("Analyze", self.stub.Analyze, _analyze_request(resource))
+
+    def analyze_later(self, resource: RecordedResource) -> PendingAnalyze:
+        """Send Analyze now; `PendingAnalyze.result()` waits for the answer."""
+        return PendingAnalyze(self.stub.Analyze.future(_analyze_request(resource), timeout=self.timeout_s))
 
     def analyze_stack(self, resources: list[RecordedResource], properties: list[struct_pb2.Struct]
                       ) -> analyzer_pb2.AnalyzeResponse:
@@ -108,3 +109,22 @@ class AnalyzerClient:
             if error.code == grpc.StatusCode.UNIMPLEMENTED:  # the engine skips packs without stack policies
                 return analyzer_pb2.AnalyzeResponse()
             raise
+
+
+def _analyze_request(resource: RecordedResource) -> analyzer_pb2.AnalyzeRequest:
+    return analyzer_pb2.AnalyzeRequest(
+        type=resource.type, urn=resource.urn, name=resource.name, properties=resource.inputs_struct,
+        options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent, protect=resource.protect))
+
+
+class PendingAnalyze:
+    """An Analyze call sent and not answered yet."""
+
+    def __init__(self, future: Any) -> None:
+        self._future = future
+
+    def result(self) -> analyzer_pb2.AnalyzeResponse:
+        try:
+            return self._future.result()
+        except grpc.RpcError as error:
+            raise AnalyzerRpcError("Analyze", error) from None
