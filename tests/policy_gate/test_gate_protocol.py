@@ -125,7 +125,9 @@ def test_a_gate_that_cannot_judge_exits_2_and_says_why(pack, config, expected) -
 
 
 def test_a_raising_rule_is_named_even_when_a_healthy_rule_runs_before_it() -> None:
-    result = gate("rule-raises", [{"type": "test:index:Other", "name": "ok", "props": {}}, thing("boom")])
+    # Calls after the failing one are already in flight: the first failure in resource order is the one named.
+    others = [{"type": "test:index:Other", "name": f"ok{i}", "props": {}} for i in range(5)]
+    result = gate("rule-raises", [*others[:2], thing("boom"), *others[2:], thing("later")])
     assert result.exit_code == 2
     assert "'reads-missing-labels' raised while analysing urn:pulumi:ci::gate-test::test:index:Thing::boom" \
         in result.error
@@ -136,3 +138,14 @@ def test_nothing_to_analyse_is_an_error_not_a_pass(basic_gate) -> None:
     result = basic_gate([])
     assert result.exit_code == 2
     assert "no resources to analyse" in result.error
+
+
+def test_answers_sent_ahead_are_recorded_in_resource_order_across_batches(basic_gate) -> None:
+    from companyos.policy_gate.gate import PIPELINE_DEPTH
+
+    count = 2 * PIPELINE_DEPTH + 5
+    resources = [thing(f"t{i:03d}", owner="" if i % 7 == 0 else "team-a") for i in range(count)]
+    result = basic_gate(resources)
+    assert result.analyzed == count
+    assert [v.resource_name for v in result.violations] == [f"t{i:03d}" for i in range(count) if i % 7 == 0]
+    assert {p.name: p.evaluated for p in result.policies}["thing-has-owner"] == count
