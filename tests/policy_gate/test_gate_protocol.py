@@ -6,6 +6,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from companyos.policy_gate import render_summary
+from companyos.policy_gate.gate import PIPELINE_DEPTH
 from tests.policy_gate.conftest import THING, gate, thing
 
 
@@ -141,8 +142,6 @@ def test_nothing_to_analyse_is_an_error_not_a_pass(basic_gate) -> None:
 
 
 def test_answers_sent_ahead_are_recorded_in_resource_order_across_batches(basic_gate) -> None:
-    from companyos.policy_gate.gate import PIPELINE_DEPTH
-
     count = 2 * PIPELINE_DEPTH + 5
     resources = [thing(f"t{i:03d}", owner="" if i % 7 == 0 else "team-a") for i in range(count)]
     result = basic_gate(resources)
