@@ -187,10 +187,16 @@ def variants(service: Path, bare: Path, quick: bool, stack: ExitStack) -> tuple[
     from companyos.observability.otlp_receiver import OtlpReceiver
 
     receiver = stack.enter_context(OtlpReceiver())
-    floor = service / "bench-floor"  # inside the service, so the preload resolves its OpenTelemetry packages
+    floor = service / "bench-floor"  # inside the service, so the preloads resolve its OpenTelemetry packages
     floor.mkdir()
-    for name in ("server.js", "otel-http-only.cjs", "context-only.cjs", "manual-span.cjs"):
-        shutil.copy(BENCH / "bare-express" / name, floor / name)
+    shutil.copy(BENCH / "bare-express" / "server.js", floor / "server.js")
+
+    def bare_with(name: str, preload: str, note: str) -> Variant:
+        """The bare app with one preload of bare-express/: not a shipped configuration, it locates a cost."""
+        shutil.copy(BENCH / "bare-express" / preload, floor / preload)
+        argv = ["node", "--require", str(LOOPBACK_ONLY), "--require", f"./{preload}", "server.js"]
+        return Variant(name, floor, argv, {"SERVICE_NAME": "bench-api"}, f"{note}: not a shipped configuration")
+
     return chosen + [
         Variant("service, LOG_LEVEL=warn", service, shipped, {"LOG_LEVEL": "warn"},
                 "as shipped without the request log line: locates the cost of logging"),
@@ -201,19 +207,16 @@ def variants(service: Path, bare: Path, quick: bool, stack: ExitStack) -> tuple[
                 "as shipped with the SDK's ratio sampler: 1 in 10 new traces recorded, the rest keep ids only"),
         Variant("service, OTEL_SDK_DISABLED=true", service, shipped, {"OTEL_SDK_DISABLED": "true"},
                 "as shipped with tracing off (nothing patched): the cost of metrics, logs and middleware alone"),
-        Variant("tracing floor", floor, ["node", "--require", str(LOOPBACK_ONLY), "--require", "./otel-http-only.cjs",
-                                         "server.js"], {"SERVICE_NAME": "bench-api"},
-                "bare app + OpenTelemetry's HTTP instrumentation alone (span recorded, not exported): not a "
-                "shipped configuration, the cost of one recorded span per request by itself"),
-        Variant("context alone", floor, ["node", "--require", str(LOOPBACK_ONLY), "--require", "./context-only.cjs",
-                                         "server.js"], {"SERVICE_NAME": "bench-api"},
-                "bare app, each request inside AsyncLocalStorage.run (no SDK, no span): not a shipped "
-                "configuration, the cost of Node 20's async context per request"),
-        Variant("span by hand", floor, ["node", "--require", str(LOOPBACK_ONLY), "--require", "./manual-span.cjs",
-                                        "server.js"], {"SERVICE_NAME": "bench-api"},
-                "bare app + the OpenTelemetry SDK, server span started/ended by a small http.Server wrapper "
-                "(traceparent extracted, span recorded, not exported) instead of the HTTP instrumentation: not "
-                "a shipped configuration, the span's cost without the instrumentation's own"),
+        bare_with("tracing floor", "otel-http-only.cjs",
+                  "bare app + OpenTelemetry's HTTP instrumentation alone (span recorded, not exported), the cost "
+                  "of one recorded span per request by itself"),
+        bare_with("context alone", "context-only.cjs",
+                  "bare app, each request inside AsyncLocalStorage.run (no SDK, no span), the cost of Node 20's "
+                  "async context per request"),
+        bare_with("span by hand", "manual-span.cjs",
+                  "bare app + the OpenTelemetry SDK, server span started/ended by a small http.Server wrapper "
+                  "(traceparent extracted, span recorded, not exported) instead of the HTTP instrumentation, the "
+                  "span's cost without the instrumentation's own"),
     ], lambda: len(receiver.spans())
 
 
