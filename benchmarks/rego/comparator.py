@@ -46,7 +46,7 @@ def pack_facts(labels_config: Mapping[str, Any]) -> dict[str, Any]:
             "data_classification_values": list(labels_config["data_classification_values"]),
             "owner_pattern": labels_config["owner_pattern"],
             "governance_labels": list(GOVERNANCE_LABELS),
-            "pod_spec_paths": {t: list(path) for t, path in k8s.POD_SPEC_PATHS.items()},
+            "pod_spec_paths": {t: list(path) for t, path in k8s.WELL_KNOWN_POD_SPEC_PATHS.items()},
             "container_lists": list(k8s.CONTAINER_LISTS),
             "unknown_values": sorted(UNKNOWN_SENTINELS)}
 

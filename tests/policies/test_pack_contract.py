@@ -26,7 +26,7 @@ from tests.policies.harness import (
 from paved_road_policies.framework import Finding, PolicyConfigError, Rule  # noqa: E402 (harness sets the path)
 from paved_road_policies.registry import pack_arguments  # noqa: E402
 
-FAMILY_FOLDERS = ("labels", "supply_chain", "pipeline", "kubernetes_hygiene", "stack")
+FAMILY_FOLDERS = ("admission", "labels", "supply_chain", "pipeline", "kubernetes_hygiene", "pod_security", "stack")
 ALL_FIXTURES = [path for folder in FAMILY_FOLDERS for path in fixtures(POLICIES_DIR / folder)]
 ADVISORY_BY_DESIGN = {"unscanned-image-waiver"}  # it reports waivers; it must never block
 
@@ -54,7 +54,8 @@ def test_every_rule_carries_remediation_a_schema_and_a_family() -> None:
 
 
 def _wrong_value(schema: dict[str, Any]) -> Any:
-    return {"array": "not-a-list", "boolean": "yes", "number": "9", "integer": 1.5, "string": 5}[schema["type"]]
+    return {"array": "not-a-list", "boolean": "yes", "number": "9", "integer": 1.5, "string": 5,
+            "object": ["not-an-object"]}[schema["type"]]
 
 
 STRICTNESS_CASES = [(r.name, {"unexpected_key": True}, "Additional properties are not allowed") for r in RULES] + [

@@ -86,7 +86,6 @@ VARIANTS: list[tuple[str, str | None, Callable[[dict[str, Any]], None]]] = [
     ("a CronJob pinned", "kubernetes:batch/v1:CronJob", _as_cronjob),
     ("a CronJob tag only", "kubernetes:batch/v1:CronJob",
      lambda p: (_set(_container, "image", "ghcr.io/paved-road/app:1")(p), _as_cronjob(p))),
-    ("a Pod-shaped Deployment body", "kubernetes:core/v1:Pod", lambda p: None),
     ("a Helm release is no object", "kubernetes:helm.sh/v3:Release", _drop(_labels, "risk")),
     ("a Namespace without labels", "kubernetes:core/v1:Namespace", _drop(lambda p: p, "metadata")),
 ]

@@ -10,7 +10,7 @@ import pytest
 from tests.policies.harness import POLICIES_DIR, RULES, fixture_config, fixtures, load_fixture, rule
 from paved_road_policies.framework import ANY_TYPE, PolicyConfigError, Resource  # noqa: E402 (harness sets the path)
 
-FAMILY_FOLDERS = ("labels", "supply_chain", "pipeline", "kubernetes_hygiene", "stack")
+FAMILY_FOLDERS = ("admission", "labels", "supply_chain", "pipeline", "kubernetes_hygiene", "pod_security", "stack")
 FIXTURE_RESOURCES = [(path, resource) for folder in FAMILY_FOLDERS for path in fixtures(POLICIES_DIR / folder)
                      for resource in load_fixture(path)]
 # Every type a fixture has, plus types the program or a hand-written stack could add.
@@ -23,9 +23,14 @@ TYPES = sorted({resource["type"] for _, resource in FIXTURE_RESOURCES} | {
     "github:index/branchProtection:BranchProtection", "github:index/issueLabel:IssueLabel",
     "paved-road:index:PavedRoadService", "random:index/randomPassword:RandomPassword"})
 RESOURCE_RULES = [r for r in RULES if not r.stack]
+# The default-deny rule is the one that must see every type; every other rule names the types it judges.
+EVERY_TYPE_BY_DESIGN = ["resource-type-allowed"]
 
 
-@pytest.mark.parametrize("current", RESOURCE_RULES, ids=[r.name for r in RESOURCE_RULES])
+SELECTING_RULES = [r for r in RESOURCE_RULES if r.name not in EVERY_TYPE_BY_DESIGN]
+
+
+@pytest.mark.parametrize("current", SELECTING_RULES, ids=[r.name for r in SELECTING_RULES])
 def test_a_rule_reports_nothing_on_any_type_its_selector_skips(current: Any) -> None:
     """The Analyze wrapper returns early for a skipped type: the check itself must agree, on every fixture's
     props dressed up as every skipped type (bad fixtures included)."""
@@ -43,7 +48,7 @@ def _entry(entry: Any) -> dict[str, Any] | None:
 
 
 def test_every_resource_rule_of_the_pack_names_its_types_and_selects_its_bad_fixtures() -> None:
-    assert [r.name for r in RESOURCE_RULES if r.selects is ANY_TYPE] == []
+    assert [r.name for r in RESOURCE_RULES if r.selects is ANY_TYPE] == EVERY_TYPE_BY_DESIGN
     for path, resource in FIXTURE_RESOURCES:
         name = path.stem.split("--", 1)[0].split("-", 1)[1]
         if path.name.startswith("bad-") and not rule(name).stack:

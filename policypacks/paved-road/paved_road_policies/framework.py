@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -55,7 +55,7 @@ UNKNOWN_SENTINELS = frozenset({UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKN
                                UNKNOWN_ARRAY_VALUE, UNKNOWN_ASSET_VALUE, UNKNOWN_ARCHIVE_VALUE,
                                UNKNOWN_OBJECT_VALUE})
 
-FAMILIES = ("labels", "supply-chain", "pipeline", "kubernetes-hygiene", "stack")
+FAMILIES = ("admission", "labels", "supply-chain", "pipeline", "kubernetes-hygiene", "pod-security", "stack")
 
 
 @dataclass(frozen=True)
@@ -182,11 +182,13 @@ class Resource:
     types it judges, not of every resource in the stack.
     """
 
-    __slots__ = ("type", "name", "urn", "parent", "_props", "_source")
+    __slots__ = ("type", "name", "urn", "parent", "origin", "_props", "_source")
 
     def __init__(self, type: str, name: str, urn: str, props: dict[str, Any] | None = None,  # noqa: A002
-                 parent: str = "", *, source: Any = None) -> None:
+                 parent: str = "", *, source: Any = None, origin: str = "") -> None:
         self.type = type
+        self.origin = origin
+        """Empty for a registered resource; for an object a wrapper renders (rendered.py), which wrapper and where."""
         self.name = name
         self.urn = urn
         self.parent = parent
@@ -267,6 +269,8 @@ class Rule:
     """Checks a schema cannot express (e.g. a PEM key parses); returns problems, each a sentence."""
     rationale: str = ""
     selects: TypeSelector = ANY_TYPE
+    reference: str = ""
+    """The outside standard the rule implements (a URL), cited on its docs page."""
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -361,15 +365,44 @@ class Rule:
 
     def _validate_resource(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         config = self.load_config(args.get_config())
-        if not self.selects.matches(args.resource_type):
+        # Lazy: rendered.py builds on this module.
+        from .rendered import RENDERABLE_TYPES
+        if not self.selects.matches(args.resource_type) and args.resource_type not in RENDERABLE_TYPES:
             return
         resource = Resource(type=args.resource_type, name=args.name, urn=args.urn, source=args.props,
                             parent=args.opts.parent or "" if args.opts is not None else "")
-        for finding in self.findings(resource, config):
+        for subject, finding in self.subject_findings(resource, config):
             if finding.waiver:
                 args.not_applicable(f"{WAIVER_PREFIX} {finding.message}")
             else:
-                report_violation(self.message(finding, service_of(resource)), None)
+                report_violation(self.message(finding, service_of(subject)), None)
+
+    def subject_findings(self, resource: Resource, config: Mapping[str, Any]) -> Iterator[tuple[Resource, Finding]]:
+        """Findings on `resource` and on every object it renders inline (rendered.py), each judged as if it were
+        registered on its own; a finding on a rendered object names the wrapper it came from."""
+        from .rendered import RenderError, rendered_objects
+        subjects = [resource]
+        # A wrapper whose objects cannot be read is reported by the rules that judge the wrapper's own type
+        # (resource-judgeable-offline among them), not once by every rule.
+        judges_wrapper = self.selects.matches(resource.type)
+        try:
+            subjects += rendered_objects(resource)
+        except UnknownRequired as unknown:
+            if judges_wrapper:
+                yield resource, self._unknown_finding(resource, unknown.path)
+        except RenderError as error:
+            if judges_wrapper:
+                yield resource, Finding(
+                    f"{resource.type} '{resource.name}': {error}, so the gate cannot judge the objects it would "
+                    "write. Fix: give `yaml` as plain Kubernetes manifests or `objs` as a list of objects, each with "
+                    "apiVersion, kind and metadata.", remediate=False)
+        for subject in subjects:
+            if not self.selects.matches(subject.type):
+                continue
+            for finding in self.findings(subject, config):
+                if subject.origin:
+                    finding = replace(finding, message=f"rendered by {subject.origin}: {finding.message}")
+                yield subject, finding
 
     def _validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         config = self.load_config(args.get_config())

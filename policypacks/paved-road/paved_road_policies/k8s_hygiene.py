@@ -13,20 +13,19 @@ COMPONENT_FIX = ("deploy {service} through the PavedRoadService component (its S
 
 
 def check_probes(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if resource.type not in k8s.SERVING_WORKLOADS:
-        return
-    for container in k8s.containers(resource, ("containers",)):
-        for probe in ("livenessProbe", "readinessProbe"):
-            value = known(container.spec.get(probe))
-            if not isinstance(value, dict) or not value:
-                yield Finding(f"{k8s.describe(resource)}: container `{container.name}` has no {probe} "
-                              f"({container.field}.{probe}).",
-                              fix={"what": "/healthz and /readyz probes", "field": f"{container.field}.{probe}"})
+    for pod in k8s.pod_specs(resource):
+        if k8s.runs_to_completion(resource, pod):
+            continue
+        for container in k8s.pod_containers(pod, ("containers",)):
+            for probe in ("livenessProbe", "readinessProbe"):
+                value = known(container.spec.get(probe))
+                if not isinstance(value, dict) or not value:
+                    yield Finding(f"{k8s.describe(resource)}: container `{container.name}` has no {probe} "
+                                  f"({container.field}.{probe}).",
+                                  fix={"what": "/healthz and /readyz probes", "field": f"{container.field}.{probe}"})
 
 
 def check_resources(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if not k8s.is_workload(resource):
-        return
     for container in k8s.containers(resource, ("initContainers", "containers")):
         for kind in ("requests", "limits"):
             for name in ("cpu", "memory"):
@@ -38,10 +37,8 @@ def check_resources(resource: Resource, config: Mapping[str, Any]) -> Iterator[F
 
 
 def check_security_context(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if not k8s.is_workload(resource):
-        return
-    pod_security = dig(k8s.pod_spec(resource), "securityContext", default={})
     for container in k8s.containers(resource):
+        pod_security = dig(container.pod.spec, "securityContext", default={})
         security = known(container.spec.get("securityContext")) or {}
         where = f"{container.field}.securityContext"
         # runAsNonRoot may be set for the whole pod; the container's own value wins when present.
@@ -62,9 +59,10 @@ RULES = [
         name="container-probes",
         family="kubernetes-hygiene",
         description="Every container of a long-running workload has a liveness and a readiness probe.",
-        applies_to="Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet (containers; Jobs exit by design)",
+        applies_to="every pod spec an object carries (containers), except Job and CronJob pods and pods with "
+                   "restartPolicy Never or OnFailure, which exit by design",
         check=check_probes,
-        selects=k8s.SERVING,
+        selects=k8s.WORKLOADS,
         remediation=COMPONENT_FIX,
         rationale="Without a readiness probe a rollout sends traffic to pods that are not ready; without a "
                   "liveness probe a hung process is never restarted.",
@@ -73,7 +71,7 @@ RULES = [
         name="container-resources",
         family="kubernetes-hygiene",
         description="Every container (init containers too) sets cpu and memory requests and limits.",
-        applies_to="workloads",
+        applies_to="every pod spec an object carries (init containers and containers)",
         check=check_resources,
         selects=k8s.WORKLOADS,
         remediation="services.yaml: set `{setting}` for {service} (or leave the stanza's `resources` out to get "
@@ -86,7 +84,7 @@ RULES = [
         family="kubernetes-hygiene",
         description="Every container runs as non-root, with a read-only root filesystem and without privilege "
                     "escalation.",
-        applies_to="workloads (all containers)",
+        applies_to="every pod spec an object carries (containers, init and ephemeral containers)",
         check=check_security_context,
         selects=k8s.WORKLOADS,
         remediation=COMPONENT_FIX,

@@ -76,9 +76,9 @@ def check_kubernetes_labels(resource: Resource, config: Mapping[str, Any]) -> It
     if not k8s.is_kubernetes_object(resource):
         return
     places: list[tuple[str, dict[str, Any]]] = [("metadata.labels", dig(resource.props, "metadata", default={}))]
-    if k8s.is_workload(resource) and (template := k8s.pod_template_metadata(resource)) is not None:
-        # Pods are objects too: the labels must reach them, or runtime tooling sees unowned pods.
-        places.append((".".join(k8s.POD_SPEC_PATHS[resource.type][:-1]) + ".metadata.labels", template))
+    # Pods are objects too: the labels must reach every pod template, or runtime tooling sees unowned pods.
+    places += [(f"{pod.metadata_path}.labels", pod.metadata) for pod in k8s.pod_specs(resource)
+               if pod.metadata is not None]
     for where, metadata in places:
         labels = k8s.labels(metadata if isinstance(metadata, dict) else {})
         for label in (LABEL_OWNER, LABEL_RISK, LABEL_DATA_CLASSIFICATION):

@@ -57,8 +57,6 @@ def _image(container: k8s.Container) -> tuple[str, ImageReference | None, str]:
 
 
 def check_pinned(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if not k8s.is_workload(resource):
-        return
     for container in k8s.containers(resource):
         image, _, problem = _image(container)
         if problem:
@@ -67,7 +65,7 @@ def check_pinned(resource: Resource, config: Mapping[str, Any]) -> Iterator[Find
 
 
 def check_sbom(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if not k8s.is_workload(resource):
+    if not any(k8s.containers(resource)):
         return
     annotations = k8s.annotations_of(resource)
     digest = known(annotations.get(ANNOTATION_SBOM_DIGEST))
@@ -94,7 +92,8 @@ def _trusted_keys_parse(config: Mapping[str, Any]) -> list[str]:
 
 
 def check_signature(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if not k8s.is_workload(resource):
+    running = list(k8s.containers(resource))
+    if not running:
         return
     what = k8s.describe(resource)
     keys = [pem.encode() for pem in config["trusted_public_keys"]]
@@ -113,7 +112,7 @@ def check_signature(resource: Resource, config: Mapping[str, Any]) -> Iterator[F
             yield Finding(f"{what}: annotation `{ANNOTATION_SIGNATURE_PAYLOAD}` is not base64 of the signed "
                           "payload.")
             return
-    for container in k8s.containers(resource):
+    for container in running:
         image, reference, problem = _image(container)
         if problem or reference is None or reference.digest is None:
             yield Finding(f"{what}: container `{container.name}` image '{image}' {problem or 'has no digest'}; a "
@@ -147,7 +146,7 @@ def _number(value: Any) -> float | None:
 
 
 def check_vulnerabilities(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if not k8s.is_workload(resource):
+    if not any(k8s.containers(resource)):
         return
     what = k8s.describe(resource)
     scan, problem = _scan(resource)
@@ -180,7 +179,7 @@ def check_vulnerabilities(resource: Resource, config: Mapping[str, Any]) -> Iter
 
 
 def check_unscanned_waiver(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if not k8s.is_workload(resource):
+    if not any(k8s.containers(resource)):
         return
     scan, _ = _scan(resource)
     if scan is not None and scan["status"] == "not-scanned":
@@ -197,7 +196,7 @@ RULES = [
         family="supply-chain",
         description="Every container image is referenced by digest (`repository@sha256:...`), never by tag alone "
                     "and never with the tag `latest`.",
-        applies_to="workloads: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob (all containers)",
+        applies_to="every object that carries a pod spec, found by shape (all containers: init, regular, ephemeral)",
         check=check_pinned,
         selects=k8s.WORKLOADS,
         remediation=RELEASE_FIX,
@@ -209,7 +208,7 @@ RULES = [
         family="supply-chain",
         description=f"Each workload names its image's SBOM: annotations `{ANNOTATION_SBOM_DIGEST}` (sha256 "
                     f"digest) and `{ANNOTATION_SBOM_LOCATION}` (where to fetch it).",
-        applies_to="workloads",
+        applies_to="every object that carries a pod spec with at least one container",
         check=check_sbom,
         selects=k8s.WORKLOADS,
         config={"location_prefixes": {
@@ -224,7 +223,7 @@ RULES = [
         family="supply-chain",
         description="Each container image's cosign signature verifies against a trusted public key and covers "
                     "the exact digest (and repository) being deployed.",
-        applies_to="workloads",
+        applies_to="every object that carries a pod spec with at least one container",
         check=check_signature,
         selects=k8s.WORKLOADS,
         config={
@@ -249,7 +248,7 @@ RULES = [
         description=f"Each workload's vulnerability report (`{ANNOTATION_SCAN}`) exists and is within the "
                     "threshold: no finding at or above the CVSS threshold, no more critical findings than allowed; "
                     "an unscanned image passes only under an explicit, reported waiver.",
-        applies_to="workloads",
+        applies_to="every object that carries a pod spec with at least one container",
         check=check_vulnerabilities,
         selects=k8s.WORKLOADS,
         config={
@@ -271,7 +270,7 @@ RULES = [
         family="supply-chain",
         description="Reports every image deployed without a vulnerability scan, so a waiver "
                     "(`image-vulnerability-threshold.allow_unscanned`) is always visible in the gate report.",
-        applies_to="workloads",
+        applies_to="every object that carries a pod spec with at least one container",
         check=check_unscanned_waiver,
         selects=k8s.WORKLOADS,
         enforcement_level=EnforcementLevel.ADVISORY,
