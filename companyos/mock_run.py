@@ -120,6 +120,19 @@ class RecordingMonitor(mocks.MockMonitor):
         ))
         return response
 
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """A read (`Resource.get`, `StackReference`): recorded like a registration, so the gate judges it too; a
+        default-deny gate that only saw what the program creates would let anything it reads in pass unseen."""
+        response = super().ReadResource(request)
+        state, _ = rpc.deserialize_properties_unwrap_secrets(request.properties)
+        struct = struct_pb2.Struct()
+        struct.CopyFrom(request.properties)
+        self.recorded.append(RecordedResource(
+            urn=response.urn, type=request.type, name=request.name, parent=request.parent, custom=True,
+            inputs=_plain(state), inputs_struct=struct, outputs=_plain(state), dependencies=list(request.dependencies),
+            property_dependencies={}, provider=request.provider, protect=False))
+        return response
+
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
         if "::" + STACK_TYPE + "::" in request.urn:
             outputs, _ = rpc.deserialize_properties_unwrap_secrets(request.outputs)

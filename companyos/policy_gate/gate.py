@@ -40,7 +40,7 @@ from companyos.policy_gate.policy_config import (
     declarations_from_info,
     effective_config,
 )
-from companyos.policy_gate.resources import as_recorded, to_struct
+from companyos.policy_gate.resources import as_recorded, inventory, to_struct
 
 DEFAULT_TIMEOUT_S = 30.0
 # The SDK's wording when a policy reads a value unknown at preview (pulumi_policy/policy.py).
@@ -153,6 +153,7 @@ class GateSession:
         try:
             recorded = as_recorded(resources, project=self.project, stack=self.stack)
             result.resource_types = Counter(r.type for r in recorded)
+            result.by_owner = inventory(recorded)
             if not recorded:
                 raise UserError("no resources to analyse: the program registered none, so no policy could judge it")
             if self._pack is None:

@@ -103,6 +103,8 @@ class GateResult:
     notes: list[str] = field(default_factory=list)
     """Advisory diagnostics that are not violations, e.g. an advisory policy that could not run at preview."""
     resource_types: Counter[str] = field(default_factory=Counter)
+    by_owner: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Outermost component (`<type>::<name>`, or "(no component)") -> resource type -> count."""
     analyzed: int = 0
     durations_ms: dict[str, float] = field(default_factory=dict)
     logs: list[str] = field(default_factory=list)
@@ -144,7 +146,7 @@ class GateResult:
             "exit_code": self.exit_code,
             "error": self.error,
             "resources": {"count": self.resource_count, "analyzed": self.analyzed,
-                          "by_type": dict(sorted(self.resource_types.items()))},
+                          "by_type": dict(sorted(self.resource_types.items())), "by_owner": self.by_owner},
             "policies": [p.to_dict() for p in self.policies],
             "violations": [v.to_dict() for v in self.violations],
             "waivers": [w.to_dict() for w in self.waivers],

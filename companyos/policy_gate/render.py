@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from companyos.policy_gate.model import GateResult, Violation
+from companyos.policy_gate.resources import NO_OWNER
 
 INDENT = "    "
 
@@ -23,6 +24,12 @@ def _resources(result: GateResult) -> list[str]:
     lines = ["Resources:", f"{INDENT}+ {result.resource_count} to create"]
     width = len(str(max(result.resource_types.values())))
     lines += [f"{INDENT * 2}{count:>{width}} {type_token}" for type_token, count in sorted(result.resource_types.items())]
+    if result.by_owner:
+        lines += ["", "Ownership (outermost component -> types):"]
+        for owner, types in result.by_owner.items():
+            lines.append(f"{INDENT}{owner}: {sum(types.values())} resource(s) of {len(types)} type(s)")
+            if owner == NO_OWNER:  # what belongs to no service is named in full
+                lines += [f"{INDENT * 2}{count:>{width}} {type_token}" for type_token, count in types.items()]
     return lines + [""]
 
 

@@ -71,3 +71,31 @@ def as_recorded(resources: Iterable[RecordedResource | Mapping[str, Any]], *, pr
     return [r if isinstance(r, RecordedResource) else
             resource_from_dict(r, project=project, stack=stack, where=f"resource[{index}]")
             for index, r in enumerate(resources)]
+
+
+NO_OWNER = "(no component)"
+
+
+def owners(resources: list[RecordedResource]) -> dict[str, str]:
+    """URN -> the outermost component above it (`<type>::<name>`, e.g. the PavedRoadService of a stanza), or
+    NO_OWNER for a resource registered at the top of the program that is not itself a component."""
+    by_urn = {r.urn: r for r in resources}
+    found: dict[str, str] = {}
+    for resource in resources:
+        node, outermost, seen = resource, None, 0
+        while node is not None and seen <= len(resources):
+            if not node.custom:
+                outermost = node
+            node, seen = by_urn.get(node.parent), seen + 1
+        found[resource.urn] = f"{outermost.type}::{outermost.name}" if outermost is not None else NO_OWNER
+    return found
+
+
+def inventory(resources: list[RecordedResource]) -> dict[str, dict[str, int]]:
+    """Owner (see `owners`) -> resource type -> count: which types each service brings into the stack."""
+    owner_of = owners(resources)
+    table: dict[str, dict[str, int]] = {}
+    for resource in resources:
+        types = table.setdefault(owner_of[resource.urn], {})
+        types[resource.type] = types.get(resource.type, 0) + 1
+    return {owner: dict(sorted(types.items())) for owner, types in sorted(table.items())}

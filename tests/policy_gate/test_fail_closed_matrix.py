@@ -54,6 +54,14 @@ RULE_ROWS: list[tuple[str, Callable[[], tuple[list[dict[str, Any]], dict[str, An
      "ci-workflow-required-jobs", 1),
     ("PR missing a label", lambda: fixture("labels", "bad-pull-request-governance-labels--no-labels.json"),
      "pull-request-governance-labels", 1),
+    ("unknown resource type", lambda: fixture("admission", "bad-resource-type-allowed--replication-controller.json"),
+     "resource-type-allowed", 1),
+    ("opaque component (Helm chart)", lambda: fixture("admission", "bad-resource-judgeable-offline--helm-chart.json"),
+     "resource-judgeable-offline", 1),
+    ("patch rewriting a workload", lambda: fixture("pod_security", "bad-container-host-ports--host-port.json"),
+     "container-host-ports", 1),
+    ("unknown CRD carrying a pod", lambda: fixture("pod_security", "bad-pod-sysctls--kernel-unsafe.json"),
+     "pod-sysctls", 1),
 ]
 
 

@@ -1,0 +1,135 @@
+"""The adversarial suite: program changes a platform engineer could push, each run through `companyos preview`
+as CI runs it, each blocked by the rule it names. Adding a case is adding a file to cases/.
+
+A case is a Python snippet appended to a copy of the project's `__main__.py` (so it can use `services`,
+`pulumi` and the provider SDKs). Its header says what must happen:
+
+    # expect-exit: 1
+    # expect-rules: resource-type-allowed, container-privileged
+
+`expect-rules` must each report a MANDATORY violation (others may too); `expect-exit: 0` cases must pass
+with no violation at all. Every case previews the per-service stack `hello-prod` with a signed release, the
+trusted key and PR labels, exactly as the paved road itself passes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from companyos.release_record import write_release_record
+from tests.conftest import REPO_ROOT, ReleaseSigner
+
+CASES_DIR = Path(__file__).parent / "cases"
+COMPANYOS = Path(sys.executable).with_name("companyos")
+PACK = REPO_ROOT / "policypacks" / "paved-road"
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "services.yaml", "components")
+HEADER = re.compile(r"^# expect-(exit|rules):\s*(.*)$", re.MULTILINE)
+PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    exit_code: int
+    rules: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def load_case(path: Path) -> Case:
+    header = dict(HEADER.findall(path.read_text(encoding="utf-8")))
+    if "exit" not in header:
+        raise ValueError(f"{path.name}: no `# expect-exit:` line")
+    rules = tuple(r.strip() for r in header.get("rules", "").split(",") if r.strip())
+    if header["exit"].strip() == "1" and not rules:
+        raise ValueError(f"{path.name}: a blocked case names the rule(s) that must block it (`# expect-rules:`)")
+    return Case(path, int(header["exit"]), rules)
+
+
+CASES = [load_case(path) for path in sorted(CASES_DIR.glob("*.py"))]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict | None
+
+
+def _project(case: Case, root: Path) -> Path:
+    project = root / case.name
+    project.mkdir()
+    for name in PROJECT_FILES:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, project / name)
+    main = project / "__main__.py"
+    main.write_text(main.read_text(encoding="utf-8") + "\n# --- adversarial case " + case.name + " ---\n"
+                    + case.path.read_text(encoding="utf-8"), encoding="utf-8")
+    return project
+
+
+def _preview(case: Case, root: Path, releases: Path, config: Path) -> Outcome:
+    project = _project(case, root)
+    report = root / f"{case.name}.gate.json"
+    done = subprocess.run(
+        [str(COMPANYOS), "preview", "--project-dir", str(project), "--service", "hello-prod", "--releases-dir",
+         str(releases), "--policy-pack", str(PACK), "--policy-pack-config", str(config), "--json", str(report)],
+        cwd=project, capture_output=True, text=True, timeout=300, check=False)
+    data = json.loads(report.read_text()) if report.exists() else None
+    return Outcome(done.returncode, done.stdout, done.stderr, data)
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Outcome]]:
+    root = tmp_path_factory.mktemp("adversarial")
+    signer = ReleaseSigner()
+    releases = root / "releases"
+    write_release_record(signer.release("hello-prod"), releases / "hello-prod.json")
+    config = root / "policy-config.json"
+    config.write_text(json.dumps({"image-signature-verified": {"trusted_public_keys": [signer.public_pem.decode()]},
+                                  "pull-request-governance-labels": PR_LABELS}))
+    # Two previews at a time: each is a program process plus a pack process, on a two-core machine.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {case.name: pool.submit(_preview, case, root, releases, config) for case in CASES}
+        yield {name: future.result() for name, future in futures.items()}
+
+
+def test_every_class_of_attack_has_at_least_two_cases() -> None:
+    classes: dict[str, int] = {}
+    for case in CASES:
+        if case.exit_code:
+            family = case.name.split("--", 1)[0]
+            classes[family] = classes.get(family, 0) + 1
+    assert classes and all(count >= 2 for count in classes.values()), classes
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_case_ends_as_its_header_says(case: Case, outcomes: dict[str, Outcome]) -> None:
+    outcome = outcomes[case.name]
+    shown = f"stdout:\n{outcome.stdout[-3000:]}\nstderr:\n{outcome.stderr[-2000:]}"
+    assert "Traceback" not in outcome.stderr, shown
+    assert outcome.returncode == case.exit_code, shown
+    assert outcome.report is not None, shown
+    mandatory = {v["rule"] for v in outcome.report["violations"] if v["level"] == "mandatory"}
+    if case.exit_code == 0:
+        assert outcome.report["violations"] == [], shown
+    missing = [rule for rule in case.rules if rule not in mandatory]
+    assert not missing, f"{case.name}: no mandatory violation of {missing}; got {sorted(mandatory)}\n{shown}"
+    for rule in case.rules:
+        assert f"{rule}" in outcome.stdout, shown
