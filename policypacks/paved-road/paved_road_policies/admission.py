@@ -54,9 +54,17 @@ SAFE_PROVIDER_INPUTS: dict[str, list[str]] = {
                "retryableErrors", "maxPerPage"],
     "docker": ["version", "disableDockerDaemonCheck"],
 }
+# The engine's default providers (named `default` / `default_<version>`) take their inputs from the stack's
+# config, which the platform writes (Pulumi.<stack>.yaml): they may also name the target cluster context.
+DEFAULT_PROVIDER_INPUTS: dict[str, list[str]] = {"kubernetes": ["context", "cluster"]}
 CREDENTIAL_WORDS = re.compile(r"token|password|passwd|secret|key|kubeconfig|cert|auth|credential|material",
                               re.IGNORECASE)
 PROVIDERS = TypeSelector("`pulumi:providers:*`", lambda type_token: type_token.startswith(PROVIDER_PREFIX))
+
+
+def is_default_provider(name: str) -> bool:
+    """The engine names the providers it creates from stack config `default` or `default_<version>`."""
+    return name == "default" or name.startswith("default_")
 
 
 def check_provider_inputs(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -64,6 +72,8 @@ def check_provider_inputs(resource: Resource, config: Mapping[str, Any]) -> Iter
         return
     package = resource.type[len(PROVIDER_PREFIX):]
     allowed = set(config["allowed_inputs"].get(package, ()))
+    if is_default_provider(resource.name):
+        allowed |= set(config["default_provider_inputs"].get(package, ()))
     for key in sorted(resource.props):
         if key in allowed or known(resource.props[key]) is None:
             continue
@@ -152,7 +162,14 @@ RULES = [
             "description": "Provider package -> the inputs it may set.", "type": "object", "maxProperties": 50,
             "additionalProperties": {"type": "array", "uniqueItems": True, "maxItems": 100,
                                      "items": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"}},
-            "default": SAFE_PROVIDER_INPUTS}},
+            "default": SAFE_PROVIDER_INPUTS},
+            "default_provider_inputs": {
+                "description": "Provider package -> inputs the engine's default provider (configured from the stack "
+                               "file) may set on top of allowed_inputs.",
+                "type": "object", "maxProperties": 50,
+                "additionalProperties": {"type": "array", "uniqueItems": True, "maxItems": 100,
+                                         "items": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"}},
+                "default": DEFAULT_PROVIDER_INPUTS}},
         remediation="remove `{key}` from the {package} provider in the program: use the stack's default provider, "
                     "configured by the platform, with credentials from the pipeline's environment (KUBECONFIG, "
                     "GITHUB_TOKEN, DOCKER_HOST). A setting that is not a credential can be allowed in "
