@@ -21,6 +21,8 @@ each figure measured --repeats times, interleaved with its comparator so both se
 Part 2 runs `run_preview` (program + gate) in a fresh interpreter per size: wall time and peak RSS (VmHWM) of
 the gate process plus the pack process (both peaks summed: an upper bound; the pack's sampled every 50 ms).
 Goals (issue 4): <= 0.5 ms/resource over gRPC; 100 stanzas <= 6 s and <= 250 MB; t(500)/t(100) <= 5.5.
+`--baseline REV` also measures the pack as it was at git revision REV, in the same run: per resource over gRPC,
+and the 100-stanza preview (issue 13: no regression beyond 10%).
 Printed and written with --json (benchmarks/results.py), never asserted.
 """
 
@@ -56,6 +58,8 @@ WARM_UP = 2 * RESOURCES_PER_STANZA
 PREVIEW_GOAL_S, PREVIEW_GOAL_MB, SCALING_GOAL = 6.0, 250.0, 5.5
 LABEL_RULE, DIGEST_RULE = "kubernetes-governance-labels", "image-pinned-by-digest"
 GROUP_RESOURCE, GROUP_PREVIEW = "policy gate per resource", "preview + gate"
+# The pack before issue 13 (default-deny) is measured beside the current one at this size; goal: <= 10% slower.
+BASELINE_SIZE, BASELINE_GOAL = 100, 1.10
 
 # Peak RSS is read as VmHWM from /proc: getrusage's ru_maxrss survives exec on Linux, so a child of this (large)
 # bench process would report the bench's own peak. The pack is a child of the child: a thread samples its VmHWM.
@@ -113,9 +117,10 @@ PolicyPack(name="sdk-floor", enforcement_level=EnforcementLevel.MANDATORY,
 # --- resources -----------------------------------------------------------------------------------------
 
 
-def with_trusted_key(overrides: dict[str, Any], pack: Path, public_pem: bytes) -> dict[str, Any]:
+def with_trusted_key(overrides: dict[str, Any], pack: Path, public_pem: bytes,
+                     baseline: Path | None = None) -> dict[str, Any]:
     """The real pack verifies signatures: trust the synthetic catalogue's key so the gate judges a valid release."""
-    if pack.resolve() != REAL_PACK.resolve():
+    if pack.resolve() not in (REAL_PACK.resolve(), baseline.resolve() if baseline else None):
         return overrides
     return {"pull-request-governance-labels": {"labels": ["risk:medium", "data-classification:internal"],
                                                "source": "pull_request"},
@@ -161,6 +166,21 @@ def broken_copy(resources: list[Any]) -> list[Any]:
 
 
 # --- packs ---------------------------------------------------------------------------------------------
+
+
+def extract_baseline(revision: str, work: Path) -> Path:
+    """The pack as it was at `revision` (git archive), beside a link to this checkout's venv (its manifest names
+    ../../.venv): the same run measures the pack before and after a change."""
+    target = work / "baseline"
+    target.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "policypacks/paved-road"],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise SystemExit(f"--baseline {revision}: git archive failed ({archive.stderr.decode().strip()}); a "
+                         "checkout with history is needed (a fresh clone has it)")
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    (target / ".venv").symlink_to(ROOT / ".venv")
+    return target / "policypacks" / "paved-road"
 
 
 def write_floor_pack(directory: Path, names: list[str]) -> Path:
@@ -265,10 +285,12 @@ class PerResource:
     verdict: str
     resources: int
     policies: int
+    baseline_grpc: list[float] = dataclasses.field(default_factory=list)
+    baseline_policies: int = 0
 
 
 def per_resource(pack: Path, resources: list[Any], overrides: dict[str, Any], repeats: int,
-                 work: Path) -> PerResource:
+                 work: Path, baseline: Path | None = None) -> PerResource:
     from companyos.policy_gate.gate import GateSession
 
     requests = analyze_requests(resources)
@@ -284,14 +306,19 @@ def per_resource(pack: Path, resources: list[Any], overrides: dict[str, Any], re
         _, python_broken = two.analyze(analyze_requests(broken))
         out.agreement.append(check_agreement("broken copy", broken, python_broken,
                                              rego_judge(broken, labels_config)[1]))
+    before = GateSession(baseline or floor_dir, project="paved-road", stack="bench", timeout_s=600)
+    if baseline is not None:
+        out.baseline_policies = len(InProcessPack.load(baseline, overrides).resource_policies)
     with GateSession(pack, project="paved-road", stack="bench", timeout_s=600) as gate, \
-            GateSession(floor_dir, project="paved-road", stack="bench", timeout_s=600) as floor_gate:
+            GateSession(floor_dir, project="paved-road", stack="bench", timeout_s=600) as floor_gate, before:
         # Untimed first passes: imports, caches and the pack's start are not per-resource costs.
         warm = resources[:WARM_UP]
         for pack_in_process in (real, floor, *([two] if two else [])):
             pack_in_process.analyze(requests[:WARM_UP])
         gate.run(warm, overrides, config_source="bench")
         floor_gate.run(warm, {}, config_source="bench")
+        if baseline is not None:
+            before.run(warm, overrides, config_source="bench")
         if labels_config is not None:
             rego_judge(warm, labels_config)
         for repeat in range(repeats):
@@ -305,6 +332,11 @@ def per_resource(pack: Path, resources: list[Any], overrides: dict[str, Any], re
             out.grpc.append(result.durations_ms["analyze"] / len(resources))
             out.floor_grpc.append(floor_result.durations_ms["analyze"] / len(resources))
             out.stack.append(result.durations_ms["analyze_stack"] / len(resources))
+            if baseline is not None:
+                before_result = before.run(resources, overrides, config_source="bench")
+                if before_result.error:
+                    raise SystemExit(f"the baseline gate could not run: {before_result.error}")
+                out.baseline_grpc.append(before_result.durations_ms["analyze"] / len(resources))
             out.verdict = result.verdict
             if two is not None:
                 ms, python = two.analyze(requests)
@@ -326,11 +358,12 @@ def _labels_config() -> Any:
 # --- part 2 --------------------------------------------------------------------------------------------
 
 
-def whole_preview(size: int, pack: Path, overrides: dict[str, Any]) -> dict[str, Any]:
+def whole_preview(size: int, pack: Path, overrides: dict[str, Any], *, real: bool = False) -> dict[str, Any]:
+    """`real`: the pack is the paved-road pack (at another revision): give it the same config as the current one."""
     with tempfile.TemporaryDirectory() as temp:
         catalog, releases, public_pem = write_synthetic_catalog(Path(temp), size)
         config = Path(temp) / "policy-config.json"
-        config.write_text(json.dumps(with_trusted_key(overrides, pack, public_pem)))
+        config.write_text(json.dumps(with_trusted_key(overrides, pack, public_pem, pack if real else None)))
         done = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(catalog), str(releases), str(pack),
                                str(config)], capture_output=True, text=True, cwd=ROOT, timeout=3600, check=False)
     if done.returncode != 0:
@@ -358,12 +391,28 @@ def resource_figures(m: PerResource) -> list[Figure]:
         Figure(GROUP_RESOURCE, "AnalyzeStack over gRPC, per resource", "ms/resource", m.stack,
                note="one AnalyzeStack of the whole stack (every stack rule), divided by the resource count"),
     ]
+    if m.baseline_grpc:
+        figures.append(Figure(
+            GROUP_RESOURCE, f"Analyze over gRPC, {n} resource rules, against the pack before", "ms/resource", m.grpc,
+            comparator=f"the pack at --baseline ({m.baseline_policies} resource rules), same resources and config",
+            comparator_samples=m.baseline_grpc, note="the cost of default-deny admission, workloads by shape and the "
+                                                     "Pod Security rules per resource"))
     if m.rego:
         figures.append(Figure(
             GROUP_RESOURCE, "label + digest rules via pulumi_policy, in-process", "ms/resource", m.two_rules,
             comparator="the same two rules in Rego, regopy 1.5.2 (rego-cpp), precompiled bundle, JSON input",
             comparator_samples=m.rego, note="; ".join(m.agreement)))
     return figures
+
+
+def baseline_figure(rows: list[dict[str, Any]], before: list[dict[str, Any]]) -> Figure:
+    wall = [r["wall_s"] for r in rows if r["stanzas"] == BASELINE_SIZE]
+    before_wall = [r["wall_s"] for r in before]
+    ratio = statistics.median(wall) / statistics.median(before_wall)
+    return Figure(GROUP_PREVIEW, f"wall, {BASELINE_SIZE} stanzas, against the pack before", "s", wall,
+                  comparator="the pack at --baseline, same catalogue and config", comparator_samples=before_wall,
+                  goal=f"<= {BASELINE_GOAL:g}x the pack before", goal_met=ratio <= BASELINE_GOAL,
+                  note="preview + gate; no regression beyond 10% (issue 13)")
 
 
 def preview_figures(rows: list[dict[str, Any]]) -> list[Figure]:
@@ -404,6 +453,8 @@ def print_per_resource(m: PerResource) -> None:
         ("in-process, the pack", m.local), ("in-process, SDK floor (no-op policies)", m.floor_local),
         ("over gRPC, the pack", m.grpc), ("over gRPC, SDK floor", m.floor_grpc),
         ("AnalyzeStack over gRPC, per resource", m.stack)]
+    if m.baseline_grpc:
+        rows.append((f"over gRPC, the pack before ({m.baseline_policies} rules)", m.baseline_grpc))
     if m.rego:
         rows += [("label + digest rules, via the SDK", m.two_rules), ("label + digest rules, Rego (regopy)", m.rego)]
     for label, samples in rows:
@@ -436,23 +487,31 @@ def main() -> None:
                         else TEST_PACK)
     parser.add_argument("--policy-pack-config", type=Path, help="--policy-pack-config for the pack (JSON)")
     parser.add_argument("--json", type=Path, help="write the figures here (benchmarks/results.py)")
+    parser.add_argument("--baseline", help="git revision of the pack to measure beside this one (same run)")
     args = parser.parse_args()
     overrides = json.loads(args.policy_pack_config.read_text()) if args.policy_pack_config else {}
     started = time.perf_counter()
     print(f"pack: {args.pack}; load average at start {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
 
     with tempfile.TemporaryDirectory() as temp:
+        baseline = extract_baseline(args.baseline, Path(temp)) if args.baseline else None
         resources, public_pem = program_resources(args.resources, Path(temp))
-        measured = per_resource(args.pack, resources, with_trusted_key(overrides, args.pack, public_pem),
-                                args.repeats, Path(temp))
-    print_per_resource(measured)
-    figures = resource_figures(measured)
+        measured = per_resource(args.pack, resources, with_trusted_key(overrides, args.pack, public_pem, baseline),
+                                args.repeats, Path(temp), baseline)
+        print_per_resource(measured)
+        figures = resource_figures(measured)
 
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    rows = [whole_preview(size, args.pack, overrides) for size in sizes for _ in range(args.preview_repeats)]
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        rows = [whole_preview(size, args.pack, overrides) for size in sizes for _ in range(args.preview_repeats)]
+        before = [whole_preview(BASELINE_SIZE, baseline, overrides, real=True) for _ in range(args.preview_repeats)] \
+            if baseline is not None and BASELINE_SIZE in sizes else []
     if rows:
         print_previews(rows)
         figures += preview_figures(rows)
+        if before:
+            print("  the pack before (--baseline):")
+            print_previews(before)
+            figures.append(baseline_figure(rows, before))
         for figure in figures:
             if figure.group == GROUP_PREVIEW and figure.goal:
                 print(f"  {figure.name}: {figure.median:.2f} {figure.unit} (goal {figure.goal}: "

@@ -51,7 +51,9 @@ class Bench:
 
 
 PLAN: tuple[Bench, ...] = (
-    Bench("gate", "bench_gate.py", ("--sizes", "1,10,100,500", "--resources", "500", "--repeats", "2")),
+    # b82f5f4: the pack before default-deny (issue 13), measured beside the current one.
+    Bench("gate", "bench_gate.py", ("--sizes", "1,10,100,500", "--resources", "500", "--repeats", "2",
+                                    "--baseline", "b82f5f4")),
     Bench("throughput", "bench_service_throughput.py", ("--quick",)),
     Bench("scaffold", "bench_scaffold.py", ("--runs", "3")),
     Bench("sbom", "bench_sbom.py", ("--runs", "2")),

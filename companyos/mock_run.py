@@ -15,7 +15,7 @@ import logging
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,9 @@ class ProgramRun:
     stack_outputs: dict[str, Any]
     logs: list[tuple[str, str]]
     error: str | None = None
+    transforms: list[str] = field(default_factory=list)
+    """Where the program registered engine-run transforms (`stack`, or a resource URN). Mocks do not run them,
+    so what the engine would analyse after them is unknown here."""
 
     def of_type(self, type_token: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -94,11 +97,14 @@ class RecordingMonitor(mocks.MockMonitor):
         super().__init__(mock)
         self.recorded: list[RecordedResource] = []
         self.stack_outputs: dict[str, Any] = {}
+        self.transforms: list[str] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type == STACK_TYPE:
             return response
+        if len(request.transforms):
+            self.transforms.append(response.urn)
         inputs, _ = rpc.deserialize_properties_unwrap_secrets(request.object)
         registration = self.resources.get(response.urn)
         outputs, _ = rpc.deserialize_properties_unwrap_secrets(response.object) if registration else ({}, False)
@@ -132,6 +138,10 @@ class RecordingMonitor(mocks.MockMonitor):
             inputs=_plain(state), inputs_struct=struct, outputs=_plain(state), dependencies=list(request.dependencies),
             property_dependencies={}, provider=request.provider, protect=False))
         return response
+
+    def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.transforms.append("stack")
+        return super().RegisterStackTransform(request)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
         if "::" + STACK_TYPE + "::" in request.urn:
@@ -218,4 +228,4 @@ def run_program(
         asyncio.set_event_loop(None)
         loop.close()
     return ProgramRun(project=project, stack=stack, resources=monitor.recorded, stack_outputs=monitor.stack_outputs,
-                      logs=collector.records, error=error)
+                      logs=collector.records, error=error, transforms=monitor.transforms)

@@ -86,12 +86,23 @@ def run_preview(options: PreviewOptions) -> GateResult:
         if run.error is not None:
             return _failed(options, pack_dir, f"the Pulumi program failed: {run.error}", started, project=project,
                            program_ms=program_ms)
+        if run.transforms:
+            return _failed(options, pack_dir, _transforms_error(run.transforms), started, project=project,
+                           program_ms=program_ms)
         source = f"--policy-pack-config {options.policy_config}" if options.policy_config else "policy config"
         result = session.run(run.resources, overrides, config_source=source)
     result.config_file = str(options.policy_config) if options.policy_config else None
     result.durations_ms["program"] = program_ms
     result.durations_ms["total"] = (time.perf_counter() - started) * 1000
     return result
+
+
+def _transforms_error(where: list[str]) -> str:
+    shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+    return (f"the program registers resource transforms ({shown}). The Pulumi engine runs them and analyses what "
+            "they return; an offline preview cannot run them, so it cannot see what would be created. Fix: make "
+            "the change in the component's arguments (or services.yaml) instead of a transform, or gate this "
+            "change with `pulumi preview --policy-pack` where the engine runs the transforms")
 
 
 def _run_program(options: PreviewOptions, project: str, config: Mapping[str, str]) -> ProgramRun:

@@ -60,7 +60,8 @@ def component_types() -> list[str]:
         if run.error:
             raise RuntimeError(f"the components failed under mocks: {run.error}")
     types = {r.type for run in (catalogue, built) for r in run.resources}
-    providers = {f"pulumi:providers:{t.split(':', 1)[0]}" for t in types if not t.startswith(("pulumi:", "paved-road:"))}
+    providers = {f"pulumi:providers:{t.split(':', 1)[0]}" for t in types
+                 if not t.startswith(("pulumi:", "paved-road:"))}
     return sorted(types | providers | set(ENGINE_TYPES))
 
 

@@ -28,7 +28,7 @@ KINDS = [(type_token, path) for type_token, path in k8s.WELL_KNOWN_POD_SPEC_PATH
 def _place(path: tuple[str | int, ...], pod: dict[str, Any]) -> dict[str, Any]:
     props: dict[str, Any] = {"metadata": {"name": "w", "namespace": "web"}}
     node: Any = props
-    for step, following in zip(path, [*path[1:], None]):
+    for step, following in zip(path, [*path[1:], None], strict=True):
         if following is None:
             node[step] = pod
         else:

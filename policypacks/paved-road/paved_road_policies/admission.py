@@ -10,7 +10,6 @@ from typing import Any
 
 import yaml
 
-from . import k8s
 from .framework import Finding, Resource, Rule, TypeSelector, known
 
 PLATFORM_TYPES_FILE = Path(__file__).with_name("platform_types.yaml")
@@ -118,7 +117,7 @@ def _opaque(resource: Resource) -> tuple[str, str] | None:
 
 
 def is_opaque_type(type_token: str) -> bool:
-    return any(pattern.search(type_token) for pattern, _, _ in _OPAQUE) or type_token == "kubernetes:yaml/v2:ConfigGroup"
+    return type_token == "kubernetes:yaml/v2:ConfigGroup" or any(p.search(type_token) for p, _, _ in _OPAQUE)
 
 
 def check_judgeable_offline(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:

@@ -377,7 +377,8 @@ class Rule:
             else:
                 report_violation(self.message(finding, service_of(subject)), None)
 
-    def subject_findings(self, resource: Resource, config: Mapping[str, Any]) -> Iterator[tuple[Resource, Finding]]:
+    def subject_findings(self, resource: Resource,
+                         config: Mapping[str, Any]) -> Iterator[tuple[Resource, Finding]]:
         """Findings on `resource` and on every object it renders inline (rendered.py), each judged as if it were
         registered on its own; a finding on a rendered object names the wrapper it came from."""
         from .rendered import RenderError, rendered_objects

@@ -141,7 +141,8 @@ def _seccomp_annotations(resource: Resource, pod: k8s.PodSpec) -> Iterator[Findi
     for key, value in annotations.items():
         if key.startswith(SECCOMP_ANNOTATIONS) and not (value in ("runtime/default", "docker/default")
                                                         or str(value).startswith("localhost/")):
-            yield _finding(resource, "pod", f"{where}[{key}]", f"is {value!r}", "runtime/default or localhost/<profile>")
+            yield _finding(resource, "pod", f"{where}[{key}]", f"is {value!r}",
+                           "runtime/default or localhost/<profile>")
 
 
 def check_apparmor(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -190,7 +191,8 @@ def check_sysctls(resource: Resource, config: Mapping[str, Any]) -> Iterator[Fin
             name = entry.get("name") if isinstance(entry, dict) else entry
             if name not in SAFE_SYSCTLS:
                 yield _finding(resource, "pod", f"{pod.path}.securityContext.sysctls[{index}]",
-                               f"sets {name!r}, which is not a namespaced, safe sysctl", "only " + ", ".join(SAFE_SYSCTLS))
+                               f"sets {name!r}, which is not a namespaced, safe sysctl",
+                               "only " + ", ".join(SAFE_SYSCTLS))
 
 
 def check_host_ports(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -200,7 +202,8 @@ def check_host_ports(resource: Resource, config: Mapping[str, Any]) -> Iterator[
             for index, port in enumerate(ports if isinstance(ports, list) else []):
                 value = port.get("hostPort") if isinstance(port, dict) else None
                 if value not in (None, 0, 0.0):
-                    yield _finding(resource, f"container `{container.name}`", f"{container.field}.ports[{index}].hostPort",
+                    yield _finding(resource, f"container `{container.name}`",
+                                   f"{container.field}.ports[{index}].hostPort",
                                    f"is {value!r}: the container binds a port on the node", "unset or 0")
 
 

@@ -8,7 +8,7 @@ A case is a Python snippet appended to a copy of the project's `__main__.py` (so
     # expect-rules: resource-type-allowed, container-privileged
 
 `expect-rules` must each report a MANDATORY violation (others may too); `expect-exit: 0` cases must pass
-with no violation at all. Every case previews the per-service stack `hello-prod` with a signed release, the
+with no violation at all; `expect-exit: 2` cases (the gate cannot judge) name the problem in `# expect-error:`. Every case previews the per-service stack `hello-prod` with a signed release, the
 trusted key and PR labels, exactly as the paved road itself passes.
 """
 
@@ -33,7 +33,7 @@ CASES_DIR = Path(__file__).parent / "cases"
 COMPANYOS = Path(sys.executable).with_name("companyos")
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "services.yaml", "components")
-HEADER = re.compile(r"^# expect-(exit|rules):\s*(.*)$", re.MULTILINE)
+HEADER = re.compile(r"^# expect-(exit|rules|error):\s*(.*)$", re.MULTILINE)
 PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
 
 
@@ -42,6 +42,7 @@ class Case:
     path: Path
     exit_code: int
     rules: tuple[str, ...]
+    error: str = ""
 
     @property
     def name(self) -> str:
@@ -55,7 +56,9 @@ def load_case(path: Path) -> Case:
     rules = tuple(r.strip() for r in header.get("rules", "").split(",") if r.strip())
     if header["exit"].strip() == "1" and not rules:
         raise ValueError(f"{path.name}: a blocked case names the rule(s) that must block it (`# expect-rules:`)")
-    return Case(path, int(header["exit"]), rules)
+    if header["exit"].strip() == "2" and not header.get("error", "").strip():
+        raise ValueError(f"{path.name}: a case the gate cannot judge names the problem (`# expect-error:`)")
+    return Case(path, int(header["exit"]), rules, header.get("error", "").strip())
 
 
 CASES = [load_case(path) for path in sorted(CASES_DIR.glob("*.py"))]
@@ -126,6 +129,9 @@ def test_each_case_ends_as_its_header_says(case: Case, outcomes: dict[str, Outco
     assert "Traceback" not in outcome.stderr, shown
     assert outcome.returncode == case.exit_code, shown
     assert outcome.report is not None, shown
+    if case.exit_code == 2:
+        assert case.error in outcome.stderr and outcome.report["verdict"] == "error", shown
+        return
     mandatory = {v["rule"] for v in outcome.report["violations"] if v["level"] == "mandatory"}
     if case.exit_code == 0:
         assert outcome.report["violations"] == [], shown

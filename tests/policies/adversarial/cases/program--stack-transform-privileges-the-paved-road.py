@@ -1,7 +1,8 @@
-"""A stack transform that quietly makes every Deployment registered after it privileged with host networking:
-the gate judges the inputs after transforms, so the innocent-looking Deployment below is blocked."""
-# expect-exit: 1
-# expect-rules: container-privileged, pod-host-namespaces
+"""A stack transform that quietly makes every Deployment registered after it privileged with host networking.
+The engine runs transforms and analyses their result; mocks cannot run them, so the offline gate refuses to
+judge a program that registers one (exit 2) rather than judge inputs the engine would never apply."""
+# expect-exit: 2
+# expect-error: the program registers resource transforms
 import pulumi
 import pulumi_kubernetes as k8s
 
