@@ -307,8 +307,6 @@ def per_resource(pack: Path, resources: list[Any], overrides: dict[str, Any], re
         out.agreement.append(check_agreement("broken copy", broken, python_broken,
                                              rego_judge(broken, labels_config)[1]))
     before = GateSession(baseline or floor_dir, project="paved-road", stack="bench", timeout_s=600)
-    if baseline is not None:
-        out.baseline_policies = len(InProcessPack.load(baseline, overrides).resource_policies)
     with GateSession(pack, project="paved-road", stack="bench", timeout_s=600) as gate, \
             GateSession(floor_dir, project="paved-road", stack="bench", timeout_s=600) as floor_gate, before:
         # Untimed first passes: imports, caches and the pack's start are not per-resource costs.
@@ -337,6 +335,7 @@ def per_resource(pack: Path, resources: list[Any], overrides: dict[str, Any], re
                 if before_result.error:
                     raise SystemExit(f"the baseline gate could not run: {before_result.error}")
                 out.baseline_grpc.append(before_result.durations_ms["analyze"] / len(resources))
+                out.baseline_policies = sum(p.policy_type == "resource" for p in before_result.policies)
             out.verdict = result.verdict
             if two is not None:
                 ms, python = two.analyze(requests)
