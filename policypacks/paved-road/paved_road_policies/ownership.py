@@ -17,7 +17,7 @@ RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease
 # Registered by the engine outside any component: the stack itself and (default) providers, which
 # provider-inputs-allowed judges.
 OUTSIDE_SERVICES = ("pulumi:pulumi:Stack", "pulumi:providers:")
-STACK_SERVICE_KEY = "paved-road:service"
+SELECTED_SERVICE_CONFIG = "paved-road:service"
 
 
 def stack_service() -> str | None:
@@ -27,7 +27,7 @@ def stack_service() -> str | None:
         config = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
     except ValueError:
         return None
-    value = config.get(STACK_SERVICE_KEY) if isinstance(config, dict) else None
+    value = config.get(SELECTED_SERVICE_CONFIG) if isinstance(config, dict) else None
     return value if isinstance(value, str) and value else None
 
 
@@ -87,7 +87,7 @@ def check_ownership(resources: list[Resource], config: Mapping[str, Any]) -> Ite
             continue
         if resource.type == PAVED_ROAD_SERVICE and selected is not None and resource.name != selected:
             yield Finding(f"PavedRoadService '{resource.name}' is not the service this stack provisions "
-                          f"({STACK_SERVICE_KEY} = '{selected}').", urn=resource.urn,
+                          f"({SELECTED_SERVICE_CONFIG} = '{selected}').", urn=resource.urn,
                           fix={"what": f"service {resource.name}"})
         for subject in _objects(resource):
             where = f"{subject.origin}" if subject.origin else k8s.describe(subject)
