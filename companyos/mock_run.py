@@ -54,6 +54,8 @@ class ProgramRun:
     stack_outputs: dict[str, Any]
     logs: list[tuple[str, str]]
     error: str | None = None
+    plugin_downloads: list[str] = field(default_factory=list)
+    """Registrations that ask the engine to fetch a provider plugin from a URL of their choosing."""
     transforms: list[str] = field(default_factory=list)
     """Where the program registered engine-run transforms (`stack`, or a resource URN). Mocks do not run them,
     so what the engine would analyse after them is unknown here."""
@@ -98,6 +100,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self.recorded: list[RecordedResource] = []
         self.stack_outputs: dict[str, Any] = {}
         self.transforms: list[str] = []
+        self.plugin_downloads: list[str] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
@@ -105,6 +108,8 @@ class RecordingMonitor(mocks.MockMonitor):
             return response
         if len(request.transforms):
             self.transforms.append(response.urn)
+        if request.pluginDownloadURL:
+            self.plugin_downloads.append(f"{response.urn} ({request.pluginDownloadURL})")
         inputs, _ = rpc.deserialize_properties_unwrap_secrets(request.object)
         registration = self.resources.get(response.urn)
         outputs, _ = rpc.deserialize_properties_unwrap_secrets(response.object) if registration else ({}, False)
@@ -130,6 +135,8 @@ class RecordingMonitor(mocks.MockMonitor):
         """A read (`Resource.get`, `StackReference`): recorded like a registration, so the gate judges it too; a
         default-deny gate that only saw what the program creates would let anything it reads in pass unseen."""
         response = super().ReadResource(request)
+        if request.pluginDownloadURL:
+            self.plugin_downloads.append(f"{response.urn} ({request.pluginDownloadURL})")
         state, _ = rpc.deserialize_properties_unwrap_secrets(request.properties)
         struct = struct_pb2.Struct()
         struct.CopyFrom(request.properties)
@@ -138,6 +145,11 @@ class RecordingMonitor(mocks.MockMonitor):
             inputs=_plain(state), inputs_struct=struct, outputs=_plain(state), dependencies=list(request.dependencies),
             property_dependencies={}, provider=request.provider, protect=False))
         return response
+
+    def RegisterPackage(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.download_url:
+            self.plugin_downloads.append(f"package {request.name} ({request.download_url})")
+        return super().RegisterPackage(request)
 
     def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.transforms.append("stack")
@@ -228,4 +240,5 @@ def run_program(
         asyncio.set_event_loop(None)
         loop.close()
     return ProgramRun(project=project, stack=stack, resources=monitor.recorded, stack_outputs=monitor.stack_outputs,
-                      logs=collector.records, error=error, transforms=monitor.transforms)
+                      logs=collector.records, error=error, transforms=monitor.transforms,
+                      plugin_downloads=monitor.plugin_downloads)

