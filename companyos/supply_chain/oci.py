@@ -14,6 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from companyos.supply_chain.reference import is_sha256_digest
 
@@ -60,6 +61,34 @@ def is_loopback(registry: str) -> bool:
     return host in ("127.0.0.1", "localhost", "[::1]")
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a registry's redirects (blob downloads often go to a CDN), but never downgrade to plain HTTP off this
+    machine, and hand the bearer token only to the origin it was meant for.
+
+    The token is added with `add_unredirected_header`, so urllib does not copy it to the redirected request; it is
+    added back here only when the target is the registry's own scheme, host and port."""
+
+    def __init__(self, origin: tuple[str, str], token: str | None) -> None:
+        super().__init__()
+        self._origin, self._token = origin, token
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:
+        scheme, netloc = _origin(newurl)
+        if scheme not in ("http", "https") or (scheme == "http" and not is_loopback(netloc)):
+            raise RegistryError(f"{req.get_method()} {req.full_url} redirects to {newurl}: refusing to follow a "
+                                "redirect to plain HTTP (or a non-HTTP scheme) off this machine", code)
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and self._token and (scheme, netloc) == self._origin:
+            new.add_unredirected_header("Authorization", f"Bearer {self._token}")
+        return new
+
+
 def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -71,6 +100,7 @@ class RegistryClient:
         self.registry = registry
         self.base = f"{'http' if is_loopback(registry) else 'https'}://{registry}/v2"
         self._token = token if token is not None else os.environ.get(TOKEN_ENV)
+        self._opener = urllib.request.build_opener(_GuardedRedirects(_origin(self.base), self._token))
 
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         """The manifest at a tag or digest; its digest is computed from the bytes, never taken from a header."""
@@ -122,12 +152,18 @@ class RegistryClient:
     def _request(self, method: str, path: str, *, url: str | None = None, data: bytes | None = None,
                  headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(url or self.base + path, data=data, method=method, headers=headers or {})
-        if self._token:
-            request.add_header("Authorization", f"Bearer {self._token}")
         target = f"{method} {request.full_url}"
+        scheme, netloc = _origin(request.full_url)
+        if scheme == "http" and not is_loopback(netloc):
+            raise RegistryError(f"{target}: refusing plain HTTP to a host off this machine")
+        # The token goes to the registry itself only: an upload Location or a redirect may name another host.
+        if self._token and (scheme, netloc) == _origin(self.base):
+            request.add_unredirected_header("Authorization", f"Bearer {self._token}")
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            with self._opener.open(request, timeout=TIMEOUT_S) as response:
                 return response.status, dict(response.headers.items()), response.read()
+        except RegistryError:
+            raise
         except urllib.error.HTTPError as error:
             body = error.read()[:500].decode("utf-8", "replace")
             raise RegistryError(f"{target}: HTTP {error.code} {body.strip()}", error.code) from None

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from companyos.supply_chain.go_json import go_fold
 from companyos.supply_chain.reference import (
     is_sha256_digest,
     parse_digest,
@@ -63,8 +64,9 @@ def simple_signing_payload(docker_reference: str, manifest_digest: str,
 def parse_simple_signing(payload: bytes) -> SimpleSigning:
     """Read the fields cosign relies on; MalformedPayload (naming the field) for anything else.
 
-    Matches Go's decoder where it matters: strict UTF-8, field names matched case-insensitively. Unlike Go we
-    refuse duplicate (case-folded) keys, because "last one wins" would let two parsers disagree on the digest.
+    Matches Go's decoder where it matters: strict UTF-8, field names matched exactly or else with Go's Unicode
+    case folding (go_json.go_fold: `docker-manifeſt-digest` is the digest field to cosign). Unlike Go we refuse
+    two keys that fold together, because "last one wins" would let two readers disagree on the digest.
     """
     try:
         document = json.loads(payload.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys,
@@ -99,9 +101,10 @@ def _go_json_marshal(value: object) -> bytes:
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    folded = [key.lower() for key, _ in pairs]
+    folded = [go_fold(key) for key, _ in pairs]
     if len(set(folded)) != len(folded):
-        raise MalformedPayload(f"payload repeats a key (case-insensitively) among {[key for key, _ in pairs]}")
+        raise MalformedPayload(f"payload repeats a key (as Go's decoder folds keys) among "
+                               f"{[key for key, _ in pairs]}")
     return dict(pairs)
 
 
@@ -113,7 +116,7 @@ def _field(container: dict[str, Any], name: str, where: str, *, required: bool =
     if name in container:
         return container[name]
     for key, value in container.items():
-        if key.lower() == name:
+        if go_fold(key) == go_fold(name):
             return value
     if required:
         raise MalformedPayload(f"{where} has no {name!r} field")
