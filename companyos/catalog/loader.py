@@ -30,6 +30,9 @@ from companyos.errors import UserError
 if TYPE_CHECKING:
     import jsonschema
 
+# Set by the platform on every container (components/deployment.py) or read by its instrumentation: a stanza that
+# set one would override the platform (Kubernetes keeps the last duplicate) or switch tracing off.
+PLATFORM_ENV = re.compile(r"^(PORT|NODE_ENV|NODE_OPTIONS|OTEL_[A-Z0-9_]*)$")
 SECRET_LOOKING_ENV = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
 
 
@@ -326,6 +329,11 @@ def _semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
             request = _mapping(resources.get("requests")).get(kind, getattr(defaults.requests, kind))
             limit = _mapping(resources.get("limits")).get(kind, getattr(defaults.limits, kind))
             req_q, lim_q = _quantity(str(request)), _quantity(str(limit))
+            for which, text, amount in (("requests", request, req_q), ("limits", limit, lim_q)):
+                if amount is not None and amount <= 0:
+                    yield Issue(file, _line_of(document, base + ["resources", which, kind]), name,
+                                f"resources.{which}.{kind}", f"{text} is zero: the container would get no {kind}",
+                                None, f"set a positive quantity, or leave resources.{which}.{kind} out for the default")
             if req_q is not None and lim_q is not None and req_q > lim_q:
                 yield Issue(file, _line_of(document, base + ["resources", "requests", kind]), name, f"resources.requests.{kind}",
                             f"request {request} exceeds limit {limit}", None,
@@ -333,6 +341,18 @@ def _semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
 
         env = _mapping(stanza.get("env"))
         secrets = _mapping(stanza.get("secrets"))
+        for section, values in (("env", env), ("secrets", secrets)):
+            for key in values:
+                if isinstance(key, str) and key != "PORT" and PLATFORM_ENV.match(key):
+                    yield Issue(file, _line_of(document, base + [section, key]), name, f"{section}.{key}",
+                                "is set by the platform on every container; a stanza cannot override it", None,
+                                f"delete {section}.{key}")
+        for key, reference in secrets.items():
+            if isinstance(key, str) and isinstance(reference, str) and not _own_secret(reference, name):
+                yield Issue(file, _line_of(document, base + ["secrets", key]), name, f"secrets.{key}",
+                            f"reads stack config {reference!r}, outside the service's own namespace '{name}:' (a "
+                            "provider's or another service's secret would be copied into this service)",
+                            f"{name}:<key>", f"use {name}:<key> and `pulumi config set --secret {name}:<key> <value>`")
         for key in env:
             if not isinstance(key, str):
                 continue
@@ -346,6 +366,12 @@ def _semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
         if "PORT" in env:
             yield Issue(file, _line_of(document, base + ["env", "PORT"]), name, "env.PORT",
                         "is derived from the stanza's port", None, "delete env.PORT and set port: instead")
+
+
+def _own_secret(reference: str, service: str) -> bool:
+    """A secret reference names a key in the service's own stack-config namespace: `<service>:<key>`."""
+    namespace, _, key = reference.partition(":")
+    return namespace == service and bool(key) and ":" not in key
 
 
 def _mapping(value: Any) -> dict[Any, Any]:

@@ -28,7 +28,7 @@ STANZA_WITH_SECRETS = textwrap.dedent("""\
         risk: high
         data_classification: confidential
         secrets:
-          API_TOKEN: every-option-api-token
+          API_TOKEN: every-option:apiToken
 """)
 # The platform-built image: the one ServiceImage branch the catalogue cannot switch on.
 IMAGE_BUILD_PROGRAM = textwrap.dedent("""\
@@ -47,7 +47,7 @@ def component_types() -> list[str]:
         write_release_record(signer.release("every-option"), folder / "releases" / "every-option.json")
         catalogue = run_program(REPO_ROOT, stack="dev", config={
             "paved-road:catalog": str(folder / "services.yaml"), "paved-road:releasesDir": str(folder / "releases"),
-            "paved-road:every-option-api-token": "not-a-secret", "github:owner": "acme"})
+            "every-option:apiToken": "not-a-secret", "github:owner": "acme"})
         program = folder / "image-build"
         program.mkdir()
         (program / "__main__.py").write_text(IMAGE_BUILD_PROGRAM, encoding="utf-8")

@@ -131,12 +131,18 @@ def main() -> None:
     write("labels", "bad-pull-request-governance-labels--no-labels.json", [repository])
     write("labels", "bad-pull-request-governance-labels--no-labels.config.json",
           {"pull-request-governance-labels": {"labels": [], "source": "pull request #8 labels"}})
+    write("labels", "bad-pull-request-governance-labels--below-the-service.json",
+          [edit(repository, lambda p: p.update(topics=[t.replace("risk-medium", "risk-high") for t in p["topics"]]))])
     write("labels", "bad-pull-request-governance-labels--absent.json", [repository])
     write("labels", "bad-pull-request-governance-labels--absent.config.json",
           {"pull-request-governance-labels": {"source": "local"}})
 
     # supply chain
     write("supply_chain", "good-image-pinned-by-digest.json", deployment)
+    write("supply_chain", "good-image-repository-owned.json", deployment)
+    write("supply_chain", "bad-image-repository-owned--another-service.json", edit(
+        deployment, lambda p: container(p).update(image=container(p)["image"].replace("/hello-prod@",
+                                                                                      "/payments-api@"))))
     write("supply_chain", "bad-image-pinned-by-digest--tag-only.json",
           edit(deployment, lambda p: container(p).update(image="ghcr.io/paved-road/hello-prod:0.1.0")))
     write("supply_chain", "bad-image-pinned-by-digest--latest.json",
@@ -209,6 +215,11 @@ def main() -> None:
     write("kubernetes_hygiene", "bad-container-security-context--escalation-not-denied.json",
           edit(deployment, lambda p: container(p)["securityContext"].pop("allowPrivilegeEscalation")))
 
+    write("kubernetes_hygiene", "good-container-env-unambiguous.json", deployment)
+    write("kubernetes_hygiene", "bad-container-env-unambiguous--node-env-twice.json", edit(
+        deployment, lambda p: container(p)["env"].append({"name": "NODE_ENV", "value": "development"})))
+    write("kubernetes_hygiene", "bad-container-resources--zero-quantity.json",
+          edit(deployment, lambda p: container(p)["resources"]["requests"].update(cpu="0m")))
     write("kubernetes_hygiene", "good-service-exposure.json", service)
     write("kubernetes_hygiene", "bad-service-exposure--load-balancer.json",
           edit(service, lambda p: p["spec"].update(type="LoadBalancer", externalIPs=["203.0.113.10"])))

@@ -67,6 +67,8 @@ STRICTNESS_CASES = [(r.name, {"unexpected_key": True}, "Additional properties ar
     ("image-vulnerability-threshold", {"cvss_threshold": 11}, "cvss_threshold: 11 is greater than the maximum of 10"),
     ("pull-request-governance-labels", {"source": "my laptop"}, "source: 'my laptop' does not match"),
     ("image-sbom-attached", {"location_prefixes": []}, "location_prefixes: [] should be non-empty"),
+    ("image-repository-owned", {"repository_pattern": "^.*$"}, "has no {service}"),
+    ("image-repository-owned", {"repository_pattern": "({service}"}, "not a valid regular expression"),
 ]
 
 

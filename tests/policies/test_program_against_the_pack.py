@@ -41,11 +41,16 @@ def test_the_sample_catalogue_passes_every_rule(run_catalog, signer) -> None:
     assert_no_violations(run_rules(as_fixtures(run), gate_config(signer)))
 
 
-def test_two_services_of_different_risk_pass_every_rule(run_catalog, signer) -> None:
+def test_two_services_of_different_risk_pass_every_rule_under_the_labels_of_the_riskier(run_catalog, signer) -> None:
     catalog = (REPO_ROOT / "services.yaml").read_text() + PAYMENTS_STANZA
     run = run_catalog(catalog, released=("hello-prod", "payments-api"))
     assert run.error is None, run.error
-    assert_no_violations(run_rules(as_fixtures(run), gate_config(signer)))
+    riskier = {"labels": ["data-classification:confidential", "risk:high"], "source": "pull request #1 labels"}
+    assert_no_violations(run_rules(as_fixtures(run), {**gate_config(signer), POLICY_CONFIG_POLICY: riskier}))
+    # The labels of the calmer service are below what payments-api declares.
+    below = run_rules(as_fixtures(run), gate_config(signer), [POLICY_CONFIG_POLICY])
+    assert_has_violation(below, POLICY_CONFIG_POLICY, "", "label `risk:medium` is below what Repository payments-api "
+                                                         "declares (risk: high)")
 
 
 def test_a_release_whose_signature_covers_another_digest_is_blocked(run_catalog, signer) -> None:

@@ -261,9 +261,9 @@ def test_a_secret_reference_becomes_a_kubernetes_secret_fed_from_stack_config(ru
     risk: medium
     data_classification: internal
     secrets:
-      DATABASE_URL: helloDatabaseUrl
+      DATABASE_URL: hello-prod:databaseUrl
 """
-    run = run_catalog(catalog, config={"paved-road:helloDatabaseUrl": "postgres://u:p@db/hello"})
+    run = run_catalog(catalog, config={"hello-prod:databaseUrl": "postgres://u:p@db/hello"})
     assert run.error is None, run.error
     secret = run.of_type("kubernetes:core/v1:Secret")[0].inputs
     assert secret["stringData"] == {"DATABASE_URL": "postgres://u:p@db/hello"}

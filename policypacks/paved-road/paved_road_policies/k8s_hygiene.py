@@ -7,6 +7,7 @@ from typing import Any
 
 from . import k8s
 from .framework import Finding, Resource, Rule, dig, known, of_types
+from .quantity import quantity
 
 COMPONENT_FIX = ("deploy {service} through the PavedRoadService component (its ServiceDeployment sets {what}); "
                  "a workload written by hand must set {field} itself.")
@@ -30,10 +31,28 @@ def check_resources(resource: Resource, config: Mapping[str, Any]) -> Iterator[F
         for kind in ("requests", "limits"):
             for name in ("cpu", "memory"):
                 value = dig(container.spec, "resources", kind, name)
-                if value in (None, "", 0):
-                    yield Finding(f"{k8s.describe(resource)}: container `{container.name}` has no {kind}.{name} "
-                                  f"({container.field}.resources.{kind}.{name}).",
-                                  fix={"setting": f"resources.{kind}.{name}"})
+                amount = quantity(value)
+                if value in (None, ""):
+                    problem = "has no"
+                elif amount is None:
+                    problem = f"has {value!r}, not a Kubernetes quantity, as"
+                elif amount <= 0:
+                    problem = f"has {value!r}, which is zero, as"
+                else:
+                    continue
+                yield Finding(f"{k8s.describe(resource)}: container `{container.name}` {problem} {kind}.{name} "
+                              f"({container.field}.resources.{kind}.{name}).",
+                              fix={"setting": f"resources.{kind}.{name}"})
+
+
+def check_env_unambiguous(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    for container in k8s.containers(resource):
+        env = known(container.spec.get("env")) or []
+        names = [entry.get("name") for entry in (env if isinstance(env, list) else []) if isinstance(entry, dict)]
+        for name in sorted({n for n in names if names.count(n) > 1}, key=str):
+            yield Finding(f"{k8s.describe(resource)}: container `{container.name}` sets env `{name}` "
+                          f"{names.count(name)} times ({container.field}.env); Kubernetes keeps the last, so a later "
+                          "entry silently overrides the platform's.", fix={"name": str(name)})
 
 
 def check_security_context(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -92,6 +111,19 @@ def check_namespace_admission(resource: Resource, config: Mapping[str, Any]) -> 
 
 
 RULES = [
+    Rule(
+        name="container-env-unambiguous",
+        family="kubernetes-hygiene",
+        description="No container sets the same environment variable twice (a later entry would silently override "
+                    "one the platform sets, such as NODE_ENV or OTEL_SERVICE_NAME).",
+        applies_to="every container of every pod spec an object carries",
+        check=check_env_unambiguous,
+        selects=k8s.WORKLOADS,
+        remediation="services.yaml: remove `{name}` from {service}'s env (the platform sets it); a workload written "
+                    "by hand must list each variable once.",
+        rationale="Observability and runtime mode depend on variables the platform sets; a duplicate is an override "
+                  "nobody reviews.",
+    ),
     Rule(
         name="service-exposure",
         family="kubernetes-hygiene",

@@ -110,6 +110,8 @@ def check_repository_topics(resource: Resource, config: Mapping[str, Any]) -> It
 
 PR_LABEL_STANZA_FIELD = {"risk:": "risk", "data-classification:": "data_classification"}
 PR_LABEL_VALUES = {"risk:": RISKS, "data-classification:": DATA_CLASSIFICATIONS}
+# Ordered lowest first (companyos.catalog.model): a PR label is compared with the service's by position.
+PR_LABEL_GOVERNANCE = {"risk:": LABEL_RISK, "data-classification:": LABEL_DATA_CLASSIFICATION}
 if tuple(PR_LABEL_STANZA_FIELD) != PR_LABEL_PREFIXES:
     raise RuntimeError("companyos.conventions.PR_LABEL_PREFIXES changed: update PR_LABEL_STANZA_FIELD in labels.py")
 # `source` as the contract names it (issue 4) and as the CI workflow's policy-config step writes it
@@ -136,6 +138,32 @@ def check_pull_request_labels(resources: list[Resource], config: Mapping[str, An
         elif matching[0][len(prefix):] not in values:
             yield Finding(f"Pull request (labels from {source}): label `{matching[0]}` is not one of "
                           f"{', '.join(prefix + v for v in values)}.", fix=fix)
+        else:
+            declared = _declared(resources, PR_LABEL_GOVERNANCE[prefix], values)
+            given = matching[0][len(prefix):]
+            if declared is not None and values.index(given) < values.index(declared[0]):
+                yield Finding(f"Pull request (labels from {source}): label `{matching[0]}` is below what "
+                              f"{declared[1]} declares ({PR_LABEL_GOVERNANCE[prefix]}: {declared[0]}); a change cannot "
+                              "claim less risk or less sensitive data than the service it changes.", fix=fix)
+
+
+def _declared(resources: list[Resource], label: str, values: tuple[str, ...]) -> tuple[str, str] | None:
+    """The highest value of governance label `label` any object or repository topic of the stack declares, and
+    where; None when nothing declares one (the label rules report that)."""
+    best: tuple[str, str] | None = None
+    for resource in resources:
+        found: list[Any] = []
+        if k8s.is_kubernetes_object(resource):
+            found.append(dig(resource.props, "metadata", "labels", label))
+        elif resource.type == REPOSITORY:
+            topics = resource.props.get("topics")
+            found += [t[len(label) + 1:] for t in (topics if isinstance(topics, list) else [])
+                      if isinstance(t, str) and t.startswith(label + "-")]
+        for value in found:
+            if isinstance(value, str) and value in values and (best is None or
+                                                                values.index(value) > values.index(best[0])):
+                best = (value, f"{resource.type.rsplit(':', 1)[-1]} {resource.name}")
+    return best
 
 
 RULES = [
@@ -173,7 +201,8 @@ RULES = [
         name=POLICY_CONFIG_POLICY,
         family="labels",
         description="The change under review carries exactly one `risk:<tier>` and one "
-                    "`data-classification:<class>` pull-request label.",
+                    "`data-classification:<class>` pull-request label, neither below what the service it changes "
+                    "declares.",
         applies_to="the stack (once per preview); labels come from this rule's policy config",
         stack=True,
         check=check_pull_request_labels,

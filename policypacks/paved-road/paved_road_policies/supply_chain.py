@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -31,7 +32,7 @@ from companyos.supply_chain.reference import (
 )
 
 from . import k8s
-from .framework import Finding, Resource, Rule, known
+from .framework import Finding, Resource, Rule, known, service_of
 
 RELEASE_FIX = ("release {service} through CI (build -> sbom -> sign) or `companyos release {service}`, which "
                "writes releases/{service}.json; the PavedRoadService component then deploys "
@@ -79,6 +80,37 @@ def check_sbom(resource: Resource, config: Mapping[str, Any]) -> Iterator[Findin
         state = "is missing" if not location else f"is '{location}', which starts with none of {', '.join(prefixes)}"
         yield Finding(f"{k8s.describe(resource)}: annotation `{ANNOTATION_SBOM_LOCATION}` (metadata.annotations) "
                       f"{state}: nobody could fetch the SBOM.")
+
+
+SERVICE_PLACEHOLDER = "{service}"
+
+
+def _repository_pattern_valid(config: Mapping[str, Any]) -> list[str]:
+    pattern = config["repository_pattern"]
+    if SERVICE_PLACEHOLDER not in pattern:
+        return [f"repository_pattern: {pattern!r} has no {SERVICE_PLACEHOLDER}, so it would accept another service's "
+                "repository"]
+    try:
+        re.compile(pattern.replace(SERVICE_PLACEHOLDER, "service"))
+    except re.error as error:
+        return [f"repository_pattern: not a valid regular expression ({error})"]
+    return []
+
+
+def check_repository_owned(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
+    running = list(k8s.containers(resource))
+    if not running:
+        return
+    service = service_of(resource)
+    pattern = config["repository_pattern"].replace(SERVICE_PLACEHOLDER, re.escape(service))
+    for container in running:
+        image, reference, _ = _image(container)
+        if reference is None:
+            continue  # image-pinned-by-digest reports an image that does not parse
+        if not re.fullmatch(pattern, reference.repository):
+            yield Finding(f"{k8s.describe(resource)}: container `{container.name}` runs {reference.repository}, which "
+                          f"is not {service}'s own image repository (pattern {config['repository_pattern']}); a "
+                          "signature by the platform key proves who built an image, not whose it is.")
 
 
 def _trusted_keys_parse(config: Mapping[str, Any]) -> list[str]:
@@ -241,6 +273,25 @@ RULES = [
                     "new cosign.pub (PEM text) to image-signature-verified.trusted_public_keys in the policy config.",
         rationale="The signature is what ties the running bytes to the pipeline that built them; a re-pointed "
                   "tag or a copied signature names another digest and fails.",
+    ),
+    Rule(
+        name="image-repository-owned",
+        family="supply-chain",
+        description="Each workload runs images from its own service's repository only (by default a repository "
+                    "whose last path segment is the service name), so one service cannot deploy another's build.",
+        applies_to="every object that carries a pod spec with at least one container; the service is the object's "
+                   "`app.kubernetes.io/name` label (service-ownership keeps it honest)",
+        check=check_repository_owned,
+        selects=k8s.WORKLOADS,
+        config={"repository_pattern": {
+            "description": "Regular expression the image repository must match in full; `{service}` stands for the "
+                           "service name (regex-escaped).",
+            "type": "string", "minLength": 1, "maxLength": 300, "default": "^(.+/)?{service}$"}},
+        config_check=_repository_pattern_valid,
+        remediation="deploy {service}'s own release (releases/{service}.json, built from its repository by its CI); "
+                    "an image shared between services belongs in a base image, not in another service's Deployment.",
+        rationale="The signing key is the platform's, shared by every service: without this rule hello-prod could "
+                  "deploy payments-api's signed image, with payments' permissions and none of its review.",
     ),
     Rule(
         name="image-vulnerability-threshold",

@@ -2,13 +2,16 @@
 as CI runs it, each blocked by the rule it names. Adding a case is adding a file to cases/.
 
 A case is a Python snippet appended to a copy of the project's `__main__.py` (so it can use `services`,
-`pulumi` and the provider SDKs). Its header says what must happen:
+`pulumi` and the provider SDKs), or a `.yaml` file that replaces the catalogue (`services.yaml`). Its header
+says what must happen, and optionally which image repository hello-prod's signed release names
+(`# release-repository: ghcr.io/paved-road/payments-api`):
 
     # expect-exit: 1
     # expect-rules: resource-type-allowed, container-privileged
 
 `expect-rules` must each report a MANDATORY violation (others may too); `expect-exit: 0` cases must pass
-with no violation at all; `expect-exit: 2` cases (the gate cannot judge) name the problem in `# expect-error:`. Every case previews the per-service stack `hello-prod` with a signed release, the
+with no violation at all; `expect-exit: 2` cases (the gate cannot judge) name the problem in `# expect-error:`.
+Every case previews the per-service stack `hello-prod` with a signed release, the
 trusted key and PR labels, exactly as the paved road itself passes.
 """
 
@@ -33,7 +36,7 @@ CASES_DIR = Path(__file__).parent / "cases"
 COMPANYOS = Path(sys.executable).with_name("companyos")
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "services.yaml", "components")
-HEADER = re.compile(r"^# expect-(exit|rules|error):\s*(.*)$", re.MULTILINE)
+HEADER = re.compile(r"^# (?:expect-)?(exit|rules|error|release-repository):\s*(.*)$", re.MULTILINE)
 PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
 
 
@@ -43,6 +46,7 @@ class Case:
     exit_code: int
     rules: tuple[str, ...]
     error: str = ""
+    release_repository: str = ""
 
     @property
     def name(self) -> str:
@@ -58,10 +62,11 @@ def load_case(path: Path) -> Case:
         raise ValueError(f"{path.name}: a blocked case names the rule(s) that must block it (`# expect-rules:`)")
     if header["exit"].strip() == "2" and not header.get("error", "").strip():
         raise ValueError(f"{path.name}: a case the gate cannot judge names the problem (`# expect-error:`)")
-    return Case(path, int(header["exit"]), rules, header.get("error", "").strip())
+    return Case(path, int(header["exit"]), rules, header.get("error", "").strip(),
+                header.get("release-repository", "").strip())
 
 
-CASES = [load_case(path) for path in sorted(CASES_DIR.glob("*.py"))]
+CASES = [load_case(path) for path in sorted([*CASES_DIR.glob("*.py"), *CASES_DIR.glob("*.yaml")])]
 
 
 @dataclass(frozen=True)
@@ -81,14 +86,20 @@ def _project(case: Case, root: Path) -> Path:
             shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, project / name)
+    if case.path.suffix == ".yaml":
+        shutil.copy2(case.path, project / "services.yaml")
+        return project
     main = project / "__main__.py"
     main.write_text(main.read_text(encoding="utf-8") + "\n# --- adversarial case " + case.name + " ---\n"
                     + case.path.read_text(encoding="utf-8"), encoding="utf-8")
     return project
 
 
-def _preview(case: Case, root: Path, releases: Path, config: Path) -> Outcome:
+def _preview(case: Case, root: Path, signer: ReleaseSigner, config: Path) -> Outcome:
     project = _project(case, root)
+    releases = root / f"{case.name}.releases"
+    write_release_record(signer.release("hello-prod", repository=case.release_repository or None),
+                         releases / "hello-prod.json")
     report = root / f"{case.name}.gate.json"
     done = subprocess.run(
         [str(COMPANYOS), "preview", "--project-dir", str(project), "--service", "hello-prod", "--releases-dir",
@@ -102,14 +113,12 @@ def _preview(case: Case, root: Path, releases: Path, config: Path) -> Outcome:
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Outcome]]:
     root = tmp_path_factory.mktemp("adversarial")
     signer = ReleaseSigner()
-    releases = root / "releases"
-    write_release_record(signer.release("hello-prod"), releases / "hello-prod.json")
     config = root / "policy-config.json"
     config.write_text(json.dumps({"image-signature-verified": {"trusted_public_keys": [signer.public_pem.decode()]},
                                   "pull-request-governance-labels": PR_LABELS}))
     # Two previews at a time: each is a program process plus a pack process, on a two-core machine.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {case.name: pool.submit(_preview, case, root, releases, config) for case in CASES}
+        futures = {case.name: pool.submit(_preview, case, root, signer, config) for case in CASES}
         yield {name: future.result() for name, future in futures.items()}
 
 

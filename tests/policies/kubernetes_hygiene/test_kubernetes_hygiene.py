@@ -19,6 +19,10 @@ EXPECTED = {
         Expect(DEPLOYMENT, "securityContext.runAsNonRoot is False; it must be true"),
     "bad-container-security-context--escalation-not-denied.json":
         Expect(DEPLOYMENT, "securityContext.allowPrivilegeEscalation is not set; it must be false"),
+    "bad-container-env-unambiguous--node-env-twice.json":
+        Expect(DEPLOYMENT, "sets env `NODE_ENV` 2 times (spec.template.spec.containers[0].env)"),
+    "bad-container-resources--zero-quantity.json":
+        Expect(DEPLOYMENT, "has '0m', which is zero, as requests.cpu"),
     "bad-service-exposure--load-balancer.json":
         Expect("Service::hello-prod-service", "spec.type is 'LoadBalancer'; only ClusterIP"),
     "bad-namespace-pod-security-admission--privileged.json":

@@ -10,6 +10,8 @@ from tests.policies.harness import Expect, check_fixture, fixtures
 
 HERE = Path(__file__).parent
 EXPECTED = {
+    "bad-pull-request-governance-labels--below-the-service.json":
+        Expect("", "label `risk:medium` is below what Repository hello-prod declares (risk: high)"),
     "bad-kubernetes-governance-labels--missing-risk.json":
         Expect("Service::hello-prod-service", "label `risk` (metadata.labels.risk) is missing"),
     "bad-kubernetes-governance-labels--pod-template-without-owner.json":

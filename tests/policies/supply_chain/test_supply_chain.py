@@ -22,6 +22,8 @@ from tests.policies.harness import (
 HERE = Path(__file__).parent
 DEPLOYMENT = "Deployment::hello-prod-deployment"
 EXPECTED = {
+    "bad-image-repository-owned--another-service.json":
+        Expect(DEPLOYMENT, "runs ghcr.io/paved-road/payments-api, which is not hello-prod's own image repository"),
     "bad-image-pinned-by-digest--tag-only.json":
         Expect(DEPLOYMENT, "'ghcr.io/paved-road/hello-prod:0.1.0' is referenced by tag only"),
     "bad-image-pinned-by-digest--latest.json": Expect(DEPLOYMENT, "uses the moving tag `latest` and no digest"),
