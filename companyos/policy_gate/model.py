@@ -112,6 +112,8 @@ class GateResult:
     error: str | None = None
     """Why the gate could not run (verdict `error`); None when it ran to the end."""
     config_file: str | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    """What was judged and where it came from (companyos.policy_gate.inputs): catalogue, release records, config."""
 
     @property
     def verdict(self) -> str:
@@ -142,6 +144,7 @@ class GateResult:
             "stack": self.stack,
             "dry_run": self.dry_run,
             "policy_config_file": self.config_file,
+            "inputs": self.inputs,
             "verdict": self.verdict,
             "exit_code": self.exit_code,
             "error": self.error,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from companyos.errors import UserError
 from companyos.mock_run import ProgramRun, run_program
 from companyos.policy_gate.gate import DEFAULT_TIMEOUT_S, GateSession
 from companyos.policy_gate.model import GateResult
+from companyos.policy_gate.inputs import ConfigInput, environment_config, gate_inputs, refuse_environment_config
 from companyos.policy_gate.pack_process import read_manifest
 from companyos.policy_gate.policy_config import load_config_file
 
@@ -32,6 +34,10 @@ class PreviewOptions:
     release: Path | None = None
     releases_dir: Path | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    allow_env_config: bool = False
+    """Accept stack config from the caller's environment (PULUMI_CONFIG, PULUMI_CONFIG_*) and record it."""
+    environ: Mapping[str, str] | None = None
+    """The caller's environment (default: this process's)."""
 
 
 def project_name(project_dir: Path) -> str:
@@ -45,20 +51,30 @@ def project_name(project_dir: Path) -> str:
 
 def stack_config(options: PreviewOptions, project: str) -> dict[str, str]:
     """Pulumi.<stack>.yaml's config, then the flags; values as the engine passes them (strings, JSON for objects)."""
-    config: dict[str, str] = {}
+    return {item.key: item.value or "" for item in stack_config_sources(options, project)}
+
+
+FLAGS = {"catalog": "--catalog", "releasesDir": "--releases-dir", "service": "--service", "releaseRecord": "--release"}
+
+
+def stack_config_sources(options: PreviewOptions, project: str) -> list[ConfigInput]:
+    """Each stack-config value with where it came from; a flag replaces the stack file's value."""
+    config: dict[str, ConfigInput] = {}
     stack_file = options.project_dir / f"Pulumi.{options.stack}.yaml"
     if stack_file.is_file():
         data = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
         for key, value in (data.get("config") or {}).items():
             if isinstance(value, dict) and "secure" in value:
                 continue  # ciphertext: only the Pulumi CLI can decrypt it, and no program default depends on it
-            config[key if ":" in key else f"{project}:{key}"] = value if isinstance(value, str) else json.dumps(value)
+            full = key if ":" in key else f"{project}:{key}"
+            config[full] = ConfigInput(full, value if isinstance(value, str) else json.dumps(value), stack_file.name)
     flags = {"catalog": options.catalog, "releasesDir": options.releases_dir, "service": options.service,
              "releaseRecord": options.release}
     for key, value in flags.items():
         if value is not None:
-            config[f"paved-road:{key}"] = str(Path(value).resolve()) if isinstance(value, Path) else value
-    return config
+            text = str(Path(value).resolve()) if isinstance(value, Path) else value
+            config[f"paved-road:{key}"] = ConfigInput(f"paved-road:{key}", text, f"flag {FLAGS[key]}")
+    return list(config.values())
 
 
 def run_preview(options: PreviewOptions) -> GateResult:
@@ -68,33 +84,42 @@ def run_preview(options: PreviewOptions) -> GateResult:
     loads policy packs before it runs the program."""
     started = time.perf_counter()
     pack_dir = (options.project_dir / options.pack_dir).resolve()
+    inputs: dict[str, Any] = {}
     try:
         project = project_name(options.project_dir)
         overrides: Mapping[str, Any] = load_config_file(options.policy_config) if options.policy_config else {}
-        config = stack_config(options, project)
+        sources = stack_config_sources(options, project)
+        config = {item.key: item.value or "" for item in sources}
+        environ = os.environ if options.environ is None else options.environ
+        from_environment = environment_config(environ)
+        inputs = gate_inputs(options.project_dir, sources + from_environment,
+                             environ if from_environment and options.allow_env_config else None)
+        if from_environment and not options.allow_env_config:
+            raise UserError(refuse_environment_config(from_environment))
         session = GateSession(pack_dir, project=project, stack=options.stack, stack_config=config,
                               timeout_s=options.timeout_s).start()
     except UserError as error:
-        return _failed(options, pack_dir, str(error), started)
+        return _failed(options, pack_dir, str(error), started, inputs=inputs)
     with session:
         program_started = time.perf_counter()
         try:
             run = _run_program(options, project, config)
         except UserError as error:
-            return _failed(options, pack_dir, str(error), started, project=project)
+            return _failed(options, pack_dir, str(error), started, project=project, inputs=inputs)
         program_ms = (time.perf_counter() - program_started) * 1000
         if run.error is not None:
             return _failed(options, pack_dir, f"the Pulumi program failed: {run.error}", started, project=project,
-                           program_ms=program_ms)
+                           program_ms=program_ms, inputs=inputs)
         if run.transforms:
             return _failed(options, pack_dir, _transforms_error(run.transforms), started, project=project,
-                           program_ms=program_ms)
+                           program_ms=program_ms, inputs=inputs)
         if run.plugin_downloads:
             return _failed(options, pack_dir, _plugin_download_error(run.plugin_downloads), started,
-                           project=project, program_ms=program_ms)
+                           project=project, program_ms=program_ms, inputs=inputs)
         source = f"--policy-pack-config {options.policy_config}" if options.policy_config else "policy config"
         result = session.run(run.resources, overrides, config_source=source)
     result.config_file = str(options.policy_config) if options.policy_config else None
+    result.inputs = inputs
     result.durations_ms["program"] = program_ms
     result.durations_ms["total"] = (time.perf_counter() - started) * 1000
     return result
@@ -123,10 +148,11 @@ def _run_program(options: PreviewOptions, project: str, config: Mapping[str, str
 
 
 def _failed(options: PreviewOptions, pack_dir: Path, error: str, started: float, *, project: str = "",
-            program_ms: float | None = None) -> GateResult:
+            program_ms: float | None = None, inputs: dict[str, Any] | None = None) -> GateResult:
     result = GateResult(pack_name=pack_dir.name, pack_version="", pack_dir=str(pack_dir), project=project,
                         stack=options.stack, dry_run=True, error=error,
-                        config_file=str(options.policy_config) if options.policy_config else None)
+                        config_file=str(options.policy_config) if options.policy_config else None,
+                        inputs=dict(inputs or {}))
     try:
         manifest = read_manifest(pack_dir)
         result.pack_name, result.pack_version = manifest.name, manifest.version

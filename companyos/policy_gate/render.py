@@ -13,6 +13,7 @@ def render_summary(result: GateResult, *, include_error: bool = True) -> str:
     lines = [f"Previewing {result.project}/{result.stack} with policy pack "
              f"{result.pack_name}@v{result.pack_version or '?'} ({result.pack_dir})", ""]
     lines += _resources(result)
+    lines += _inputs(result)
     lines += _policies(result)
     lines.append(_verdict_line(result, include_error))
     return "\n".join(lines) + "\n"
@@ -30,6 +31,17 @@ def _resources(result: GateResult) -> list[str]:
             lines.append(f"{INDENT}{owner}: {sum(types.values())} resource(s) of {len(types)} type(s)")
             if owner == NO_OWNER:  # what belongs to no service is named in full
                 lines += [f"{INDENT * 2}{count:>{width}} {type_token}" for type_token, count in types.items()]
+    return lines + [""]
+
+
+def _inputs(result: GateResult) -> list[str]:
+    if not result.inputs:
+        return []
+    catalog = result.inputs.get("catalog") or {}
+    lines = ["Inputs:", f"{INDENT}catalogue {catalog.get('path')} ({catalog.get('sha256') or 'missing'})"]
+    lines += [f"{INDENT}release record {r['path']} ({r['sha256'] or 'unreadable'})"
+              for r in result.inputs.get("release_records", [])]
+    lines += [f"{INDENT}{c['key']} = {c['value']}  [{c['source']}]" for c in result.inputs.get("config", [])]
     return lines + [""]
 
 
