@@ -106,6 +106,8 @@ def parse_release_record(data: Any, source: str) -> ReleaseRecord:
     if not isinstance(scan, dict) or scan.get("status") not in ("scanned", "not-scanned"):
         problems.append("scan.status: must be 'scanned' or 'not-scanned'")
         scan = {"status": "not-scanned"}
+    elif scan["status"] == "scanned":
+        problems += _scan_result_problems(scan)
     service = need(data, "service", "")
     version = need(data, "version", "")
     git_commit = data.get("git_commit", "") if isinstance(data.get("git_commit", ""), str) else ""
@@ -124,6 +126,30 @@ def parse_release_record(data: Any, source: str) -> ReleaseRecord:
                             if k in scan}),
         created_at=str(data.get("created_at", "")),
     )
+
+
+# companyos.supply_chain.vulnerabilities.SEVERITIES, lower case as the scanners' reports are normalised.
+SCAN_SEVERITIES = ("critical", "high", "medium", "low", "negligible", "unknown")
+REQUIRED_COUNTS = ("critical", "high")
+
+
+def _scan_result_problems(scan: dict[str, Any]) -> list[str]:
+    """A scanned result must say what it found: a missing count is not a count of zero."""
+    problems = []
+    counts = scan.get("counts")
+    if not isinstance(counts, dict):
+        return ["scan.counts: missing or not an object; a scanned image needs its counts per severity"]
+    for key, value in counts.items():
+        if key not in SCAN_SEVERITIES:
+            problems.append(f"scan.counts.{key}: not a severity ({', '.join(SCAN_SEVERITIES)}, lower case)")
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(f"scan.counts.{key}: {value!r} is not a count (a non-negative integer)")
+    problems += [f"scan.counts.{key}: missing (a missing count is not zero)" for key in REQUIRED_COUNTS
+                 if key not in counts]
+    cvss = scan.get("max_cvss")
+    if isinstance(cvss, bool) or not isinstance(cvss, (int, float)) or not 0 <= cvss <= 10:
+        problems.append(f"scan.max_cvss: {cvss!r} is not a CVSS score between 0 and 10")
+    return problems
 
 
 def load_release_record(path: str | Path) -> ReleaseRecord:

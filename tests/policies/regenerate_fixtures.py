@@ -170,6 +170,11 @@ def main() -> None:
     write("supply_chain", "good-image-vulnerability-threshold.json", deployment)
     write("supply_chain", "bad-image-vulnerability-threshold--critical.json",
           edit(deployment, lambda p: annotations(p).update({ANNOTATION_SCAN: json.dumps(critical)})))
+    write("supply_chain", "bad-image-vulnerability-threshold--counts-missing.json", edit(deployment, lambda p: annotations(
+        p).update({ANNOTATION_SCAN: json.dumps({"status": "scanned", "scanner": "grype"})})))
+    write("supply_chain", "bad-image-vulnerability-threshold--capitalised-severity.json", edit(
+        deployment, lambda p: annotations(p).update({ANNOTATION_SCAN: json.dumps(
+            {**scan, "counts": {"Critical": 3, "critical": 0, "high": 0}})})))
     write("supply_chain", "bad-image-vulnerability-threshold--not-scanned.json",
           edit(deployment, lambda p: annotations(p).update({ANNOTATION_SCAN: json.dumps(unscanned)})))
     write("supply_chain", "good-image-vulnerability-threshold--waived.json",

@@ -173,6 +173,10 @@ def _scan(resource: Resource) -> tuple[dict[str, Any] | None, str]:
     return scan, ""
 
 
+# Severities a scan report counts (companyos.supply_chain.vulnerabilities); anything else is not understood.
+SEVERITIES = ("critical", "high", "medium", "low", "negligible", "unknown")
+
+
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -195,11 +199,16 @@ def check_vulnerabilities(resource: Resource, config: Mapping[str, Any]) -> Iter
         return
     counts = scan.get("counts")
     counts = counts if isinstance(counts, dict) else {}
-    critical = _number(counts.get("critical", 0))
+    strange = sorted(str(key) for key in counts if key not in SEVERITIES)
+    if strange:
+        yield Finding(f"{what}: the vulnerability report counts severities this rule does not know "
+                      f"({', '.join(strange)}; known: {', '.join(SEVERITIES)}, lower case), so it cannot be judged.")
+        return
+    critical = _number(counts.get("critical"))
     max_cvss = _number(scan.get("max_cvss"))
-    if critical is None or max_cvss is None:
-        yield Finding(f"{what}: the vulnerability report has no numeric counts.critical and max_cvss, so it "
-                      "cannot be judged.")
+    if critical is None or max_cvss is None or critical < 0 or not 0 <= max_cvss <= 10:
+        yield Finding(f"{what}: the vulnerability report has no numeric counts.critical and max_cvss (a missing "
+                      "count is not zero), so it cannot be judged.")
         return
     threshold = float(config["cvss_threshold"])
     if max_cvss >= threshold:

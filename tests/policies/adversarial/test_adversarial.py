@@ -4,7 +4,9 @@ as CI runs it, each blocked by the rule it names. Adding a case is adding a file
 A case is a Python snippet appended to a copy of the project's `__main__.py` (so it can use `services`,
 `pulumi` and the provider SDKs), or a `.yaml` file that replaces the catalogue (`services.yaml`). Its header
 says what must happen, and optionally which image repository hello-prod's signed release names
-(`# release-repository: ghcr.io/paved-road/payments-api`):
+(`# release-repository: ghcr.io/paved-road/payments-api`), which scan result it carries
+(`# release-scan: {"status": "scanned"}`) and what the caller's environment adds
+(`# env: NAME=VALUE`):
 
     # expect-exit: 1
     # expect-rules: resource-type-allowed, container-privileged
@@ -18,6 +20,7 @@ trusted key and PR labels, exactly as the paved road itself passes.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -29,14 +32,15 @@ from pathlib import Path
 
 import pytest
 
-from companyos.release_record import write_release_record
+from companyos.release_record import ScanSummary, write_release_record
 from tests.conftest import REPO_ROOT, ReleaseSigner
 
 CASES_DIR = Path(__file__).parent / "cases"
 COMPANYOS = Path(sys.executable).with_name("companyos")
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "services.yaml", "components")
-HEADER = re.compile(r"^# (?:expect-)?(exit|rules|error|release-repository):\s*(.*)$", re.MULTILINE)
+HEADER = re.compile(r"^# (?:expect-)?(exit|rules|error|release-repository|release-scan):\s*(.*)$", re.MULTILINE)
+ENV_LINE = re.compile(r"^# env: ([A-Z_][A-Z0-9_]*)=(.*)$", re.MULTILINE)
 PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
 
 
@@ -47,6 +51,10 @@ class Case:
     rules: tuple[str, ...]
     error: str = ""
     release_repository: str = ""
+    release_scan: str = ""
+    """JSON of the scan result hello-prod's release record carries (ScanSummary fields)."""
+    env: tuple[tuple[str, str], ...] = ()
+    """`# env: NAME=VALUE` lines: the caller's environment for the preview."""
 
     @property
     def name(self) -> str:
@@ -63,7 +71,8 @@ def load_case(path: Path) -> Case:
     if header["exit"].strip() == "2" and not header.get("error", "").strip():
         raise ValueError(f"{path.name}: a case the gate cannot judge names the problem (`# expect-error:`)")
     return Case(path, int(header["exit"]), rules, header.get("error", "").strip(),
-                header.get("release-repository", "").strip())
+                header.get("release-repository", "").strip(), header.get("release-scan", "").strip(),
+                tuple(ENV_LINE.findall(path.read_text("utf-8"))))
 
 
 CASES = [load_case(path) for path in sorted([*CASES_DIR.glob("*.py"), *CASES_DIR.glob("*.yaml")])]
@@ -98,13 +107,14 @@ def _project(case: Case, root: Path) -> Path:
 def _preview(case: Case, root: Path, signer: ReleaseSigner, config: Path) -> Outcome:
     project = _project(case, root)
     releases = root / f"{case.name}.releases"
-    write_release_record(signer.release("hello-prod", repository=case.release_repository or None),
+    scan = ScanSummary(**json.loads(case.release_scan)) if case.release_scan else None
+    write_release_record(signer.release("hello-prod", repository=case.release_repository or None, scan=scan),
                          releases / "hello-prod.json")
     report = root / f"{case.name}.gate.json"
     done = subprocess.run(
         [str(COMPANYOS), "preview", "--project-dir", str(project), "--service", "hello-prod", "--releases-dir",
          str(releases), "--policy-pack", str(PACK), "--policy-pack-config", str(config), "--json", str(report)],
-        cwd=project, capture_output=True, text=True, timeout=300, check=False)
+        cwd=project, capture_output=True, text=True, timeout=300, check=False, env={**os.environ, **dict(case.env)})
     data = json.loads(report.read_text()) if report.exists() else None
     return Outcome(done.returncode, done.stdout, done.stderr, data)
 

@@ -38,6 +38,10 @@ EXPECTED = {
     "bad-image-vulnerability-threshold--critical.json":
         Expect(DEPLOYMENT, "a finding with CVSS 9.8, at or above the threshold 9"),
     "bad-image-vulnerability-threshold--not-scanned.json": Expect(DEPLOYMENT, "not scanned for vulnerabilities"),
+    "bad-image-vulnerability-threshold--counts-missing.json":
+        Expect(DEPLOYMENT, "no numeric counts.critical and max_cvss (a missing count is not zero)"),
+    "bad-image-vulnerability-threshold--capitalised-severity.json":
+        Expect(DEPLOYMENT, "counts severities this rule does not know (Critical;"),
     "bad-unscanned-image-waiver--not-scanned.json":
         Expect(DEPLOYMENT, "WAIVER: Deployment hello-prod/hello-prod runs", EnforcementLevel.ADVISORY),
 }
