@@ -72,6 +72,28 @@ def _namespace_problem(subject: Resource, service: str, services: set[str]) -> s
     return None
 
 
+# Where a non-Kubernetes resource names the service it acts on: it must be the service that owns it.
+SERVICE_FIELDS = {
+    "github:index/repository:Repository": "name",
+    "github:index/repositoryFile:RepositoryFile": "repository",
+    "github:index/issueLabel:IssueLabel": "repository",
+    "docker:index/image:Image": "imageName",
+}
+
+
+def _target_problem(resource: Resource, service: str) -> str | None:
+    field = SERVICE_FIELDS.get(resource.type)
+    if field is None:
+        return None
+    value = known(resource.props.get(field))
+    target = str(value or "")
+    if resource.type == "docker:index/image:Image":  # registry[:port]/path/name[:tag][@digest] -> name
+        target = target.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+    if target != service:
+        return f"`{field}` is {value!r}: it acts on {target or 'nothing named'}, not on {service}"
+    return None
+
+
 def check_ownership(resources: list[Resource], config: Mapping[str, Any]) -> Iterator[Finding]:
     owners = owning_services(resources)
     services = {r.name for r in resources if r.type == PAVED_ROAD_SERVICE}
@@ -89,6 +111,10 @@ def check_ownership(resources: list[Resource], config: Mapping[str, Any]) -> Ite
             yield Finding(f"PavedRoadService '{resource.name}' is not the service this stack provisions "
                           f"({SELECTED_SERVICE_CONFIG} = '{selected}').", urn=resource.urn,
                           fix={"what": f"service {resource.name}"})
+        target = _target_problem(resource, service)
+        if target:
+            yield Finding(f"{resource.type} '{resource.name}' (service {service}): {target}.", urn=resource.urn,
+                          fix={"what": f"the {resource.type}"})
         for subject in _objects(resource):
             where = f"{subject.origin}" if subject.origin else k8s.describe(subject)
             problem = _namespace_problem(subject, service, services)
