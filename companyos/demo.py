@@ -43,9 +43,11 @@ def main() -> None:
     other = "sha256:" + "0" * 63 + "1"
     repointed = dataclasses.replace(record, image=ImageRef(record.image.repository, other, record.image.tag))
     bad = write_release_record(repointed, WORK / "variants" / "hello-prod-repointed.json")
+    exceptions = folder / "policy-exceptions.yaml"  # the release's unscanned waiver, when it was not scanned
     blocked = step("3. A re-pointed image (signature covers another digest) is BLOCKED by the policy gate",
                    "preview", "--service", "hello-prod", "--release", str(bad), "--policy-pack-config",
-                   str(folder / "policy-config.json"), "--json", str(WORK / "variants" / "gate-report.json"), expect=1)
+                   str(folder / "policy-config.json"), "--json", str(WORK / "variants" / "gate-report.json"),
+                   *(["--exceptions", str(exceptions)] if exceptions.exists() else []), expect=1)
     report = json.loads((WORK / "variants" / "gate-report.json").read_text())
     rules = sorted({v["rule"] for v in report["violations"] if v["level"] == "mandatory"})
     print(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")

@@ -88,4 +88,22 @@ def run_catalog(tmp_path: Path, signer: ReleaseSigner) -> ProgramRunner:
     return run
 
 
-__all__ = ["REPO_ROOT", "ReleaseSigner", "digest_of"]
+def write_exceptions(path: Path, entries: list[tuple[str, str]], *, services: tuple[str, ...] = ("hello-prod",),
+                     types: tuple[str, ...] = (), days: int = 30) -> Path:
+    """A valid policy-exceptions.yaml allowing each (rule, setting) for `services`, expiring in `days` days."""
+    import datetime
+
+    import yaml
+
+    expires = (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+    document = {"exceptions": [
+        {"rule": rule, "setting": setting, "scope": {"services": list(services), **({"types": list(types)} if types
+                                                                                   else {})},
+         "reason": f"test exception for {rule} {setting}", "owner": "team-platform", "approver": "security-team",
+         "expires": expires} for rule, setting in entries]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+__all__ = ["REPO_ROOT", "ReleaseSigner", "digest_of", "write_exceptions"]

@@ -14,6 +14,7 @@ from companyos.evidence.provenance import ci_run_url
 from companyos.evidence.render import write_evidence
 from companyos.evidence.sources import (
     read_check_deploy,
+    read_gate_exceptions,
     read_gate_report,
     read_junit,
     rollback_plan,
@@ -65,7 +66,8 @@ def command(service: str, artifacts: Path, post_deploy: Path | None, previous: P
             # `companyos record` refuses a release whose signature does not verify under the trusted key.
             signature_verified=record.signature is not None, signature_detail="no signature in the record",
             key_fingerprint=record.signature.key_fingerprint if record.signature else None,
-            scan=asdict(record.scan)),
+            scan=asdict(record.scan),
+            exceptions=read_gate_exceptions(gate_path) if gate_path.exists() else []),
         rollback=rollback_plan(service, before, str(previous) if previous else None, environment),
         links=[Link("CI run", url) for url in [run_url or ci_run_url()] if url]
         + [Link("Release record", _rel(artifacts / RELEASE, output))],

@@ -27,6 +27,9 @@ FILE = click.Path(dir_okay=False, path_type=Path)
               help="Folder of <service>.json release records, as paved-road:releasesDir.")
 @click.option("--project-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("."),
               show_default=True, help="Folder holding Pulumi.yaml and __main__.py.")
+@click.option("--exceptions", "exceptions", type=FILE,
+              help="policy-exceptions.yaml: the reviewed, expiring exceptions any weakening of the baseline needs "
+                   "(default: the pack's own, if any).")
 @click.option("--allow-env-config", is_flag=True,
               help="Accept stack config from the environment (PULUMI_CONFIG, PULUMI_CONFIG_*); it is recorded in the "
                    "report. Without it such config is refused (exit 2).")
@@ -34,12 +37,12 @@ FILE = click.Path(dir_okay=False, path_type=Path)
               help="Seconds for the pack to start and for each policy call.")
 def command(catalog: Path | None, stack: str, service: str | None, pack_dir: Path, policy_config: Path | None,
             json_path: Path | None, release: Path | None, releases_dir: Path | None, project_dir: Path,
-            allow_env_config: bool, timeout_s: float) -> None:
+            exceptions: Path | None, allow_env_config: bool, timeout_s: float) -> None:
     """Preview the stack and gate it with the policy pack, as `pulumi preview --policy-pack` would."""
     result = run_preview(PreviewOptions(project_dir=project_dir.resolve(), catalog=catalog, stack=stack, service=service,
                                         pack_dir=pack_dir, policy_config=policy_config, release=release,
                                         releases_dir=releases_dir, timeout_s=timeout_s,
-                                        allow_env_config=allow_env_config))
+                                        allow_env_config=allow_env_config, exceptions=exceptions))
     click.echo(render_summary(result, include_error=False), nl=False)
     if json_path is not None:
         write_report(result.to_report(), json_path)

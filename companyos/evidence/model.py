@@ -61,6 +61,8 @@ class Compliance:
     signature_detail: str
     key_fingerprint: str | None
     scan: dict[str, Any]
+    exceptions: list[str] = field(default_factory=list)
+    """Every exception in force for the gate run: rule, setting, scope, reason, owner, approver, expiry."""
 
 
 @dataclass(frozen=True)

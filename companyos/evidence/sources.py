@@ -34,6 +34,20 @@ def read_check_deploy(path: Path) -> dict[str, object]:
     return {"verdict": data.get("verdict"), "checks": checks}
 
 
+def read_gate_exceptions(path: Path) -> list[str]:
+    """The exceptions in force of a gate report, one sentence each (empty for a report without them)."""
+    gate = json.loads(path.read_text(encoding="utf-8"))
+    lines = []
+    for entry in (gate.get("exceptions") or {}).get("in_force", []):
+        scope = ", ".join(entry["scope"]["services"]) + (f"; types {', '.join(entry['scope']['types'])}"
+                                                          if entry["scope"].get("types") else "")
+        lines.append(f"`{entry['rule']}` {entry['setting']} ({scope}): {entry['reason']}; owner {entry['owner']}, "
+                     f"approved by {entry['approver']}, expires {entry['expires']}"
+                     + (f", {entry['ticket']}" if entry.get("ticket") else "")
+                     + ("" if entry.get("used") else " (in force, not used by this run)"))
+    return lines
+
+
 def read_gate_report(path: Path) -> tuple[str, list[RuleOutcome]]:
     """`companyos preview --json` (paved-road.gate-report/v1): the verdict and one outcome per rule."""
     gate = json.loads(path.read_text(encoding="utf-8"))

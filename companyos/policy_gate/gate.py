@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import date
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
@@ -21,6 +22,8 @@ from companyos.errors import UserError
 from companyos.mock_run import RecordedResource
 from companyos.policy_gate.analyzer_client import AnalyzerClient, AnalyzerRpcError
 from companyos.policy_gate.engine_service import EngineServer
+from companyos.policy_gate.exceptions import FILE_NAME as EXCEPTIONS_FILE_NAME
+from companyos.policy_gate.exceptions import enforce, load_exceptions, stack_services, weakenings
 from companyos.policy_gate.model import (
     BLOCKING_LEVELS,
     WAIVER_PREFIX,
@@ -45,6 +48,8 @@ from companyos.policy_gate.resources import as_recorded, inventory, to_struct
 DEFAULT_TIMEOUT_S = 30.0
 # The SDK's wording when a policy reads a value unknown at preview (pulumi_policy/policy.py).
 UNEVALUATED_PREFIX = "can't run policy '"
+# A catalogue stanza's component: the services a weakening of the config applies to (exceptions are scoped by them).
+PAVED_ROAD_SERVICE = "paved-road:index:PavedRoadService"
 # Analyze calls in flight at once: enough to keep the pack busy while this side prepares the next ones.
 PIPELINE_DEPTH = 32
 
@@ -53,12 +58,14 @@ def run_gate(resources: Iterable[RecordedResource | Mapping[str, Any]], pack_dir
              config: Mapping[str, Any] | None = None, *, project: str, stack: str, dry_run: bool = True,
              organization: str = "organization", stack_config: Mapping[str, str] | None = None,
              config_source: str = "policy config", timeout_s: float = DEFAULT_TIMEOUT_S,
-             python: str | None = None, tags: Mapping[str, str] | None = None) -> GateResult:
+             python: str | None = None, tags: Mapping[str, str] | None = None,
+             exceptions_file: Path | None = None) -> GateResult:
     """Start the pack in `pack_dir`, configure every policy (`config` in --policy-pack-config format, named
     `config_source` in errors), Analyze each resource, AnalyzeStack once, stop the pack. Never raises a
     UserError: a gate that could not run returns verdict `error` with `.error` saying why."""
     session = GateSession(pack_dir, project=project, stack=stack, dry_run=dry_run, organization=organization,
-                          stack_config=stack_config, timeout_s=timeout_s, python=python, tags=tags)
+                          stack_config=stack_config, timeout_s=timeout_s, python=python, tags=tags,
+                          exceptions_file=exceptions_file)
     try:
         session.start()
     except UserError as error:
@@ -76,8 +83,11 @@ class GateSession:
     def __init__(self, pack_dir: str | Path, *, project: str, stack: str, dry_run: bool = True,
                  organization: str = "organization", stack_config: Mapping[str, str] | None = None,
                  timeout_s: float = DEFAULT_TIMEOUT_S, python: str | None = None,
-                 tags: Mapping[str, str] | None = None) -> None:
+                 tags: Mapping[str, str] | None = None, exceptions_file: Path | None = None) -> None:
         self.pack_dir = Path(pack_dir).resolve()
+        # The pack's own exceptions file (platform-owned, beside PulumiPolicy.yaml) unless one is given.
+        default = self.pack_dir / EXCEPTIONS_FILE_NAME
+        self.exceptions_file = exceptions_file or (default if default.is_file() else None)
         self.project, self.stack, self.dry_run, self.organization = project, stack, dry_run, organization
         self.stack_config = dict(stack_config or {})
         self.timeout_s, self.python, self.tags = timeout_s, python, dict(tags or {})
@@ -145,11 +155,11 @@ class GateSession:
         return self._client
 
     def run(self, resources: Iterable[RecordedResource | Mapping[str, Any]], config: Mapping[str, Any] | None = None,
-            *, config_source: str = "policy config") -> GateResult:
+            *, config_source: str = "policy config", exceptions_file: Path | None = None) -> GateResult:
         """One gate run. Never raises a UserError: verdict `error` with `.error` says why it could not judge."""
         started = time.perf_counter()
         result = self._new_result()
-        run = _GateRun(result)
+        run = _GateRun(result, self.stack_config, exceptions_file or self.exceptions_file)
         try:
             recorded = as_recorded(resources, project=self.project, stack=self.stack)
             result.resource_types = Counter(r.type for r in recorded)
@@ -161,7 +171,8 @@ class GateSession:
             assert self._pack is not None and self._engine is not None
             try:
                 client = self._connect(result)
-                run.configure(client, config or {}, config_source)
+                run.configure(client, config or {}, config_source,
+                              [r.name for r in recorded if r.type == PAVED_ROAD_SERVICE])
                 run.analyze_each(client, recorded)
                 run.analyze_stack(client, recorded, dry_run=self.dry_run)
             except AnalyzerRpcError as error:
@@ -182,13 +193,17 @@ class GateSession:
 class _GateRun:
     """The conversation after the pack is up; fills `result` as it goes."""
 
-    def __init__(self, result: GateResult) -> None:
+    def __init__(self, result: GateResult, stack_config: Mapping[str, str] | None = None,
+                 exceptions_file: Path | None = None) -> None:
         self.result = result
+        self.stack_config = dict(stack_config or {})
+        self.exceptions_file = exceptions_file
         self.states: dict[str, PolicyState] = {}
         self.effective: dict[str, EffectivePolicyConfig] = {}
         self.by_urn: dict[str, RecordedResource] = {}
 
-    def configure(self, client: AnalyzerClient, overrides: Mapping[str, Any], source: str) -> None:
+    def configure(self, client: AnalyzerClient, overrides: Mapping[str, Any], source: str,
+                  services: Iterable[str] = ()) -> None:
         started = time.perf_counter()
         info = client.analyzer_info()
         if info.name:
@@ -206,6 +221,11 @@ class _GateRun:
         if all(state.disabled for state in self.states.values()):
             raise UserError(f"every policy is disabled ({source} or the pack's initial config): the gate would "
                             f"check nothing. Fix: enable at least the mandatory policies")
+        exceptions = load_exceptions(self.exceptions_file, rules=set(self.states), today=date.today()) \
+            if self.exceptions_file is not None else []
+        self.result.exceptions = enforce(weakenings(declarations, self.effective, self.stack_config), exceptions,
+                                         stack_services(self.stack_config, services),
+                                         path=str(self.exceptions_file) if self.exceptions_file else None)
         client.configure(self.effective)
         self.result.durations_ms["configure"] = (time.perf_counter() - started) * 1000
 

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from companyos.policy_gate.exceptions import ExceptionsInForce
+
 REPORT_SCHEMA = "paved-road.gate-report/v1"
 
 PASSED, BLOCKED, ERROR = "passed", "blocked", "error"
@@ -113,6 +115,8 @@ class GateResult:
     """Why the gate could not run (verdict `error`); None when it ran to the end."""
     config_file: str | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
+    exceptions: ExceptionsInForce = field(default_factory=ExceptionsInForce)
+    """The exceptions file, the exceptions in force and the weakening each covers."""
     """What was judged and where it came from (companyos.policy_gate.inputs): catalogue, release records, config."""
 
     @property
@@ -145,6 +149,7 @@ class GateResult:
             "dry_run": self.dry_run,
             "policy_config_file": self.config_file,
             "inputs": self.inputs,
+            "exceptions": self.exceptions.to_report(),
             "verdict": self.verdict,
             "exit_code": self.exit_code,
             "error": self.error,

@@ -34,6 +34,8 @@ class PreviewOptions:
     release: Path | None = None
     releases_dir: Path | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    exceptions: Path | None = None
+    """policy-exceptions.yaml to run under (default: the one beside the pack, if any)."""
     allow_env_config: bool = False
     """Accept stack config from the caller's environment (PULUMI_CONFIG, PULUMI_CONFIG_*) and record it."""
     environ: Mapping[str, str] | None = None
@@ -97,7 +99,8 @@ def run_preview(options: PreviewOptions) -> GateResult:
         if from_environment and not options.allow_env_config:
             raise UserError(refuse_environment_config(from_environment))
         session = GateSession(pack_dir, project=project, stack=options.stack, stack_config=config,
-                              timeout_s=options.timeout_s).start()
+                              timeout_s=options.timeout_s,
+                              exceptions_file=options.exceptions.resolve() if options.exceptions else None).start()
     except UserError as error:
         return _failed(options, pack_dir, str(error), started, inputs=inputs)
     with session:

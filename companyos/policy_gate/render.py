@@ -59,6 +59,9 @@ def _policies(result: GateResult) -> list[str]:
         lines.append(f"{INDENT}Waived: {waiver.rule} on {waiver.urn or 'the stack'}: {waiver.reason}")
     for note in result.notes:
         lines.append(f"{INDENT}Note: {note}")
+    for exception in result.exceptions.exceptions:
+        used = any(cover is exception for _, cover in result.exceptions.covered)
+        lines.append(f"{INDENT}Exception in force{'' if used else ' (not used)'}: {exception.describe()}")
     passed = [p.name for p in result.policies if p.result == "pass"]
     if passed:
         lines.append(f"{INDENT}Passed: {', '.join(passed)}")

@@ -24,6 +24,7 @@ from companyos.evidence.sources import (
     git_changes,
     lcov_line_coverage,
     read_check_deploy,
+    read_gate_exceptions,
     read_gate_report,
     read_junit,
     rollback_plan,
@@ -187,6 +188,7 @@ def _compliance(context: StageContext) -> Compliance:
     facts, out = context.facts, context.out
     gate_path = Path(str(facts.get("gate_report", out / "gate-report.json")))
     verdict, rules = read_gate_report(gate_path) if gate_path.exists() else ("not run", [])
+    exceptions = read_gate_exceptions(gate_path) if gate_path.exists() else []
     verified, detail, fingerprint = None, "", None
     if Path(str(facts.get("verify_path", "-"))).exists():
         try:
@@ -205,7 +207,7 @@ def _compliance(context: StageContext) -> Compliance:
                       gate_report=_relative(gate_path, out) if gate_path.exists() else "",
                       sbom_digest=sbom.digest if sbom else None, sbom_components=sbom.components if sbom else None,
                       sbom_location=sbom.location if sbom else None, signature_verified=verified,
-                      signature_detail=detail, key_fingerprint=fingerprint, scan=scan)
+                      signature_detail=detail, key_fingerprint=fingerprint, scan=scan, exceptions=exceptions)
 
 
 def _write_provenance(context: StageContext, started: str) -> None:

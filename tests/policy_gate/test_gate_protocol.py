@@ -8,6 +8,7 @@ from pulumi.runtime import rpc
 from companyos.policy_gate import render_summary
 from companyos.policy_gate.gate import PIPELINE_DEPTH
 from tests.policy_gate.conftest import THING, gate, thing
+from tests.conftest import write_exceptions
 
 
 def test_compliant_resources_pass_with_exit_0_and_every_policy_ran(basic_gate) -> None:
@@ -64,15 +65,17 @@ def test_a_stack_policy_violation_blocks_and_is_attached_to_the_stack(basic_gate
     ({"all": "mandatory"}, 10, 1),
 ])
 def test_policy_config_precedence_is_schema_default_then_config_file(basic_gate, config, allowed_size,
-                                                                      expected_exit) -> None:
-    result = basic_gate([thing("big", size=30)], config)
+                                                                      expected_exit, tmp_path) -> None:
+    allowed = write_exceptions(tmp_path / "exceptions.yaml", [("thing-size", "maxSize")])  # 10 -> 50 weakens
+    result = basic_gate([thing("big", size=30)], config, exceptions_file=allowed)
     assert result.policy("thing-size").config == {"maxSize": allowed_size}
     assert result.exit_code == expected_exit
     assert bool(result.violations) == (allowed_size < 30)
 
 
-def test_a_disabled_rule_is_not_evaluated_and_is_listed_as_disabled(basic_gate) -> None:
-    result = basic_gate([thing("nobody", owner="")], {"thing-has-owner": "disabled"})
+def test_a_disabled_rule_is_not_evaluated_and_is_listed_as_disabled(basic_gate, tmp_path) -> None:
+    allowed = write_exceptions(tmp_path / "exceptions.yaml", [("thing-has-owner", "enforcementLevel")])
+    result = basic_gate([thing("nobody", owner="")], {"thing-has-owner": "disabled"}, exceptions_file=allowed)
     assert (result.verdict, result.violations) == ("passed", [])
     policy = result.to_report()["policies"][0]
     assert (policy["name"], policy["disabled"], policy["result"], policy["counts"]["evaluated"]) == \
@@ -80,10 +83,11 @@ def test_a_disabled_rule_is_not_evaluated_and_is_listed_as_disabled(basic_gate) 
     assert "Disabled rules (not evaluated): thing-has-owner" in render_summary(result)
 
 
-def test_a_waiver_is_reported_as_waived_with_its_reason_not_as_a_pass(basic_gate) -> None:
+def test_a_waiver_is_reported_as_waived_with_its_reason_not_as_a_pass(basic_gate, tmp_path) -> None:
     unscanned = thing("legacy", scanned=False)
     assert basic_gate([unscanned]).exit_code == 1
-    result = basic_gate([unscanned], {"thing-scanned": {"allowUnscanned": True}})
+    allowed = write_exceptions(tmp_path / "exceptions.yaml", [("thing-scanned", "allowUnscanned")])
+    result = basic_gate([unscanned], {"thing-scanned": {"allowUnscanned": True}}, exceptions_file=allowed)
     assert (result.exit_code, result.policy("thing-scanned").result) == (0, "waived")
     [waiver] = result.waivers
     assert (waiver.rule, waiver.reason) == ("thing-scanned", "allowUnscanned is set in the policy config")
@@ -91,13 +95,14 @@ def test_a_waiver_is_reported_as_waived_with_its_reason_not_as_a_pass(basic_gate
     assert "Waived: thing-scanned" in render_summary(result)
 
 
-def test_a_mandatory_policy_that_cannot_see_a_value_at_preview_does_not_pass(basic_gate) -> None:
+def test_a_mandatory_policy_that_cannot_see_a_value_at_preview_does_not_pass(basic_gate, tmp_path) -> None:
     unknown_owner = thing("pending", owner=rpc.UNKNOWN)
     result = basic_gate([unknown_owner])
     assert result.exit_code == 2
     assert "'thing-has-owner' could not run on" in result.error
     # Made advisory, the same gap is a note, not a block.
-    relaxed = basic_gate([unknown_owner], {"thing-has-owner": "advisory"})
+    allowed = write_exceptions(tmp_path / "exceptions.yaml", [("thing-has-owner", "enforcementLevel")])
+    relaxed = basic_gate([unknown_owner], {"thing-has-owner": "advisory"}, exceptions_file=allowed)
     assert relaxed.exit_code == 0
     assert any("thing-has-owner" in note for note in relaxed.notes)
 

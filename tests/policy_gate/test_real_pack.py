@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from companyos.policy_gate import GateSession
 from companyos.release_record import write_release_record
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, write_exceptions
 from tests.policy_gate.conftest import assert_valid_report
 from tests.policy_gate.test_preview_cli import preview
 
@@ -29,6 +30,11 @@ else:
 PR_LABELS = {"labels": ["risk:medium", "data-classification:internal"], "source": "pull_request"}
 
 
+# The waivers the fixtures use (a `.config.json` that weakens the baseline) as reviewed exceptions.
+FIXTURE_EXCEPTIONS = write_exceptions(Path(tempfile.mkdtemp()) / "policy-exceptions.yaml",
+                                      [("image-vulnerability-threshold", "allow_unscanned")])
+
+
 @pytest.fixture(scope="module")
 def session() -> Iterator[GateSession]:
     """One pack process for all fixtures (each run reconfigures it), as one preview would use it."""
@@ -38,7 +44,8 @@ def session() -> Iterator[GateSession]:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_each_policy_fixture_gives_the_same_verdict_over_grpc(session: GateSession, path: Path) -> None:
-    result = session.run(load_fixture(path), fixture_config(path), config_source=str(path))
+    result = session.run(load_fixture(path), fixture_config(path), config_source=str(path),
+                         exceptions_file=FIXTURE_EXCEPTIONS)
     assert result.error is None, result.error
     assert_valid_report(result.to_report())
     own = result.violations_of(fixture_rule(path))
@@ -97,12 +104,18 @@ def test_an_unscanned_release_is_blocked_and_passes_only_under_a_waiver_the_repo
     blocked = preview("--releases-dir", releases, "--policy-pack-config", _config(tmp_path, signer))
     assert blocked.returncode == 1 and "image-vulnerability-threshold" in blocked.stdout
     report_path = tmp_path / "gate.json"
-    waived = preview("--releases-dir", releases, "--json", report_path, "--policy-pack-config",
+    unexcepted = preview("--releases-dir", releases, "--policy-pack-config",
+                         _config(tmp_path, signer, **{"image-vulnerability-threshold": {"allow_unscanned": True}}))
+    assert unexcepted.returncode == 2 and "image-vulnerability-threshold allow_unscanned" in unexcepted.stderr
+    allowed = write_exceptions(tmp_path / "exceptions.yaml", [("image-vulnerability-threshold", "allow_unscanned")])
+    waived = preview("--releases-dir", releases, "--json", report_path, "--exceptions", allowed,
+                     "--policy-pack-config",
                      _config(tmp_path, signer, **{"image-vulnerability-threshold": {"allow_unscanned": True}}))
     assert waived.returncode == 0, waived.stdout + waived.stderr
     report = json.loads(report_path.read_text())
     assert [w["rule"] for w in report["waivers"]] == ["image-vulnerability-threshold"]
     assert "Waived: image-vulnerability-threshold" in waived.stdout
+    assert [e["used"] for e in report["exceptions"]["in_force"]] == [True]
 
 
 def test_a_deployment_without_its_risk_label_is_blocked_naming_the_resource_the_stanza_field_and_the_fix(

@@ -66,6 +66,11 @@ def test_every_stage_passes_and_leaves_its_artefact(released: Path) -> None:
     gate = json.loads((released / "gate-report.json").read_text())
     assert gate["verdict"] == "passed" and gate["exit_code"] == 0
     assert [w["rule"] for w in gate["waivers"]] == ["image-vulnerability-threshold"]  # local: no scanner DB
+    # ... allowed only as a reviewed, expiring exception, which the report lists with who owns and approved it.
+    [exception] = gate["exceptions"]["in_force"]
+    assert (exception["rule"], exception["setting"], exception["used"]) == \
+        ("image-vulnerability-threshold", "allow_unscanned", True)
+    assert exception["owner"] == "team-platform" and exception["expires"]
 
     check = json.loads((released / "check-deploy.json").read_text())
     assert check["verdict"] == "healthy" and check["exit_code"] == 0
@@ -78,6 +83,7 @@ def test_the_evidence_page_answers_the_four_questions_from_those_artefacts(relea
     page = released / "evidence" / "release-0.1.0.md"
     text = page.read_text()
     assert "**Status: COMPLETE**" in text
+    assert "- Exceptions in force: 1" in text and "`image-vulnerability-threshold` allow_unscanned (hello-prod)" in text
     for heading in ("## What changed?", "## Was it tested?", "## Is it compliant?", "## How do we roll it back?"):
         assert heading in text
     record = load_release_record(released / "release.json")

@@ -27,7 +27,7 @@ ALLOWLIST_FIX = ("create {service}'s resources through the PavedRoadService comp
                  "If the platform team decides `{type}` is safe, add it to `resource-type-allowed.additional_types` in "
                  "the policy config (a reviewed change; docs/policies/README.md, \"Extending the allowlist\").")
 
-TYPE_LIST = {"type": "array", "uniqueItems": True, "maxItems": 500,
+TYPE_LIST = {"type": "array", "uniqueItems": True, "maxItems": 500, "x-weakens": "more-items",
              "items": {"type": "string", "pattern": TYPE_TOKEN_PATTERN, "maxLength": 200}}
 
 
@@ -161,14 +161,14 @@ RULES = [
             "description": "Provider package -> the inputs it may set.", "type": "object", "maxProperties": 50,
             "additionalProperties": {"type": "array", "uniqueItems": True, "maxItems": 100,
                                      "items": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"}},
-            "default": SAFE_PROVIDER_INPUTS},
+            "default": SAFE_PROVIDER_INPUTS, "x-weakens": "more-items"},
             "default_provider_inputs": {
                 "description": "Provider package -> inputs the engine's default provider (configured from the stack "
                                "file) may set on top of allowed_inputs.",
                 "type": "object", "maxProperties": 50,
                 "additionalProperties": {"type": "array", "uniqueItems": True, "maxItems": 100,
                                          "items": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$"}},
-                "default": DEFAULT_PROVIDER_INPUTS}},
+                "default": DEFAULT_PROVIDER_INPUTS, "x-weakens": "more-items"}},
         remediation="remove `{key}` from the {package} provider in the program: use the stack's default provider, "
                     "configured by the platform, with credentials from the pipeline's environment (KUBECONFIG, "
                     "GITHUB_TOKEN, DOCKER_HOST). A setting that is not a credential can be allowed in "

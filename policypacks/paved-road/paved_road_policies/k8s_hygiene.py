@@ -135,7 +135,7 @@ RULES = [
         config={"allowed_types": {"description": "Service types allowed.", "type": "array", "uniqueItems": True,
                                   "minItems": 1, "items": {"enum": ["ClusterIP", "NodePort", "LoadBalancer",
                                                                     "ExternalName"]},
-                                  "default": ["ClusterIP"]}},
+                                  "default": ["ClusterIP"], "x-weakens": "more-items"}},
         remediation="expose {service} through the cluster's ingress (the platform's), not its own Service: leave "
                     "{field} unset; the PavedRoadService component's Service is ClusterIP.",
         rationale="A LoadBalancer or NodePort opens the service to networks its NetworkPolicy never sees; externalIPs "

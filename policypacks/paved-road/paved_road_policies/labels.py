@@ -28,11 +28,11 @@ VALUE_CONFIG: dict[str, dict[str, Any]] = {
     "risk_values": {
         "description": "Risk tiers accepted (a subset of the catalogue's).",
         "type": "array", "items": {"enum": list(RISKS)}, "minItems": 1, "uniqueItems": True,
-        "default": list(RISKS)},
+        "default": list(RISKS), "x-weakens": "more-items"},
     "data_classification_values": {
         "description": "Data classifications accepted (a subset of the catalogue's).",
         "type": "array", "items": {"enum": list(DATA_CLASSIFICATIONS)}, "minItems": 1, "uniqueItems": True,
-        "default": list(DATA_CLASSIFICATIONS)},
+        "default": list(DATA_CLASSIFICATIONS), "x-weakens": "more-items"},
     "owner_pattern": {
         "description": "Regular expression an owner (team slug) must match.",
         "type": "string", "minLength": 1, "format": "regex", "default": OWNER_PATTERN},
@@ -209,10 +209,11 @@ RULES = [
         config={
             "labels": {"description": "The pull request's labels (CI writes them from the event; on push, "
                                       "from service.yaml).",
-                       "type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 100},
+                       "type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 100,
+                       "x-weakens": "never"},
             "source": {"description": "Where the labels came from: pull_request, push, local, or the CI "
                                       "workflow's text (`pull request #<n> labels`, `service.yaml`).",
-                       "type": "string", "pattern": SOURCE_PATTERN},
+                       "type": "string", "pattern": SOURCE_PATTERN, "x-weakens": "never"},
         },
         remediation="add exactly one `{prefix}<value>` label ({values}) to the pull request (the labels exist in "
                     "the service repository); on push the gate reads service.yaml, so set `{field}` for {service} "

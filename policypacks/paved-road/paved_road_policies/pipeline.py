@@ -17,6 +17,7 @@ BRANCH_PROTECTION = "github:index/branchProtection:BranchProtection"
 GOVERNANCE_JOBS = ("sbom", "sign", "policy-gate")
 PROTECTED_BRANCH = "main"
 _EXTRA_JOBS = {"type": "array", "uniqueItems": True, "maxItems": 30, "default": ["build", "test"],
+               "x-weakens": "fewer-items",
                "items": {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_. -]{0,99}$"}}
 PLATFORM_FIX = ("the platform owns this: change companyos/ci_workflow.py (or components/repository.py) in the "
                 "platform repository and run `pulumi up`; do not edit {file} in {service}'s repository by hand "
@@ -146,6 +147,7 @@ RULES = [
         selects=of_types(REPOSITORY_FILE),
         config={"allowed_paths": {"description": "Paths the platform may write.", "type": "array",
                                   "uniqueItems": True, "maxItems": 20, "default": PLATFORM_FILES,
+                                  "x-weakens": "more-items",
                                   "items": {"type": "string", "minLength": 1, "maxLength": 200}}},
         remediation=PLATFORM_FIX,
         rationale="A second workflow written by the platform's token runs with the repository's secrets and "
@@ -160,7 +162,7 @@ RULES = [
         check=check_branch_protection_hardened,
         selects=of_types(BRANCH_PROTECTION),
         config={"min_approvals": {"description": "Approvals every pull request needs.", "type": "integer",
-                                  "minimum": 1, "maximum": 6, "default": 1}},
+                                  "minimum": 1, "maximum": 6, "default": 1, "x-weakens": "lower"}},
         remediation=PLATFORM_FIX,
         rationale="Required checks mean nothing on a branch that can be force-pushed, deleted or merged without "
                   "the owners' review.",

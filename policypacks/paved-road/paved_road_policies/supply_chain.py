@@ -254,7 +254,8 @@ RULES = [
         selects=k8s.WORKLOADS,
         config={"location_prefixes": {
             "description": "Accepted SBOM location schemes.", "type": "array", "minItems": 1, "uniqueItems": True,
-            "items": {"type": "string", "enum": ["oci://", "https://"]}, "default": ["oci://", "https://"]}},
+            "items": {"type": "string", "enum": ["oci://", "https://"]}, "default": ["oci://", "https://"],
+            "x-weakens": "more-items"}},
         remediation="run the CI `sbom` job for {service} (syft -> CycloneDX attached to the image) and deploy the "
                     "release record it produced; " + RELEASE_FIX,
         rationale="Without an SBOM nobody can answer \"are we affected?\" when the next CVE lands.",
@@ -270,11 +271,11 @@ RULES = [
         config={
             "trusted_public_keys": {
                 "description": "PEM public keys (cosign.pub text) whose signatures are trusted.",
-                "type": "array", "maxItems": 20, "default": [],
+                "type": "array", "maxItems": 20, "default": [], "x-weakens": "never",
                 "items": {"type": "string", "pattern": "-----BEGIN PUBLIC KEY-----", "maxLength": 4096}},
             "check_reference": {
                 "description": "Also require the signed docker-reference to be the deployed repository.",
-                "type": "boolean", "default": True},
+                "type": "boolean", "default": True, "x-weakens": "false"},
         },
         config_check=_trusted_keys_parse,
         remediation="sign {service}'s image digest with the release key in the CI `sign` job (cosign sign --key, or "
@@ -314,12 +315,12 @@ RULES = [
         config={
             "cvss_threshold": {"description": "A finding with CVSS at or above this blocks (CVSS v3.1 rates "
                                               "9.0-10.0 critical).",
-                               "type": "number", "minimum": 0, "maximum": 10, "default": 9.0},
+                               "type": "number", "minimum": 0, "maximum": 10, "default": 9.0, "x-weakens": "higher"},
             "max_critical": {"description": "Critical findings tolerated.", "type": "integer", "minimum": 0,
-                             "default": 0},
+                             "default": 0, "x-weakens": "higher"},
             "allow_unscanned": {"description": "Waiver: let an image with scan status not-scanned pass "
                                                "(reported by unscanned-image-waiver).",
-                                "type": "boolean", "default": False},
+                                "type": "boolean", "default": False, "x-weakens": "true"},
         },
         remediation="upgrade the vulnerable dependencies of {service} and re-release (the CI `sbom` job scans "
                     "the image); an accepted risk is a reviewed change to this rule's config, never a silent one.",

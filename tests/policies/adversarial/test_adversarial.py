@@ -5,8 +5,9 @@ A case is a Python snippet appended to a copy of the project's `__main__.py` (so
 `pulumi` and the provider SDKs), or a `.yaml` file that replaces the catalogue (`services.yaml`). Its header
 says what must happen, and optionally which image repository hello-prod's signed release names
 (`# release-repository: ghcr.io/paved-road/payments-api`), which scan result it carries
-(`# release-scan: {"status": "scanned"}`) and what the caller's environment adds
-(`# env: NAME=VALUE`):
+(`# release-scan: {"status": "scanned"}`), what the caller's environment adds (`# env: NAME=VALUE`), which
+policy-config entries replace the suite's (`# policy-config: {...}`) and which exceptions file it runs under
+(`# exceptions: {...}`, dates relative as `+30d`):
 
     # expect-exit: 1
     # expect-rules: resource-type-allowed, container-privileged
@@ -19,6 +20,7 @@ trusted key and PR labels, exactly as the paved road itself passes.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -26,11 +28,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from companyos.release_record import ScanSummary, write_release_record
 from tests.conftest import REPO_ROOT, ReleaseSigner
@@ -39,7 +43,8 @@ CASES_DIR = Path(__file__).parent / "cases"
 COMPANYOS = Path(sys.executable).with_name("companyos")
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "services.yaml", "components")
-HEADER = re.compile(r"^# (?:expect-)?(exit|rules|error|release-repository|release-scan):\s*(.*)$", re.MULTILINE)
+HEADER = re.compile(r"^# (?:expect-)?(exit|rules|error|release-repository|release-scan|policy-config|exceptions):"
+                    r"\s*(.*)$", re.MULTILINE)
 ENV_LINE = re.compile(r"^# env: ([A-Z_][A-Z0-9_]*)=(.*)$", re.MULTILINE)
 PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
 
@@ -55,6 +60,10 @@ class Case:
     """JSON of the scan result hello-prod's release record carries (ScanSummary fields)."""
     env: tuple[tuple[str, str], ...] = ()
     """`# env: NAME=VALUE` lines: the caller's environment for the preview."""
+    policy_config: str = ""
+    """JSON merged into the suite's policy config (an object entry's keys over the suite's)."""
+    exceptions: str = ""
+    """JSON of a policy-exceptions.yaml document; `expires` may be relative (`+30d`, `-1d`)."""
 
     @property
     def name(self) -> str:
@@ -68,11 +77,12 @@ def load_case(path: Path) -> Case:
     rules = tuple(r.strip() for r in header.get("rules", "").split(",") if r.strip())
     if header["exit"].strip() == "1" and not rules:
         raise ValueError(f"{path.name}: a blocked case names the rule(s) that must block it (`# expect-rules:`)")
-    if header["exit"].strip() == "2" and not header.get("error", "").strip():
+    if header["exit"].strip() == "2" and not header.get("error", "").strip():  # says why the gate could not run
         raise ValueError(f"{path.name}: a case the gate cannot judge names the problem (`# expect-error:`)")
     return Case(path, int(header["exit"]), rules, header.get("error", "").strip(),
                 header.get("release-repository", "").strip(), header.get("release-scan", "").strip(),
-                tuple(ENV_LINE.findall(path.read_text("utf-8"))))
+                tuple(ENV_LINE.findall(path.read_text("utf-8"))), header.get("policy-config", "").strip(),
+                header.get("exceptions", "").strip())
 
 
 CASES = [load_case(path) for path in sorted([*CASES_DIR.glob("*.py"), *CASES_DIR.glob("*.yaml")])]
@@ -104,6 +114,34 @@ def _project(case: Case, root: Path) -> Path:
     return project
 
 
+def _relative_dates(document: Any) -> Any:
+    if isinstance(document, dict):
+        return {key: _relative_dates(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [_relative_dates(value) for value in document]
+    if isinstance(document, str) and re.fullmatch(r"[+-][0-9]+d", document):
+        return (datetime.date.today() + datetime.timedelta(days=int(document[:-1]))).isoformat()
+    return document
+
+
+def _case_config(case: Case, root: Path, config: Path) -> list[str]:
+    """--policy-pack-config (the suite's, with the case's entries over it) and --exceptions, as the case says."""
+    args = []
+    if case.policy_config:
+        merged = json.loads(config.read_text())
+        for name, entry in json.loads(case.policy_config).items():
+            both = isinstance(entry, dict) and isinstance(merged.get(name), dict)
+            merged[name] = {**merged[name], **entry} if both else entry
+        config = root / f"{case.name}.policy-config.json"
+        config.write_text(json.dumps(merged))
+    args += ["--policy-pack-config", str(config)]
+    if case.exceptions:
+        path = root / f"{case.name}.policy-exceptions.yaml"
+        path.write_text(yaml.safe_dump(_relative_dates(json.loads(case.exceptions))))
+        args += ["--exceptions", str(path)]
+    return args
+
+
 def _preview(case: Case, root: Path, signer: ReleaseSigner, config: Path) -> Outcome:
     project = _project(case, root)
     releases = root / f"{case.name}.releases"
@@ -113,7 +151,7 @@ def _preview(case: Case, root: Path, signer: ReleaseSigner, config: Path) -> Out
     report = root / f"{case.name}.gate.json"
     done = subprocess.run(
         [str(COMPANYOS), "preview", "--project-dir", str(project), "--service", "hello-prod", "--releases-dir",
-         str(releases), "--policy-pack", str(PACK), "--policy-pack-config", str(config), "--json", str(report)],
+         str(releases), "--policy-pack", str(PACK), *_case_config(case, root, config), "--json", str(report)],
         cwd=project, capture_output=True, text=True, timeout=300, check=False, env={**os.environ, **dict(case.env)})
     data = json.loads(report.read_text()) if report.exists() else None
     return Outcome(done.returncode, done.stdout, done.stderr, data)
@@ -151,6 +189,8 @@ def test_each_case_ends_as_its_header_says(case: Case, outcomes: dict[str, Outco
     if case.exit_code == 2:
         assert case.error in outcome.stderr and outcome.report["verdict"] == "error", shown
         return
+    if case.error:  # a passing case may name what its output must show
+        assert case.error in outcome.stdout, shown
     mandatory = {v["rule"] for v in outcome.report["violations"] if v["level"] == "mandatory"}
     if case.exit_code == 0:
         assert outcome.report["violations"] == [], shown

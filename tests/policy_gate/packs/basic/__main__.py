@@ -57,10 +57,12 @@ PolicyPack(
         ResourceValidationPolicy(name="thing-size", description="Things stay small.", validate=thing_size,
                                  enforcement_level=EnforcementLevel.ADVISORY,
                                  config_schema=PolicyConfigSchema(properties={
-                                     "maxSize": {"type": "integer", "minimum": 1, "default": 10}})),
+                                     "maxSize": {"type": "integer", "minimum": 1, "default": 10,
+                                                 "x-weakens": "higher"}})),
         ResourceValidationPolicy(name="thing-scanned", description="Things are scanned.", validate=thing_scanned,
                                  config_schema=PolicyConfigSchema(properties={
-                                     "allowUnscanned": {"type": "boolean", "default": False}})),
+                                     "allowUnscanned": {"type": "boolean", "default": False,
+                                                        "x-weakens": "true"}})),
         StackValidationPolicy(name="stack-has-thing", description="A stack holds at least one Thing.",
                               validate=stack_has_thing),
     ],
