@@ -36,7 +36,7 @@ LEVEL_RANK = {"disabled": 0, "advisory": 1, "mandatory": 2, "remediate": 2}
 WEAKENS_KEY = "x-weakens"
 # Stack config the program reads that switches governance off: key -> (the rule it silences, the weak value).
 STACK_CONFIG_WEAKENINGS = {"paved-road:manageRepository": ("repository-pipeline-present", "false")}
-SERVICE_KEY = "paved-road:service"
+SELECTED_SERVICE_CONFIG = "paved-road:service"
 
 
 @dataclass(frozen=True)
@@ -110,12 +110,13 @@ def load_exceptions(path: Path, *, rules: set[str], today: date) -> list[PolicyE
                 problems.append(f"{where}: expires {entry['expires']!r} is not a date")
                 continue
             if entry["rule"] not in rules:
-                problems.append(f"{where}: no policy named {entry['rule']!r} in the pack (rules: {', '.join(sorted(rules))})")
+                problems.append(f"{where}: no policy named {entry['rule']!r} in the pack "
+                                f"(rules: {', '.join(sorted(rules))})")
             if expires < today:
                 problems.append(f"{where}: expired on {expires.isoformat()}; renew it (a new review) or remove it")
             elif expires > today + timedelta(days=MAX_DAYS):
-                problems.append(f"{where}: expires {expires.isoformat()}, more than {MAX_DAYS} days ahead; an exception "
-                                "is re-approved at least every 90 days")
+                problems.append(f"{where}: expires {expires.isoformat()}, more than {MAX_DAYS} days ahead; an "
+                                "exception is re-approved at least every 90 days")
             if entry["approver"].strip().lower() == entry["owner"].strip().lower():
                 problems.append(f"{where}: the approver is the owner; someone other than the team carrying the risk "
                                 "approves it")
@@ -199,7 +200,7 @@ def _is_type_token(text: str) -> bool:
 def stack_services(stack_config: Mapping[str, str], components: Iterable[str]) -> set[str]:
     """The services a weakening would apply to: the per-service stack's `paved-road:service`, else every
     PavedRoadService in the stack (a config applies to the whole stack)."""
-    selected = stack_config.get(SERVICE_KEY)
+    selected = stack_config.get(SELECTED_SERVICE_CONFIG)
     return {selected} if selected else set(components)
 
 
