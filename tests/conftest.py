@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -104,6 +106,18 @@ def write_exceptions(path: Path, entries: list[tuple[str, str]], *, services: tu
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def pack_exceptions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """Run the pack in-process under exceptions for (rule, setting) pairs, as the gate would hand it a file."""
+    counter = itertools.count()
+
+    def allow(entries: list[tuple[str, str]], **kwargs: Any) -> Path:
+        path = write_exceptions(tmp_path / f"exceptions-{next(counter)}.yaml", entries, **kwargs)
+        monkeypatch.setenv("PAVED_ROAD_POLICY_EXCEPTIONS", str(path))
+        return path
+    return allow
 
 
 __all__ = ["REPO_ROOT", "ReleaseSigner", "digest_of", "write_exceptions"]

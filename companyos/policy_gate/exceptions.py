@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # policy_config imports the report model, which holds Excepti
 
 SCHEMA_PATH = Path(__file__).with_name("policy-exceptions.schema.json")
 FILE_NAME = "policy-exceptions.yaml"
+# How the gate tells the pack process which exceptions file it runs under (the pack's own file otherwise).
+FILE_ENV = "PAVED_ROAD_POLICY_EXCEPTIONS"
 MAX_DAYS = 90
 LEVEL_SETTING = "enforcementLevel"
 LEVEL_RANK = {"disabled": 0, "advisory": 1, "mandatory": 2, "remediate": 2}
@@ -89,7 +91,7 @@ class ExceptionsInForce:
                                for w, e in self.covered]}
 
 
-def load_exceptions(path: Path, *, rules: set[str], today: date) -> list[PolicyException]:
+def load_exceptions(path: Path, *, rules: set[str] | None, today: date) -> list[PolicyException]:
     """Every exception of `path`, validated; UserError (exit 2) names each bad entry and the fix."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -109,7 +111,7 @@ def load_exceptions(path: Path, *, rules: set[str], today: date) -> list[PolicyE
             except ValueError:
                 problems.append(f"{where}: expires {entry['expires']!r} is not a date")
                 continue
-            if entry["rule"] not in rules:
+            if rules is not None and entry["rule"] not in rules:
                 problems.append(f"{where}: no policy named {entry['rule']!r} in the pack "
                                 f"(rules: {', '.join(sorted(rules))})")
             if expires < today:
@@ -129,6 +131,18 @@ def load_exceptions(path: Path, *, rules: set[str], today: date) -> list[PolicyE
         raise UserError(f"{path}: invalid policy exceptions:\n  - " + "\n  - ".join(problems)
                         + f"\n  Fix: correct the entries (schema: companyos/policy_gate/{SCHEMA_PATH.name}).")
     return exceptions
+
+
+def weakened_settings(rule: str, schema: Mapping[str, Mapping[str, Any]],
+                      config: Mapping[str, Any]) -> list[Weakening]:
+    """The settings of one policy's validated config that are weaker than their defaults (the pack's own check)."""
+    found = []
+    for key, spec in schema.items():
+        if key in config:
+            weaker = _weaker(spec.get(WEAKENS_KEY), spec.get("default"), config[key])
+            if weaker is not None:
+                found.append(Weakening(rule, key, weaker[0], weaker[1]))
+    return found
 
 
 def weakenings(declarations: list[PolicyDeclaration], effective: Mapping[str, EffectivePolicyConfig],
@@ -204,7 +218,7 @@ def stack_services(stack_config: Mapping[str, str], components: Iterable[str]) -
     return {selected} if selected else set(components)
 
 
-def _covers(exception: PolicyException, weakening: Weakening, services: set[str]) -> bool:
+def covers(exception: PolicyException, weakening: Weakening, services: set[str]) -> bool:
     """Same rule and setting, every service of the stack in scope, and every type an allowlist gains named."""
     if (exception.rule, exception.setting) != (weakening.rule, weakening.setting) \
             or not services <= set(exception.services):
@@ -219,7 +233,7 @@ def enforce(found: list[Weakening], exceptions: list[PolicyException], services:
     result = ExceptionsInForce(path=path, exceptions=list(exceptions))
     missing: list[str] = []
     for weakening in found:
-        cover = next((e for e in exceptions if _covers(e, weakening, services)), None)
+        cover = next((e for e in exceptions if covers(e, weakening, services)), None)
         if cover is None:
             service = ", ".join(sorted(services)) or None
             where = f"service {service}" if service else "a stack without services"

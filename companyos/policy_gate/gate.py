@@ -101,7 +101,8 @@ class GateSession:
             self.manifest = read_manifest(self.pack_dir)
             self._engine = EngineServer().__enter__()
             env = pack_environment(project=self.project, stack=self.stack, organization=self.organization,
-                                   dry_run=self.dry_run, config=self.stack_config)
+                                   dry_run=self.dry_run, config=self.stack_config,
+                                   exceptions_file=self.exceptions_file)
             self._pack = PackProcess(self.manifest, self._engine.address, env, timeout_s=self.timeout_s,
                                      python=self.python)
             try:
@@ -155,11 +156,11 @@ class GateSession:
         return self._client
 
     def run(self, resources: Iterable[RecordedResource | Mapping[str, Any]], config: Mapping[str, Any] | None = None,
-            *, config_source: str = "policy config", exceptions_file: Path | None = None) -> GateResult:
+            *, config_source: str = "policy config") -> GateResult:
         """One gate run. Never raises a UserError: verdict `error` with `.error` says why it could not judge."""
         started = time.perf_counter()
         result = self._new_result()
-        run = _GateRun(result, self.stack_config, exceptions_file or self.exceptions_file)
+        run = _GateRun(result, self.stack_config, self.exceptions_file)
         try:
             recorded = as_recorded(resources, project=self.project, stack=self.stack)
             result.resource_types = Counter(r.type for r in recorded)

@@ -22,6 +22,7 @@ from typing import IO
 import yaml
 
 from companyos.errors import UserError
+from companyos.policy_gate.exceptions import FILE_ENV as EXCEPTIONS_FILE_ENV
 
 MANIFEST = "PulumiPolicy.yaml"
 MAX_STDOUT_LINES = 1000
@@ -63,10 +64,14 @@ def read_manifest(pack_dir: Path) -> PackManifest:
 
 
 def pack_environment(*, project: str, stack: str, organization: str, dry_run: bool,
-                     config: Mapping[str, str]) -> dict[str, str]:
+                     config: Mapping[str, str], exceptions_file: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(PULUMI_PROJECT=project, PULUMI_STACK=stack, PULUMI_ORGANIZATION=organization,
                PULUMI_DRY_RUN="true" if dry_run else "false", PULUMI_CONFIG=json.dumps(dict(config)))
+    # The exceptions the pack honours are the gate's, never one the caller's environment names.
+    env.pop(EXCEPTIONS_FILE_ENV, None)
+    if exceptions_file is not None:
+        env[EXCEPTIONS_FILE_ENV] = str(exceptions_file)
     return env
 
 

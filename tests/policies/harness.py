@@ -9,9 +9,12 @@ Fixture format: tests/policies/README.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from paved_road_policies.framework import Rule  # noqa: E402  (the pack dir is n
 from paved_road_policies.registry import RULES, rule  # noqa: E402
 
 CONFIG_FILE = "policy-config.json"
+EXCEPTIONS_ENV = "PAVED_ROAD_POLICY_EXCEPTIONS"  # companyos.policy_gate.exceptions.FILE_ENV
 
 
 @dataclass(frozen=True)
@@ -170,8 +174,32 @@ def run_rules(resources: Iterable[Mapping[str, Any]], config: Mapping[str, Any] 
     return PolicyResult(violations, not_applicable)
 
 
+# The waivers the fixtures' `.config.json` files apply, as the reviewed exceptions the pack needs to honour them
+# (written with dates relative to today: an exception expires within 90 days).
+FIXTURE_EXCEPTION_ENTRIES = [("image-vulnerability-threshold", "allow_unscanned")]
+
+
+@contextlib.contextmanager
+def fixture_exceptions() -> Iterator[Path]:
+    """The pack (in this process) runs under the fixtures' exceptions for the duration."""
+    from tests.conftest import write_exceptions
+
+    with tempfile.TemporaryDirectory() as temp:
+        path = write_exceptions(Path(temp) / "policy-exceptions.yaml", FIXTURE_EXCEPTION_ENTRIES)
+        previous = os.environ.get(EXCEPTIONS_ENV)
+        os.environ[EXCEPTIONS_ENV] = str(path)
+        try:
+            yield path
+        finally:
+            if previous is None:
+                os.environ.pop(EXCEPTIONS_ENV, None)
+            else:
+                os.environ[EXCEPTIONS_ENV] = previous
+
+
 def run_fixture(path: Path, *, only_its_rule: bool = True) -> PolicyResult:
-    return run_rules(load_fixture(path), fixture_config(path), [fixture_rule(path)] if only_its_rule else None)
+    with fixture_exceptions():
+        return run_rules(load_fixture(path), fixture_config(path), [fixture_rule(path)] if only_its_rule else None)
 
 
 # --- assertions (awsguard's assertHasResourceViolation / assertNoResourceViolations, in our words) ---------

@@ -174,3 +174,34 @@ def test_repository_files_are_fixture_folders_only() -> None:
     stray = [p.name for p in POLICIES_DIR.glob("*.json")]
     assert stray == [], "fixtures live in a family folder"
     assert all((POLICIES_DIR / folder / "policy-config.json").exists() for folder in FAMILY_FOLDERS)
+
+
+# Under `pulumi preview` the pack is the only reader of its config: it refuses a weakened setting itself unless a
+# reviewed exception covers it (tests/policy_gate/test_exceptions.py covers the gate's side, levels included).
+WEAK_SETTINGS = [("image-vulnerability-threshold", {"cvss_threshold": 10}), ("image-vulnerability-threshold",
+                                                                              {"allow_unscanned": True}),
+                 ("resource-type-allowed", {"additional_types": ["kubernetes:apps/v1:DaemonSet"]}),
+                 ("image-signature-verified", {"check_reference": False}),
+                 ("image-repository-owned", {"repository_pattern": "^.*{service}.*$"}),
+                 ("branch-protection-required-checks", {"additional_contexts": []})]
+
+
+@pytest.mark.parametrize(("name", "config"), WEAK_SETTINGS, ids=[f"{n}-{next(iter(c))}" for n, c in WEAK_SETTINGS])
+def test_the_pack_refuses_a_weakened_setting_without_an_exception_and_honours_one(name, config, pack_exceptions,
+                                                                                 monkeypatch) -> None:
+    setting = next(iter(config))
+    monkeypatch.setenv("PAVED_ROAD_POLICY_EXCEPTIONS", "/nonexistent/policy-exceptions.yaml")
+    with pytest.raises(PolicyConfigError, match=f"{setting}: .* weakens the baseline and no exception"):
+        rule(name).load_config(config)
+    types = tuple(config.get("additional_types", ()))
+    pack_exceptions([(name, setting)], types=types)
+    monkeypatch.setenv("PULUMI_CONFIG", '{"paved-road:service": "hello-prod"}')
+    assert rule(name).load_config(config)[setting] is not None
+    pack_exceptions([(name, setting)], services=("payments-api",), types=types)  # another service's
+    with pytest.raises(PolicyConfigError, match="no exception in force covers it"):
+        rule(name).load_config(config)
+
+
+def test_a_stricter_setting_needs_no_exception(monkeypatch) -> None:
+    monkeypatch.setenv("PAVED_ROAD_POLICY_EXCEPTIONS", "/nonexistent/policy-exceptions.yaml")
+    assert rule("image-vulnerability-threshold").load_config({"cvss_threshold": 7})["cvss_threshold"] == 7

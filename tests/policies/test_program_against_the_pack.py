@@ -19,6 +19,7 @@ from companyos.ci_workflow import POLICY_CONFIG, POLICY_CONFIG_POLICY, render_ci
 from companyos.release_record import ScanSummary
 from tests.conftest import REPO_ROOT
 from tests.policies.harness import assert_has_violation, assert_no_violations, run_rules
+from paved_road_policies.framework import PolicyConfigError  # noqa: E402 (the harness puts the pack on sys.path)
 from tests.policies.regenerate_fixtures import as_fixtures
 
 PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
@@ -49,8 +50,8 @@ def test_two_services_of_different_risk_pass_every_rule_under_the_labels_of_the_
     assert_no_violations(run_rules(as_fixtures(run), {**gate_config(signer), POLICY_CONFIG_POLICY: riskier}))
     # The labels of the calmer service are below what payments-api declares.
     below = run_rules(as_fixtures(run), gate_config(signer), [POLICY_CONFIG_POLICY])
-    assert_has_violation(below, POLICY_CONFIG_POLICY, "", "label `risk:medium` is below what Repository payments-api "
-                                                         "declares (risk: high)")
+    assert_has_violation(below, POLICY_CONFIG_POLICY, "", "label `risk:medium` is below what ConfigMap "
+                                                         "payments-api-dashboard declares (risk: high)")
 
 
 def test_a_release_whose_signature_covers_another_digest_is_blocked(run_catalog, signer) -> None:
@@ -62,12 +63,17 @@ def test_a_release_whose_signature_covers_another_digest_is_blocked(run_catalog,
     assert {v.rule for v in result.violations} == {"image-signature-verified"}
 
 
-def test_an_unscanned_release_is_blocked_unless_waived_and_the_waiver_is_always_reported(run_catalog, signer) -> None:
+def test_an_unscanned_release_is_blocked_unless_waived_and_the_waiver_is_always_reported(run_catalog, signer,
+                                                                                         pack_exceptions) -> None:
     unscanned = replace(signer.release("hello-prod"), scan=ScanSummary(status="not-scanned"))
     resources = as_fixtures(run_catalog(releases={"hello-prod": unscanned}))
     blocked = run_rules(resources, gate_config(signer))
     assert_has_violation(blocked, "image-vulnerability-threshold", "hello-prod-deployment", "no waiver is configured")
-    waived = run_rules(resources, {**gate_config(signer), "image-vulnerability-threshold": {"allow_unscanned": True}})
+    waiver = {**gate_config(signer), "image-vulnerability-threshold": {"allow_unscanned": True}}
+    with pytest.raises(PolicyConfigError, match="allow_unscanned: false -> true weakens the baseline"):
+        run_rules(resources, waiver)  # not without a reviewed exception
+    pack_exceptions([("image-vulnerability-threshold", "allow_unscanned")])
+    waived = run_rules(resources, waiver)
     assert [(v.rule, v.level) for v in waived.violations] == [("unscanned-image-waiver", EnforcementLevel.ADVISORY)]
 
 

@@ -93,3 +93,15 @@ def test_the_cli_prints_the_inputs_and_refuses_environment_config(tmp_path, sign
                                 "PULUMI_CONFIG_PAVED_ROAD_CATALOG": "/tmp/elsewhere.yaml"})
     assert dirty.returncode == 2, dirty.stdout + dirty.stderr
     assert "PULUMI_CONFIG_PAVED_ROAD_CATALOG=/tmp/elsewhere.yaml" in dirty.stderr and "Traceback" not in dirty.stderr
+
+
+def test_the_pack_runs_under_the_gates_exceptions_never_one_the_callers_environment_names(tmp_path,
+                                                                                          monkeypatch) -> None:
+    from companyos.policy_gate.pack_process import pack_environment
+
+    monkeypatch.setenv("PAVED_ROAD_POLICY_EXCEPTIONS", "/tmp/attacker-exceptions.yaml")
+    plain = pack_environment(project="p", stack="s", organization="o", dry_run=True, config={})
+    assert "PAVED_ROAD_POLICY_EXCEPTIONS" not in plain
+    given = pack_environment(project="p", stack="s", organization="o", dry_run=True, config={},
+                             exceptions_file=tmp_path / "policy-exceptions.yaml")
+    assert given["PAVED_ROAD_POLICY_EXCEPTIONS"] == str(tmp_path / "policy-exceptions.yaml")

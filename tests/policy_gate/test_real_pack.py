@@ -38,14 +38,14 @@ FIXTURE_EXCEPTIONS = write_exceptions(Path(tempfile.mkdtemp()) / "policy-excepti
 @pytest.fixture(scope="module")
 def session() -> Iterator[GateSession]:
     """One pack process for all fixtures (each run reconfigures it), as one preview would use it."""
-    with GateSession(PACK, project="paved-road", stack="dev", timeout_s=60) as running:
+    with GateSession(PACK, project="paved-road", stack="dev", timeout_s=60,
+                     exceptions_file=FIXTURE_EXCEPTIONS) as running:
         yield running
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_each_policy_fixture_gives_the_same_verdict_over_grpc(session: GateSession, path: Path) -> None:
-    result = session.run(load_fixture(path), fixture_config(path), config_source=str(path),
-                         exceptions_file=FIXTURE_EXCEPTIONS)
+    result = session.run(load_fixture(path), fixture_config(path), config_source=str(path))
     assert result.error is None, result.error
     assert_valid_report(result.to_report())
     own = result.violations_of(fixture_rule(path))

@@ -44,6 +44,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+WEAKENS_TEXT = {"higher": "raised", "lower": "lowered", "true": "set to true", "false": "set to false",
+                "more-items": "an item is added", "fewer-items": "an item is removed",
+                "never": "never (an input, not a weakening)", "None": "changed in any way"}
+
+
 def rule_page(rule: Rule) -> str:
     lines = [HEADER, f"# {rule.name}", "", rule.description, "",
              "| | |", "|---|---|",
@@ -60,13 +65,16 @@ def rule_page(rule: Rule) -> str:
         lines += ["## Standard", "", f"Implements the control described at {rule.reference}.", ""]
     lines += ["## Configuration", ""]
     if rule.config:
-        lines += ["| Key | Type | Default | Limits | Meaning |", "|---|---|---|---|---|"]
+        lines += ["| Key | Type | Default | Limits | Weakens the gate when | Meaning |", "|---|---|---|---|---|---|"]
         for key, schema in rule.config.items():
             default = f"`{json.dumps(schema['default'])}`" if "default" in schema else "(none)"
-            lines.append(f"| `{key}` | {_type(schema)} | {default} | {_cell(_limits(schema))} | "
+            weakens = WEAKENS_TEXT.get(str(schema.get("x-weakens")), WEAKENS_TEXT["None"])
+            lines.append(f"| `{key}` | {_type(schema)} | {default} | {_cell(_limits(schema))} | {weakens} | "
                          f"{_cell(str(schema.get('description', '')))} |")
         lines += ["", "Any other key, a wrong type or a value outside the limits is an invalid config: the rule "
-                      "raises and the preview is blocked."]
+                      "raises and the preview is blocked. A setting that weakens the gate needs an exception in "
+                      "force ([model.md](model.md#exceptions-the-only-way-to-weaken-the-gate)), as does a lower "
+                      "enforcement level."]
     else:
         lines += ["No settings; any key given is an invalid config (the rule raises and the preview is blocked)."]
     example = {rule.name: {"enforcementLevel": rule.enforcement_level.value, **rule.defaults()}}

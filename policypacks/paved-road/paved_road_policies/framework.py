@@ -18,9 +18,13 @@ check, and props are copied out of the proxy only when a check first reads them.
 from __future__ import annotations
 
 import copy
+import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -47,7 +51,11 @@ from pulumi_policy.proxy import (
     _ListProxy,
 )
 
+from companyos.errors import UserError
 from companyos.jsonschema_import import jsonschema
+from companyos.policy_gate.exceptions import FILE_ENV as EXCEPTIONS_FILE_ENV
+from companyos.policy_gate.exceptions import FILE_NAME as EXCEPTIONS_FILE_NAME
+from companyos.policy_gate.exceptions import SELECTED_SERVICE_CONFIG, covers, load_exceptions, weakened_settings
 
 # The engine marshals a value it cannot know yet (preview) as one of these strings (pulumi sdk/go/common/
 # resource/plugin/rpc.go); pulumi_policy's proxy raises on them, we turn them into `Unknown` markers.
@@ -297,11 +305,12 @@ class Rule:
         """
         given = raw if raw is not None else {}
         cached = _VALID_CONFIGS.get(self.name)
-        if cached is not None and _same(cached[0], given):
+        # The exceptions a weakening was checked against are part of what made the config valid.
+        if cached is not None and _same(cached[0], given) and cached[2] == _exceptions_source():
             return cached[1]
         validated = _read_only(self._validated(raw))
         try:
-            _VALID_CONFIGS[self.name] = (copy.deepcopy(dict(given)), validated)
+            _VALID_CONFIGS[self.name] = (copy.deepcopy(dict(given)), validated, _exceptions_source())
         except TypeError:  # a value deepcopy cannot copy (never JSON): validate such a config on every call
             _VALID_CONFIGS.pop(self.name, None)
         return validated
@@ -316,6 +325,8 @@ class Rule:
         problems = [f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors]
         if not problems and self.config_check is not None:
             problems = self.config_check(merged)
+        if not problems:
+            problems = _unexcepted_weakenings(self.name, self.config, merged)
         if problems:
             raise PolicyConfigError(
                 f"policy config for '{self.name}' is invalid: {'; '.join(problems)}. "
@@ -416,7 +427,61 @@ class Rule:
                              finding.urn or None)
 
 
-_VALID_CONFIGS: dict[str, tuple[Any, Mapping[str, Any]]] = {}
+_VALID_CONFIGS: dict[str, tuple[Any, Mapping[str, Any], str]] = {}
+PACK_DIR = Path(__file__).resolve().parent.parent
+
+
+def _unexcepted_weakenings(rule: str, schema: Mapping[str, Mapping[str, Any]],
+                           config: Mapping[str, Any]) -> list[str]:
+    """A setting weaker than its default needs an exception in force, here as in the gate (companyos.policy_gate.
+    exceptions): under `pulumi preview` the pack is the only place that sees the config. The exceptions are the
+    gate's (FILE_ENV) or the platform's file beside the pack; the service, the stack's `paved-road:service`."""
+    weakened = weakened_settings(rule, schema, config)
+    if not weakened:
+        return []
+    try:
+        exceptions = _exceptions_in_force()
+    except UserError as error:
+        return [str(error)]
+    selected = stack_config().get(SELECTED_SERVICE_CONFIG)
+    services = {selected} if isinstance(selected, str) and selected else set()
+    return [f"{w.setting}: {w.detail} weakens the baseline and no exception in force covers it (rule {rule}, "
+            f"setting {w.setting}{', service ' + selected if selected else ''})"
+            for w in weakened if not any(covers(e, w, services) for e in exceptions)]
+
+
+_EXCEPTIONS: dict[str, list[Any]] = {}
+
+
+def _exceptions_path() -> Path:
+    return Path(os.environ.get(EXCEPTIONS_FILE_ENV) or PACK_DIR / EXCEPTIONS_FILE_NAME)
+
+
+def _exceptions_source() -> str:
+    """The exceptions file and its version (size, mtime): a config validated under one is not valid under another."""
+    path = _exceptions_path()
+    try:
+        stat = path.stat()
+    except OSError:
+        return f"{path}@absent"
+    return f"{path}@{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _exceptions_in_force() -> list[Any]:
+    source = _exceptions_source()
+    if source not in _EXCEPTIONS:
+        path = _exceptions_path()
+        _EXCEPTIONS[source] = load_exceptions(path, rules=None, today=date.today()) if path.is_file() else []
+    return _EXCEPTIONS[source]
+
+
+def stack_config() -> dict[str, Any]:
+    """The stack's config, as the engine hands a pack its stack config (PULUMI_CONFIG)."""
+    try:
+        config = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
+    except ValueError:
+        return {}
+    return config if isinstance(config, dict) else {}
 
 
 def _same(a: Any, b: Any) -> bool:

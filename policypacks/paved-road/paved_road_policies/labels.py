@@ -150,7 +150,7 @@ def check_pull_request_labels(resources: list[Resource], config: Mapping[str, An
 def _declared(resources: list[Resource], label: str, values: tuple[str, ...]) -> tuple[str, str] | None:
     """The highest value of governance label `label` any object or repository topic of the stack declares, and
     where; None when nothing declares one (the label rules report that)."""
-    best: tuple[str, str] | None = None
+    declared: list[tuple[str, str]] = []
     for resource in resources:
         found: list[Any] = []
         if k8s.is_kubernetes_object(resource):
@@ -159,11 +159,10 @@ def _declared(resources: list[Resource], label: str, values: tuple[str, ...]) ->
             topics = resource.props.get("topics")
             found += [t[len(label) + 1:] for t in (topics if isinstance(topics, list) else [])
                       if isinstance(t, str) and t.startswith(label + "-")]
-        for value in found:
-            if isinstance(value, str) and value in values and (best is None or
-                                                                values.index(value) > values.index(best[0])):
-                best = (value, f"{resource.type.rsplit(':', 1)[-1]} {resource.name}")
-    return best
+        declared += [(value, f"{resource.type.rsplit(':', 1)[-1]} {resource.name}") for value in found
+                     if isinstance(value, str) and value in values]
+    # The highest value; among equals the first by name, so the message does not depend on registration order.
+    return min(declared, key=lambda item: (-values.index(item[0]), item[1]), default=None)
 
 
 RULES = [

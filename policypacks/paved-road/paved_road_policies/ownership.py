@@ -3,13 +3,11 @@ namespace (never kube-system, kube-public, kube-node-lease, default, or another 
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .framework import SERVICE_LABEL, Finding, Resource, Rule, dig, known
+from .framework import SERVICE_LABEL, Finding, Resource, Rule, dig, known, stack_config
 from .rendered import RenderError, rendered_objects
 
 PAVED_ROAD_SERVICE = "paved-road:index:PavedRoadService"
@@ -21,13 +19,9 @@ SELECTED_SERVICE_CONFIG = "paved-road:service"
 
 
 def stack_service() -> str | None:
-    """The stanza a per-service stack provisions (stack config `paved-road:service`), as the engine hands the pack
-    its stack config (PULUMI_CONFIG); None for a whole-catalogue stack."""
-    try:
-        config = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
-    except ValueError:
-        return None
-    value = config.get(SELECTED_SERVICE_CONFIG) if isinstance(config, dict) else None
+    """The stanza a per-service stack provisions (stack config `paved-road:service`); None for a whole-catalogue
+    stack."""
+    value = stack_config().get(SELECTED_SERVICE_CONFIG)
     return value if isinstance(value, str) and value else None
 
 

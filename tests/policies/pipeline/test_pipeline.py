@@ -29,11 +29,14 @@ def test_each_pipeline_fixture_passes_or_fails_its_rule_as_its_name_says(fixture
     check_fixture(fixture, EXPECTED)
 
 
-def test_config_can_add_required_checks_but_never_remove_the_governance_ones() -> None:
+def test_config_can_add_required_checks_but_never_remove_the_governance_ones(pack_exceptions) -> None:
     protection = load_fixture(HERE / "good-branch-protection-required-checks.json")
-    result = run_rules(protection, {"branch-protection-required-checks": {"additional_contexts": ["e2e"]}},
+    result = run_rules(protection, {"branch-protection-required-checks": {"additional_contexts":
+                                                                          ["build", "test", "e2e"]}},
                        ["branch-protection-required-checks"])
     assert_has_violation(result, "branch-protection-required-checks", "hello-prod-main", "lacks e2e")
+    # Dropping build and test is a weakening: only under an exception, and the governance checks still hold.
+    pack_exceptions([("branch-protection-required-checks", "additional_contexts")])
     emptied = run_rules(load_fixture(HERE / "bad-branch-protection-required-checks--no-policy-gate.json"),
                         {"branch-protection-required-checks": {"additional_contexts": []}},
                         ["branch-protection-required-checks"])
