@@ -311,6 +311,9 @@ def _semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
         if name in seen:
             yield Issue(file, line, name, "name", f"duplicates the stanza at line {seen[name]}", None,
                         "give each service a unique name, or delete one of the two stanzas")
+        if isinstance(stanza.get("name"), str) and (name == "default" or name.startswith("kube-")):
+            yield Issue(file, line, name, "name", "is a namespace the cluster owns (the service's namespace is named "
+                        "after it)", None, "choose another name: `default` and `kube-*` belong to Kubernetes")
         seen.setdefault(name, line)
 
         template = stanza.get("template", "node-express")

@@ -83,6 +83,8 @@ BAD_STANZAS = [
     ("PORT in env is derived from port", "    env: {PORT: '9000'}\n", "env.PORT", 6, "set port: instead"),
     ("a numeric owner must be a string", ("owner: team-platform", "owner: 42"), "owner", 3, "must be a string"),
     ("an unsupported SLO window lists the allowed ones", "    slo: {window_days: 14}\n", "slo.window_days", 6, "7, 28, 30"),
+    ("a service named after a namespace the cluster owns is refused", ("hello-prod", "kube-system"), "name", 2,
+     "belong to Kubernetes"),
     ("a secret that reads a provider's token is refused", "    secrets: {GH: 'github:token'}\n", "secrets.GH", 6,
      "outside the service's own namespace 'hello-prod:'"),
     ("a secret that reads another service's namespace is refused",
@@ -105,7 +107,7 @@ def test_a_bad_stanza_is_reported_with_its_line_field_and_fix(sentence, extra, f
     match = [i for i in issues if i.field == field]
     assert match, f"no issue for {field}: {[i.render() for i in issues]}"
     issue = match[0]
-    assert issue.file == "services.yaml" and issue.service in ("hello-prod", "Hello_Prod")
+    assert issue.file == "services.yaml" and issue.service in ("hello-prod", "Hello_Prod", "kube-system")
     assert issue.line == line, issue.render()
     assert fragment in issue.render()
     assert issue.fix

@@ -53,12 +53,14 @@ def _namespace_problem(subject: Resource, service: str, services: set[str]) -> s
     kind = k8s.object_type(subject.type).rsplit(":", 1)[-1]
     if kind == "Namespace":
         name = known(dig(subject.props, "metadata", "name"))
+        if name in RESERVED_NAMESPACES or str(name).startswith("kube-"):
+            return f"is the Namespace '{name}', which belongs to the cluster, not to a service"
         return None if name == service else f"is the Namespace '{name}', not {service}'s own namespace '{service}'"
     namespace = known(dig(subject.props, "metadata", "namespace"))
     if not namespace:
         return ("has no metadata.namespace: a namespaced object would land in the provider's default namespace "
                 "(usually `default`), and a cluster-scoped one reaches beyond the service")
-    if namespace in RESERVED_NAMESPACES:
+    if namespace in RESERVED_NAMESPACES or str(namespace).startswith("kube-"):
         return f"is in the namespace '{namespace}', which belongs to the cluster, not to a service"
     if namespace != service:
         whose = "another service's namespace" if namespace in services else "not the service's namespace"
