@@ -89,7 +89,19 @@ def lookup(key: str, explicit: Mapping[str, str], environ: Mapping[str, str] | N
     return str(value) if value is not None else None
 
 
-def gate_inputs(project_dir: Path, config: list[ConfigInput], environ: Mapping[str, str] | None) -> dict[str, Any]:
+def tree_digest(folder: Path) -> str | None:
+    """sha256 over every file of `folder` (path and bytes, sorted; caches skipped): which pack judged, exactly."""
+    if not folder.is_dir():
+        return None
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return "sha256:" + digest.hexdigest()
+
+
+def gate_inputs(project_dir: Path, config: list[ConfigInput], environ: Mapping[str, str] | None,
+                pack_dir: Path | None = None) -> dict[str, Any]:
     """The report's `inputs`: catalogue and release records with their digests, and every config value's source.
     `environ` is the accepted environment (None when it was refused or empty)."""
     explicit = {item.key: item.value or "" for item in config if ":" in item.key and item.value is not None}
@@ -102,6 +114,7 @@ def gate_inputs(project_dir: Path, config: list[ConfigInput], environ: Mapping[s
     if releases_dir.is_dir():
         records += sorted(releases_dir.glob("*.json"))
     return {
+        **({"pack": {"path": str(pack_dir), "sha256": tree_digest(pack_dir)}} if pack_dir is not None else {}),
         "catalog": {"path": str(catalog), "sha256": sha256_of(catalog)},
         "release_records": [{"path": str(path), "sha256": sha256_of(path)} for path in records],
         "config": [item.to_dict() for item in config],

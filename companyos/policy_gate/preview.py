@@ -95,7 +95,7 @@ def run_preview(options: PreviewOptions) -> GateResult:
         environ = os.environ if options.environ is None else options.environ
         from_environment = environment_config(environ)
         inputs = gate_inputs(options.project_dir, sources + from_environment,
-                             environ if from_environment and options.allow_env_config else None)
+                             environ if from_environment and options.allow_env_config else None, pack_dir)
         if from_environment and not options.allow_env_config:
             raise UserError(refuse_environment_config(from_environment))
         session = GateSession(pack_dir, project=project, stack=options.stack, stack_config=config,

@@ -38,7 +38,9 @@ def _inputs(result: GateResult) -> list[str]:
     if not result.inputs:
         return []
     catalog = result.inputs.get("catalog") or {}
-    lines = ["Inputs:", f"{INDENT}catalogue {catalog.get('path')} ({catalog.get('sha256') or 'missing'})"]
+    pack = result.inputs.get("pack")
+    lines = ["Inputs:", *([f"{INDENT}policy pack {pack['path']} ({pack['sha256'] or 'missing'})"] if pack else []),
+             f"{INDENT}catalogue {catalog.get('path')} ({catalog.get('sha256') or 'missing'})"]
     lines += [f"{INDENT}release record {r['path']} ({r['sha256'] or 'unreadable'})"
               for r in result.inputs.get("release_records", [])]
     lines += [f"{INDENT}{c['key']} = {c['value']}  [{c['source']}]" for c in result.inputs.get("config", [])]

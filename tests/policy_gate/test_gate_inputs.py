@@ -53,6 +53,18 @@ def test_the_inputs_name_the_catalogue_and_release_records_with_their_digests_an
     assert by_key["paved-road:environment"]["source"] == "Pulumi.dev.yaml"
 
 
+def test_the_pack_digest_changes_with_any_file_of_the_pack(tmp_path) -> None:
+    from companyos.policy_gate.inputs import tree_digest
+
+    pack = tmp_path / "pack"
+    (pack / "rules").mkdir(parents=True)
+    (pack / "rules" / "a.py").write_text("x = 1\n")
+    before = tree_digest(pack)
+    (pack / "rules" / "a.py").write_text("x = 2\n")
+    assert tree_digest(pack) != before and str(before).startswith("sha256:")
+    assert tree_digest(tmp_path / "absent") is None
+
+
 def test_an_accepted_environment_catalogue_is_the_one_recorded(tmp_path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text("services: []\n")
@@ -88,6 +100,7 @@ def test_the_cli_prints_the_inputs_and_refuses_environment_config(tmp_path, sign
     clean = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert "Inputs:" in clean.stdout and "paved-road:service = hello-prod  [flag --service]" in clean.stdout
+    assert f"policy pack {(PACKS / 'basic').resolve()} (sha256:" in clean.stdout
     dirty = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
                                 "PULUMI_CONFIG_PAVED_ROAD_CATALOG": "/tmp/elsewhere.yaml"})
