@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -26,6 +26,7 @@ from companyos.catalog.model import (
     Slo,
 )
 from companyos.errors import UserError
+from companyos.quantity import quantity
 
 if TYPE_CHECKING:
     import jsonschema
@@ -281,19 +282,9 @@ def _a(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
-_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")
-_FACTORS = {None: 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
-            "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
-
-
 def _quantity(text: str) -> Decimal | None:
-    match = _QUANTITY.match(text)
-    if not match:
-        return None
-    try:
-        return Decimal(match.group(1)) * _FACTORS[match.group(2)]
-    except InvalidOperation:
-        return None
+    """The stanza's quantities are the schema's subset of Kubernetes' grammar; one parser reads both."""
+    return quantity(text)
 
 
 def _semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:

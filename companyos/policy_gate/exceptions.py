@@ -199,8 +199,9 @@ def _show(value: Any) -> str:
 
 def _items(value: Any) -> set[str]:
     if isinstance(value, Mapping):
-        return {f"{key}={item}" for key, items in value.items() for item in (items if isinstance(items, list) else [])}
-    return {str(item) for item in value} if isinstance(value, list) else set()
+        return {f"{key}={item}" for key, items in value.items()
+                for item in (items if isinstance(items, (list, tuple)) else [])}
+    return {str(item) for item in value} if isinstance(value, (list, tuple)) else set()
 
 
 def _number(value: Any) -> float:

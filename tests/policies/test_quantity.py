@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.policies.harness import PACK_DIR  # noqa: F401 (puts the pack on sys.path)
-from paved_road_policies.quantity import quantity  # noqa: E402
+from companyos.quantity import quantity
 
 
 @pytest.mark.parametrize(("text", "value"), [

@@ -305,12 +305,15 @@ class Rule:
         """
         given = raw if raw is not None else {}
         cached = _VALID_CONFIGS.get(self.name)
-        # The exceptions a weakening was checked against are part of what made the config valid.
-        if cached is not None and _same(cached[0], given) and cached[2] == _exceptions_source():
+        # A weakened config was valid under the exceptions file of its check; a baseline one is valid under any.
+        if cached is not None and _same(cached[0], given) and (cached[2] is None or cached[2] == _exceptions_source()):
             return cached[1]
-        validated = _read_only(self._validated(raw))
+        plain = self._validated(raw)
+        validated = _read_only(plain)
+        weakened = bool(weakened_settings(self.name, self.config, plain))
         try:
-            _VALID_CONFIGS[self.name] = (copy.deepcopy(dict(given)), validated, _exceptions_source())
+            _VALID_CONFIGS[self.name] = (copy.deepcopy(dict(given)), validated,
+                                         _exceptions_source() if weakened else None)
         except TypeError:  # a value deepcopy cannot copy (never JSON): validate such a config on every call
             _VALID_CONFIGS.pop(self.name, None)
         return validated
@@ -376,8 +379,6 @@ class Rule:
 
     def _validate_resource(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         config = self.load_config(args.get_config())
-        # Lazy: rendered.py builds on this module.
-        from .rendered import RENDERABLE_TYPES
         if not self.selects.matches(args.resource_type) and args.resource_type not in RENDERABLE_TYPES:
             return
         resource = Resource(type=args.resource_type, name=args.name, urn=args.urn, source=args.props,
@@ -392,7 +393,6 @@ class Rule:
                          config: Mapping[str, Any]) -> Iterator[tuple[Resource, Finding]]:
         """Findings on `resource` and on every object it renders inline (rendered.py), each judged as if it were
         registered on its own; a finding on a rendered object names the wrapper it came from."""
-        from .rendered import RenderError, rendered_objects
         subjects = [resource]
         # A wrapper whose objects cannot be read is reported by the rules that judge the wrapper's own type
         # (resource-judgeable-offline among them), not once by every rule.
@@ -427,7 +427,7 @@ class Rule:
                              finding.urn or None)
 
 
-_VALID_CONFIGS: dict[str, tuple[Any, Mapping[str, Any], str]] = {}
+_VALID_CONFIGS: dict[str, tuple[Any, Mapping[str, Any], str | None]] = {}
 PACK_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -540,3 +540,6 @@ def service_of(resource: Resource) -> str:
         return resource.props["repository"]
     return resource.name
 
+
+# Last: rendered.py builds on the names above (Resource, Unknown, dig), and the Analyze wrapper uses it.
+from .rendered import RENDERABLE_TYPES, RenderError, rendered_objects  # noqa: E402

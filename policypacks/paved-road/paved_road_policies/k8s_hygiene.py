@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from companyos.quantity import quantity
+
 from . import k8s
 from .framework import Finding, Resource, Rule, dig, known, of_types
-from .quantity import quantity
 
 COMPONENT_FIX = ("deploy {service} through the PavedRoadService component (its ServiceDeployment sets {what}); "
                  "a workload written by hand must set {field} itself.")

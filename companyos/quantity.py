@@ -1,5 +1,5 @@
 """Kubernetes resource quantities (k8s.io/apimachinery/pkg/api/resource), parsed so "0m", "0Mi" and "0" all read as
-zero. The pack keeps its own copy: it must not import the platform's catalogue code to judge a program."""
+zero: the one parser the catalogue and the policy pack compare requests and limits with."""
 
 from __future__ import annotations
 
