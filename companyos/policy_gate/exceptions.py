@@ -138,7 +138,7 @@ def weakened_settings(rule: str, schema: Mapping[str, Mapping[str, Any]],
     """The settings of one policy's validated config that are weaker than their defaults (the pack's own check)."""
     found = []
     for key, spec in schema.items():
-        if key in config:
+        if isinstance(spec, Mapping) and key in config:
             weaker = _weaker(spec.get(WEAKENS_KEY), spec.get("default"), config[key])
             if weaker is not None:
                 found.append(Weakening(rule, key, weaker[0], weaker[1]))
@@ -153,13 +153,7 @@ def weakenings(declarations: list[PolicyDeclaration], effective: Mapping[str, Ef
         entry = effective[declaration.name]
         if LEVEL_RANK.get(entry.level, 0) < LEVEL_RANK.get(declaration.level, 0):
             found.append(Weakening(declaration.name, LEVEL_SETTING, f"level {declaration.level} -> {entry.level}"))
-        for key, schema in declaration.schema_properties.items():
-            if not isinstance(schema, dict) or key not in entry.properties:
-                continue
-            weaker = _weaker(schema.get(WEAKENS_KEY), schema.get("default"), entry.properties[key])
-            if weaker is not None:
-                detail, added = weaker
-                found.append(Weakening(declaration.name, key, detail, added))
+        found += weakened_settings(declaration.name, declaration.schema_properties, entry.properties)
     declared = {d.name for d in declarations}
     for key, (rule, weak) in STACK_CONFIG_WEAKENINGS.items():
         if rule in declared and str(stack_config.get(key, "")).strip().lower() == weak:
