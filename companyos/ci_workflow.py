@@ -27,6 +27,7 @@ from companyos.conventions import (
     PR_LABEL_PREFIXES,
     REQUIRED_STATUS_CHECKS,
     SERVICE_METADATA_PATH,
+    TRUSTED_KEY_POLICIES,
     WORKFLOW_PATH,
 )
 from companyos.errors import UserError
@@ -52,7 +53,6 @@ JOB_NAMES = (*REQUIRED_STATUS_CHECKS, "deploy", "post-deploy")
 
 # The policy pack reads the pull request's governance labels from this entry of its config file.
 POLICY_CONFIG_POLICY = "pull-request-governance-labels"
-SIGNATURE_POLICY = "image-signature-verified"
 
 # A high-risk service blocks on medium findings; a low-risk one only on critical (grype severities).
 SEVERITY_CUTOFF_BY_RISK = {"low": "critical", "medium": "high", "high": "medium"}
@@ -65,10 +65,11 @@ JOB_PERMISSIONS: dict[str, dict[str, tuple[str, str]]] = {
     "test": {"contents": ("read", "check out the service")},
     "sbom": {"contents": ("read", "check out the service"),
              "packages": ("read", "syft pulls the pushed image")},
-    "sign": {"packages": ("write", "push the signature and the SBOM attestation next to the image")},
+    "sign": {"contents": ("read", "check out the service (Dockerfile, lockfile: the provenance's inputs)"),
+             "packages": ("write", "push the signature and the attestations next to the image")},
     "policy-gate": {"contents": ("read", "check out the service (service.yaml)"),
                     "pull-requests": ("read", "the pull request's governance labels")},
-    "deploy": {"packages": ("read", "cosign reads the signature and attestation")},
+    "deploy": {"packages": ("read", "cosign reads the signature and attestations")},
     "post-deploy": {},
 }
 
@@ -97,6 +98,11 @@ SCAN_REPORT = f"{SCAN_DIR}/grype.json"
 RELEASE_RECORD = f"{RELEASE_DIR}/release.json"
 POLICY_CONFIG = f"{POLICY_DIR}/config.json"
 POST_DEPLOY_REPORT = f"{OUT}/post-deploy.json"
+VULN_PREDICATE = f"{SIGN_DIR}/vuln.json"
+PROVENANCE_PREDICATE = f"{SIGN_DIR}/provenance.json"
+ATTESTATIONS = f"{SIGN_DIR}/attestations.jsonl"
+# What the sign job attests (cosign --type, predicate file); the policy gate requires all three.
+ATTESTED_PREDICATES = (("cyclonedx", MERGED_SBOM), ("vuln", VULN_PREDICATE), ("slsaprovenance1", PROVENANCE_PREDICATE))
 
 IMAGE = '"$IMAGE_REPOSITORY@$IMAGE_DIGEST"'
 # A job output is data from another job: check its shape before it reaches a registry command.
@@ -464,40 +470,55 @@ def _sbom_job(spec: ServiceSpec, pins: Pins) -> dict[str, Any]:
 def _sign_job(pins: Pins) -> dict[str, Any]:
     digest_env = {"IMAGE_DIGEST": "${{ needs.build.outputs.digest }}"}
     public_key_env = {**digest_env, "COSIGN_PUBLIC_KEY": "${{ vars.COSIGN_PUBLIC_KEY }}"}
-    # The private key reaches this job only: signing and the SBOM attestation both happen here.
+    # The private key reaches this job only: the signature and every attestation are made here.
     private_key_env = {**digest_env, "COSIGN_PRIVATE_KEY": "${{ secrets.COSIGN_PRIVATE_KEY }}",
                        "COSIGN_PASSWORD": "${{ secrets.COSIGN_PASSWORD }}"}
     return _job("sign", 15, [
+        _checkout(pins),
         _cosign(pins),
         _registry_login(pins),
         _download(pins, "sbom", SBOM_DIR),
         _download(pins, "vulnerability-scan", SCAN_DIR),
+        *_platform(pins),
         {
-            "name": "Sign the image digest and attest its SBOM",
+            "name": "Write the vulnerability-scan and SLSA provenance predicates",
+            # GITHUB_* are the runner's own variables: no expression is expanded into the script.
+            "run": f"mkdir -p {SIGN_DIR}\n"
+                   f"companyos predicate vuln {SCAN_REPORT} --format grype --out {VULN_PREDICATE}\n"
+                   'companyos predicate provenance . --service "$SERVICE_NAME" --version "${GITHUB_SHA:0:12}" \\\n'
+                   '  --git-commit "$GITHUB_SHA" --source-uri "git+$GITHUB_SERVER_URL/$GITHUB_REPOSITORY@$GITHUB_REF" \\\n'
+                   '  --builder-id "$GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF" \\\n'
+                   '  --invocation-id "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID/attempts/'
+                   '$GITHUB_RUN_ATTEMPT" \\\n'
+                   f"  --out {PROVENANCE_PREDICATE}\n",
+        },
+        {
+            "name": "Sign the image digest and attest its SBOM, vulnerability scan and provenance",
             "env": private_key_env,
             "run": f"{DIGEST_GUARD}\n"
                    f"cosign sign --yes --key env://COSIGN_PRIVATE_KEY {IMAGE}\n"
-                   f"cosign attest --yes --key env://COSIGN_PRIVATE_KEY --type cyclonedx --predicate {MERGED_SBOM} "
-                   f"{IMAGE}\n",
+                   + "".join(f"cosign attest --yes --key env://COSIGN_PRIVATE_KEY --type {kind} --predicate {path} "
+                             f"{IMAGE}\n" for kind, path in ATTESTED_PREDICATES),
         },
         {
-            "name": "Verify the signature and the SBOM attestation with the public key",
+            "name": "Verify the signature and every attestation with the public key",
             "env": public_key_env,
             "run": f"{DIGEST_GUARD}\n"
-                   f"mkdir -p {SIGN_DIR}\n"
                    f"cosign verify --key env://COSIGN_PUBLIC_KEY {IMAGE} > {SIGN_DIR}/verify.json\n"
-                   f"cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --type cyclonedx {IMAGE} > /dev/null\n"
-                   f"cosign download signature {IMAGE} > {SIGN_DIR}/signatures.json\n",
+                   + "".join(f"cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --type {kind} {IMAGE} "
+                             "> /dev/null\n" for kind, _ in ATTESTED_PREDICATES)
+                   + f"cosign download signature {IMAGE} > {SIGN_DIR}/signatures.json\n"
+                   f"cosign download attestation {IMAGE} > {ATTESTATIONS}\n",
         },
-        *_platform(pins),
         {
-            "name": "Write the release record (image digest, SBOM digest, signature, scan)",
+            "name": "Write the release record (image digest, SBOM digest, signature, scan, attestations)",
             "env": public_key_env,
             "run": f'printf "%s\\n" "$COSIGN_PUBLIC_KEY" > {SIGN_DIR}/cosign.pub\n'
                    f'companyos record "$SERVICE_NAME" --image {IMAGE} --git-commit "$GITHUB_SHA" '
                    '--version "${GITHUB_SHA:0:12}" \\\n'
                    f"  --sbom {MERGED_SBOM} --scan {SCAN_REPORT} --signatures {SIGN_DIR}/signatures.json "
-                   f"--key {SIGN_DIR}/cosign.pub --out {RELEASE_RECORD}\n",
+                   f"--attestations {ATTESTATIONS} \\\n"
+                   f"  --key {SIGN_DIR}/cosign.pub --out {RELEASE_RECORD}\n",
         },
         _upload(pins, "signature", f"{SIGN_DIR}/"),
         _upload(pins, "release-record", f"{RELEASE_DIR}/", always=False),
@@ -531,7 +552,8 @@ config = {{"{POLICY_CONFIG_POLICY}": {{"labels": sorted(labels), "source": sourc
 # The gate verifies the image signature against the same public key the sign job verified with;
 # without it the signature rule blocks (fail-closed), it never passes.
 if os.environ.get("COSIGN_PUBLIC_KEY", "").strip():
-    config["{SIGNATURE_POLICY}"] = {{"trusted_public_keys": [os.environ["COSIGN_PUBLIC_KEY"]]}}
+    for policy in {TRUSTED_KEY_POLICIES!r}:
+        config[policy] = {{"trusted_public_keys": [os.environ["COSIGN_PUBLIC_KEY"]]}}
 with open("{POLICY_CONFIG}", "w", encoding="utf-8") as out:
     json.dump(config, out, indent=2, sort_keys=True)
 print(json.dumps(config, indent=2, sort_keys=True))
@@ -572,8 +594,9 @@ def _deploy_job(spec: ServiceSpec, pins: Pins) -> dict[str, Any]:
                     "COSIGN_PUBLIC_KEY": "${{ vars.COSIGN_PUBLIC_KEY }}"},
             "run": f"{DIGEST_GUARD}\n"
                    f"cosign verify --key env://COSIGN_PUBLIC_KEY {IMAGE} > /dev/null\n"
-                   f"cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --type cyclonedx {IMAGE} > /dev/null\n"
-                   f'jq -e --arg digest "$IMAGE_DIGEST" \'.image.digest == $digest\' {RELEASE_RECORD} > /dev/null || '
+                   + "".join(f"cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --type {kind} {IMAGE} "
+                             "> /dev/null\n" for kind, _ in ATTESTED_PREDICATES)
+                   + f'jq -e --arg digest "$IMAGE_DIGEST" \'.image.digest == $digest\' {RELEASE_RECORD} > /dev/null || '
                    f'{{ echo "::error::{RELEASE_RECORD} is not the record of $IMAGE_DIGEST"; exit 1; }}\n',
         },
         *_platform(pins),

@@ -20,6 +20,18 @@ ANNOTATION_SIGNATURE = ANNOTATION_PREFIX + "signature"
 ANNOTATION_SIGNATURE_PAYLOAD = ANNOTATION_PREFIX + "signature-payload"
 ANNOTATION_SCAN = ANNOTATION_PREFIX + "vulnerability-scan"
 ANNOTATION_SLO = ANNOTATION_PREFIX + "slo"
+# The release's signed attestations (gzip + base64 of a JSON list of DSSE envelopes): on the workload's own
+# metadata only, never the pod template, because it is large and pods gain nothing from it.
+ANNOTATION_ATTESTATIONS = ANNOTATION_PREFIX + "attestations"
+
+# The rules that verify signatures made by the release key; each takes the trusted keys in its own config
+# (`trusted_public_keys`), so whoever writes a policy config sets the same keys in all of them.
+TRUSTED_KEY_POLICIES = ("image-signature-verified", "image-attestations-verified")
+
+
+def trusted_key_config(public_key_pems: list[str]) -> dict[str, dict[str, list[str]]]:
+    """The policy-config entries that make `public_key_pems` the release keys every signature rule trusts."""
+    return {policy: {"trusted_public_keys": list(public_key_pems)} for policy in TRUSTED_KEY_POLICIES}
 
 # Status checks the branch protection requires: the CI workflow's job names.
 REQUIRED_STATUS_CHECKS = ("build", "test", "sbom", "sign", "policy-gate")

@@ -1,7 +1,7 @@
 """`make demo`: the sprint's claims in one run, offline.
 
 1. the catalogue is valid; 2. `companyos release hello-prod --local`: scaffold, test, SBOM, image, sign,
-verify, policy gate, deploy on loopback, observability stack, synthetic traffic, post-deploy check, and the
+verify, attest (SBOM, provenance), policy gate, deploy on loopback, observability stack, synthetic traffic, post-deploy check, and the
 one-page evidence pack; 3. a misconfigured variant (the release record re-pointed to an image the signature
 does not cover, as a re-pointed tag would) is BLOCKED by the policy gate, with its message shown.
 Every process started is stopped (the release cleans up after itself)."""
@@ -50,8 +50,14 @@ def main() -> None:
                    *(["--exceptions", str(exceptions)] if exceptions.exists() else []), expect=1)
     report = json.loads((WORK / "variants" / "gate-report.json").read_text())
     rules = sorted({v["rule"] for v in report["violations"] if v["level"] == "mandatory"})
+    page = folder / "evidence" / f"release-{record.version}.md"
+    attested = next((line for line in page.read_text().splitlines() if line.startswith("- Attestations: ")), "")
+    if not attested.startswith("- Attestations: **verified**"):
+        print(f"demo: the evidence pack does not show verified attestations ({attested or 'no line'})", file=sys.stderr)
+        sys.exit(1)
     print(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
-    print(f"  evidence pack: {folder / 'evidence' / ('release-' + record.version + '.md')} (and .html)")
+    print(f"  evidence pack: {page} (and .html)")
+    print(f"  attestations: verified ({', '.join(sorted(a.predicate_type for a in record.attestations))})")
     print(f"  blocked variant: exit {blocked.returncode}, mandatory rule(s) {', '.join(rules)}")
 
 

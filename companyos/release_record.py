@@ -48,6 +48,16 @@ class SignatureRef:
 
 
 @dataclass(frozen=True)
+class AttestationRef:
+    """One signed attestation (a DSSE envelope, as cosign stores it under the image's `.att` tag), carried whole
+    so the gate verifies it offline."""
+
+    predicate_type: str
+    ref: str
+    envelope: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class ScanSummary:
     status: str  # "scanned" | "not-scanned"
     scanner: str = ""
@@ -67,6 +77,7 @@ class ReleaseRecord:
     signature: SignatureRef | None = None
     scan: ScanSummary = field(default_factory=lambda: ScanSummary(status="not-scanned"))
     created_at: str = ""
+    attestations: tuple[AttestationRef, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps({"schema": SCHEMA, **asdict(self)}, indent=2, sort_keys=True) + "\n"
@@ -108,6 +119,7 @@ def parse_release_record(data: Any, source: str) -> ReleaseRecord:
         scan = {"status": "not-scanned"}
     elif scan["status"] == "scanned":
         problems += _scan_result_problems(scan)
+    attestations = _attestation_refs(data.get("attestations", []), problems)
     service = need(data, "service", "")
     version = need(data, "version", "")
     git_commit = data.get("git_commit", "") if isinstance(data.get("git_commit", ""), str) else ""
@@ -125,7 +137,34 @@ def parse_release_record(data: Any, source: str) -> ReleaseRecord:
         scan=ScanSummary(**{k: scan[k] for k in ("status", "scanner", "db_version", "counts", "max_cvss", "findings")
                             if k in scan}),
         created_at=str(data.get("created_at", "")),
+        attestations=attestations,
     )
+
+
+MAX_ATTESTATIONS = 32
+
+
+def _attestation_refs(value: Any, problems: list[str]) -> tuple[AttestationRef, ...]:
+    """Shape only: whether each envelope is signed and bound to the image is the gate's judgement."""
+    if not isinstance(value, list):
+        problems.append("attestations: not a list")
+        return ()
+    if len(value) > MAX_ATTESTATIONS:
+        problems.append(f"attestations: {len(value)} entries, more than the {MAX_ATTESTATIONS} a release carries")
+        return ()
+    refs = []
+    for index, entry in enumerate(value):
+        where = f"attestations[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: not an object with predicate_type, ref and envelope")
+            continue
+        predicate_type, ref, envelope = entry.get("predicate_type"), entry.get("ref"), entry.get("envelope")
+        if not isinstance(predicate_type, str) or not isinstance(ref, str) or not isinstance(envelope, dict) \
+                or not (predicate_type and ref and envelope):
+            problems.append(f"{where}: predicate_type, ref (strings) and envelope (an object) are required")
+            continue
+        refs.append(AttestationRef(predicate_type=predicate_type, ref=ref, envelope=envelope))
+    return tuple(refs)
 
 
 # companyos.supply_chain.vulnerabilities.SEVERITIES, lower case as the scanners' reports are normalised.

@@ -26,6 +26,8 @@ class ServiceDeploymentArgs:
     """Governance + app labels; put on every object."""
     annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Supply-chain evidence (SBOM digest, signature) on the Deployment and pod template."""
+    workload_annotations: Mapping[str, str] = field(default_factory=dict)
+    """Evidence on the Deployment's own metadata only (the attestation bundle): changing it restarts no pod."""
     env: Mapping[str, str] = field(default_factory=dict)
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """ENV_NAME -> secret value (a Pulumi secret Output); stored in a Kubernetes Secret."""
@@ -124,7 +126,7 @@ class ServiceDeployment(pulumi.ComponentResource):
 
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=meta(args.name, args.annotations),
+            metadata=meta(args.name, {**args.annotations, **args.workload_annotations}),
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=args.replicas,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),

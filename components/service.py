@@ -11,6 +11,7 @@ import pulumi
 
 from companyos.catalog import ServiceSpec
 from companyos.conventions import (
+    ANNOTATION_ATTESTATIONS,
     ANNOTATION_GIT_COMMIT,
     ANNOTATION_RELEASE_VERSION,
     ANNOTATION_SBOM_DIGEST,
@@ -22,6 +23,7 @@ from companyos.conventions import (
     ANNOTATION_SLO,
 )
 from companyos.release_record import ReleaseRecord
+from companyos.supply_chain.attestation import encode_bundle
 from components.deployment import ServiceDeployment, ServiceDeploymentArgs
 from components.image import ImageBuildArgs, ServiceImage, ServiceImageArgs
 from components.observability import ServiceObservability, ServiceObservabilityArgs
@@ -75,6 +77,13 @@ def release_annotations(spec: ServiceSpec, release: ReleaseRecord | None) -> dic
     return annotations
 
 
+def attestation_annotations(release: ReleaseRecord | None) -> dict[str, str]:
+    """The release's signed attestations, for the Deployment's own metadata (too large for every pod)."""
+    if release is None or not release.attestations:
+        return {}
+    return {ANNOTATION_ATTESTATIONS: encode_bundle(attestation.envelope for attestation in release.attestations)}
+
+
 class PavedRoadService(pulumi.ComponentResource):
     repository: ServiceRepository | None
     image: ServiceImage | None
@@ -112,6 +121,7 @@ class PavedRoadService(pulumi.ComponentResource):
                 resources=spec.resources,
                 labels=labels,
                 annotations=release_annotations(spec, args.release),
+                workload_annotations=attestation_annotations(args.release),
                 env=spec.env,
                 secret_env=args.secret_env,
             ), child)

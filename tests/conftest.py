@@ -20,8 +20,11 @@ from companyos.release_record import (
     write_release_record,
 )
 from companyos.supply_chain import public_key_fingerprint, sign_image
+from companyos.supply_chain.attestation import Dependency, provenance_predicate, sbom_digest_of, vuln_predicate
+from companyos.supply_chain.cosign import attest_image
+from companyos.supply_chain.intoto import CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, VULN_PREDICATE
 from companyos.supply_chain.keys import generate_key_pair, load_private_key
-from companyos.supply_chain.release import signature_ref
+from companyos.supply_chain.release import attestation_ref, signature_ref
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RELEASE_PASSWORD = b"test-release-key"
@@ -40,7 +43,8 @@ class ReleaseSigner:
 
     def release(self, service: str, *, repository: str | None = None, digest: str | None = None,
                 signed_digest: str | None = None, signed: bool = True, sbom: bool = True,
-                scan: ScanSummary | None = None, version: str = "0.1.0") -> ReleaseRecord:
+                scan: ScanSummary | None = None, version: str = "0.1.0", attested: bool = True,
+                attested_digest: str | None = None) -> ReleaseRecord:
         repository = repository or f"ghcr.io/paved-road/{service}"
         digest = digest or digest_of(f"{service}:{version}")
         signature = None
@@ -48,17 +52,49 @@ class ReleaseSigner:
             # The same signing path `companyos sign` uses, minus the registry push.
             layer = sign_image(repository, signed_digest or digest, self.private_key, push=lambda _layer: None)
             signature = signature_ref(layer, public_key_fingerprint(self.public_pem))
+        scan = scan or ScanSummary(status="scanned", scanner="grype 0.87.0", db_version="v6",
+                                   counts={"critical": 0, "high": 0, "medium": 1}, max_cvss=5.3)
+        sbom_document = sample_sbom(service, version)
+        git_commit = "0" * 40
+        attestations = self.attest(repository, attested_digest or digest, sbom_document, scan, git_commit) \
+            if attested else ()
         return ReleaseRecord(
             service=service,
             version=version,
-            git_commit="0" * 40,
+            git_commit=git_commit,
             image=ImageRef(repository=repository, digest=digest, tag=version),
-            sbom=SbomRef(digest=digest_of(f"sbom-{service}"), location=f"oci://{repository}@{digest_of('sbom-' + service)}",
-                         components=42) if sbom else None,
+            sbom=SbomRef(digest=sbom_digest_of(sbom_document), location=f"oci://{repository}@{digest_of('sbom-' + service)}",
+                         components=len(sbom_document["components"])) if sbom else None,
             signature=signature,
-            scan=scan or ScanSummary(status="scanned", scanner="grype 0.87.0", db_version="v6",
-                                     counts={"critical": 0, "high": 0, "medium": 1}, max_cvss=5.3),
+            scan=scan,
+            attestations=attestations,
         )
+
+    def attest(self, repository: str, digest: str, sbom_document: dict[str, Any], scan: ScanSummary,
+               git_commit: str) -> tuple[Any, ...]:
+        """The SBOM, scan (when scanned) and provenance attestations `companyos attest` would push."""
+        predicates: list[tuple[str, object]] = [(CYCLONEDX_PREDICATE, sbom_document)]
+        if scan.status == "scanned":
+            predicates.append((VULN_PREDICATE, vuln_predicate(
+                {"status": scan.status, "counts": scan.counts, "max_cvss": scan.max_cvss}, scanner_uri="grype",
+                scanner_version="0.87.0", db_uri="", db_version="v6", started_on="2026-01-01T00:00:00Z",
+                finished_on="2026-01-01T00:01:00Z")))
+        predicates.append((SLSA_PROVENANCE_V1, provenance_predicate(
+            build_type="https://paved-road.dev/provenance/container-image/v1", builder_id="https://example.test/ci",
+            external_parameters={"service": repository.rsplit("/", 1)[-1]},
+            dependencies=[Dependency(uri="git+https://github.com/acme/x@refs/heads/main", digest={"gitCommit": git_commit}),
+                          Dependency(uri="pkg:docker/library/node@sha256%3A" + "1" * 64, digest={"sha256": "1" * 64})],
+            invocation_id="test", started_on="2026-01-01T00:00:00Z", finished_on="2026-01-01T00:01:00Z")))
+        return tuple(attestation_ref(attest_image(repository, digest, kind, predicate, self.private_key,
+                                                  push=lambda _layer: None)) for kind, predicate in predicates)
+
+
+def sample_sbom(service: str, version: str) -> dict[str, Any]:
+    return {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "metadata": {"component": {"type": "application", "name": service, "version": version,
+                                       "bom-ref": f"pkg:npm/{service}@{version}"}},
+            "components": [{"type": "library", "name": "express", "version": "5.1.0",
+                            "bom-ref": "pkg:npm/express@5.1.0", "purl": "pkg:npm/express@5.1.0"}]}
 
 
 @pytest.fixture(scope="session")

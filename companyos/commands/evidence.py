@@ -20,6 +20,7 @@ from companyos.evidence.sources import (
     rollback_plan,
 )
 from companyos.release_record import load_release_record
+from companyos.supply_chain.intoto import PREDICATE_NAMES
 
 # Where actions/download-artifact puts each job's upload (one folder per artifact name, ci_workflow.py).
 RELEASE = "release-record/release.json"
@@ -67,7 +68,11 @@ def command(service: str, artifacts: Path, post_deploy: Path | None, previous: P
             signature_verified=record.signature is not None, signature_detail="no signature in the record",
             key_fingerprint=record.signature.key_fingerprint if record.signature else None,
             scan=asdict(record.scan),
-            exceptions=read_gate_exceptions(gate_path) if gate_path.exists() else []),
+            exceptions=read_gate_exceptions(gate_path) if gate_path.exists() else [],
+            # `companyos record --attestations` refuses envelopes that do not verify for this record.
+            attestations_verified=bool(record.attestations),
+            attestations_detail=", ".join(PREDICATE_NAMES.get(a.predicate_type, a.predicate_type)
+                                          for a in record.attestations) or "no attestations in the record"),
         rollback=rollback_plan(service, before, str(previous) if previous else None, environment),
         links=[Link("CI run", url) for url in [run_url or ci_run_url()] if url]
         + [Link("Release record", _rel(artifacts / RELEASE, output))],

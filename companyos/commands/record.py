@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from companyos.commands.verify_attestations import claims_of
 from companyos.errors import UserError
 from companyos.release_record import (
+    AttestationRef,
     ImageRef,
     ReleaseRecord,
     SbomRef,
@@ -18,8 +21,11 @@ from companyos.release_record import (
     write_release_record,
 )
 from companyos.supply_chain import public_key_fingerprint, verify
+from companyos.supply_chain.attestation import judge_attestations
 from companyos.supply_chain.cosign import signature_tag
+from companyos.supply_chain.go_json import go_marshal
 from companyos.supply_chain.reference import parse_pinned_reference
+from companyos.supply_chain.release import attestation_refs, read_envelope_lines
 from companyos.supply_chain.vulnerabilities import load_report, not_scanned
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -46,6 +52,35 @@ def cosign_signature(path: Path, repository: str, digest: str, public_keys: list
                     "trusted key(s); sign the image (CI `sign` job) before recording the release")
 
 
+def _require_attestable_form(path: Path, data: bytes) -> None:
+    """The record names the SBOM by the sha256 of its file; an SBOM attestation binds the sha256 of the SBOM as Go
+    marshals it. Only a file already in that form has one digest for both."""
+    try:
+        canonical = go_marshal(json.loads(data))
+    except ValueError as error:
+        raise UserError(f"--sbom {path}: not a JSON SBOM ({error})") from None
+    if canonical != data:
+        raise UserError(f"--sbom {path}: the file is not in the form an SBOM attestation binds (Go's JSON "
+                        "marshalling: sorted keys, compact, no trailing newline), so its digest could never match "
+                        "the attested one; write it with `companyos sbom-merge` or `companyos sbom`")
+
+
+def cosign_attestations(path: Path, record: ReleaseRecord, public_keys: list[bytes]) -> tuple[AttestationRef, ...]:
+    """From `cosign download attestation` output (every attestation in the registry, whoever pushed it), the ones a
+    trusted key made for this digest, refused unless together they are the evidence the policy gate will demand."""
+    envelopes = read_envelope_lines(path)
+    verdict = judge_attestations(envelopes, public_keys, record.image.digest, claims_of(record), ignore_untrusted=True)
+    if not verdict.ok:
+        raise UserError(f"{path}: the attestations do not vouch for this release:\n  - "
+                        + "\n  - ".join(verdict.problems + [f"(left out) {why}" for why in verdict.ignored])
+                        + "\n  Fix: attest the image in the CI `sign` job (cyclonedx, vuln, slsaprovenance1) with the "
+                        "key given as --key, from the same SBOM and scan report given here.", exit_code=1)
+    for why in verdict.ignored:
+        click.echo(f"left out of the record: {why}", err=True)
+    kept = [envelopes[index] for index in verdict.trusted]
+    return attestation_refs(kept, record.image.repository, record.image.digest)
+
+
 @click.command("record")
 @click.argument("service")
 @click.option("--image", "image_ref", required=True, help="REPOSITORY@sha256:... that was built, signed and scanned.")
@@ -58,10 +93,12 @@ def cosign_signature(path: Path, repository: str, digest: str, public_keys: list
 @click.option("--key", "key_paths", multiple=True, required=True, help="Trusted cosign.pub (repeatable).")
 @click.option("--scan", "scan_path", type=FILE, help="Scanner report (grype JSON or CycloneDX vulnerabilities).")
 @click.option("--scan-format", type=click.Choice(["grype", "cyclonedx"]), default="grype", show_default=True)
+@click.option("--attestations", "attestations_path", type=FILE,
+              help="`cosign download attestation IMAGE` output (one DSSE envelope per line).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def command(service: str, image_ref: str, version: str, git_commit: str, sbom_path: Path | None,
             sbom_location: str | None, signatures_path: Path, key_paths: tuple[str, ...], scan_path: Path | None,
-            scan_format: str, out: Path) -> None:
+            scan_format: str, attestations_path: Path | None, out: Path) -> None:
     """Write SERVICE's release record; refuses an image whose signature does not verify."""
     reference = parse_pinned_reference(image_ref, option="--image", why="a release pins REPOSITORY@sha256:...")
     keys = []
@@ -76,6 +113,7 @@ def command(service: str, image_ref: str, version: str, git_commit: str, sbom_pa
         import hashlib
 
         data = sbom_path.read_bytes()
+        _require_attestable_form(sbom_path, data)
         sbom = SbomRef(digest="sha256:" + hashlib.sha256(data).hexdigest(),
                        location=sbom_location or f"oci://{reference.repository}@{reference.digest}",
                        components=len(json.loads(data).get("components", [])))
@@ -83,6 +121,8 @@ def command(service: str, image_ref: str, version: str, git_commit: str, sbom_pa
                            image=ImageRef(repository=reference.repository, digest=reference.digest),
                            sbom=sbom, signature=signature,
                            scan=load_report(scan_path, scan_format) if scan_path else not_scanned())
+    if attestations_path is not None:
+        record = replace(record, attestations=cosign_attestations(attestations_path, record, keys))
     write_release_record(record, out)
     click.echo(f"release record {out}: {reference.repository}@{reference.digest}, signed by "
                f"{signature.key_fingerprint or public_key_fingerprint(keys[0])}")

@@ -32,7 +32,7 @@ def command(image: str, key_path: str, out_path: Path | None) -> None:
     """Sign IMAGE (which must pin @sha256:...) as `cosign sign --key` does and push the signature."""
     reference = parse_pinned_reference(image, option="IMAGE", why="sign REPOSITORY@sha256:... (a tag can be "
                                        "re-pointed; `companyos build` prints the digest)")
-    key_pem = _read_key(key_path)
+    key_pem = read_key_source(key_path)
     private_key = load_private_key(key_pem, cosign_password(f"of {key_path}"), source=key_path)
     # As cosign does: refuse to sign a digest the registry does not hold (a typo would sign nothing useful).
     registry_fetcher()(f"{reference.repository}@{reference.digest}")
@@ -50,7 +50,7 @@ def command(image: str, key_path: str, out_path: Path | None) -> None:
     click.echo(f"signature: {evidence.ref}")
 
 
-def _read_key(key_path: str) -> bytes:
+def read_key_source(key_path: str) -> bytes:
     # cosign's env://NAME form: CI passes the key as a secret variable, never as a file on the runner's disk.
     if key_path.startswith("env://"):
         name = key_path.removeprefix("env://")

@@ -31,7 +31,7 @@ def command(image_ref: str | None, payload_path: str | None, signature_path: str
             manifest_path: str | None, key_paths: tuple[str, ...], digest: str | None, reference: str | None,
             as_json: bool) -> None:
     """Verify IMAGE_REF, or a local --payload/--signature pair, against trusted --key files."""
-    keys = [_read_public_key(path) for path in key_paths]
+    keys = [read_public_key(path) for path in key_paths]
     try:
         if digest is not None:
             parse_digest(digest)
@@ -93,7 +93,7 @@ def _verify_image_ref(image_ref: str, keys: Sequence[bytes], digest: str | None)
     return verify_image(f"{parsed.repository}@{digest}", keys, fetch=fetch)
 
 
-def _read_public_key(path: str) -> bytes:
+def read_public_key(path: str) -> bytes:
     data = _read(path, "--key")
     load_public_key(data, source=path)
     return data

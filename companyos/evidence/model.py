@@ -63,6 +63,9 @@ class Compliance:
     scan: dict[str, Any]
     exceptions: list[str] = field(default_factory=list)
     """Every exception in force for the gate run: rule, setting, scope, reason, owner, approver, expiry."""
+    attestations_verified: bool | None = None
+    attestations_detail: str = ""
+    """What was attested (SBOM, scan, provenance) and by which key, or why the attestations were rejected."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from companyos.errors import UserError
 from companyos.evidence.model import Changes, Commit, Rollback, RuleOutcome, TestSummary
 from companyos.release_record import ReleaseRecord
+from companyos.supply_chain.intoto import PREDICATE_NAMES
 
 
 def read_junit(path: Path, report_link: str) -> TestSummary:
@@ -46,6 +47,18 @@ def read_gate_exceptions(path: Path) -> list[str]:
                      + (f", {entry['ticket']}" if entry.get("ticket") else "")
                      + ("" if entry.get("used") else " (in force, not used by this run)"))
     return lines
+
+
+def attestation_detail(result: dict[str, object]) -> str:
+    """One line from `companyos verify-attestations --json`: what was attested and by which key, or why not."""
+    if result.get("verified"):
+        attested = result.get("attested")
+        kinds = [f"{PREDICATE_NAMES.get(kind, kind)}" for kind in attested] if isinstance(attested, dict) else []
+        keys = result.get("key_fingerprints")
+        by = f" by key `{', '.join(str(key) for key in keys)}`" if isinstance(keys, list) and keys else ""
+        return f"{', '.join(kinds)} ({len(kinds)} signed in-toto statements bound to the image digest{by})"
+    problems = result.get("problems")
+    return "; ".join(str(problem) for problem in problems) if isinstance(problems, list) else "rejected"
 
 
 def read_gate_report(path: Path) -> tuple[str, list[RuleOutcome]]:

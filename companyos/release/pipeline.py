@@ -18,9 +18,10 @@ from rich.console import Console
 from companyos.catalog import load_catalog
 from companyos.errors import UserError
 from companyos.evidence.model import Compliance, EvidencePack, Link, Stage
-from companyos.evidence.provenance import ci_run_url, provenance_statement
+from companyos.evidence.provenance import ci_run_url
 from companyos.evidence.render import write_evidence
 from companyos.evidence.sources import (
+    attestation_detail,
     git_changes,
     lcov_line_coverage,
     read_check_deploy,
@@ -106,7 +107,6 @@ def run_release(options: ReleaseOptions, console: Console | None = None) -> Rele
     stages.append(Stage("evidence", "passed", 0.0, f"evidence/release-{version}.md"))
     pack = _evidence(context, stages, failure, previous, previous_path, started)
     markdown, html = write_evidence(pack, out / "evidence")
-    _write_provenance(context, started)
     verdict = "[green]COMPLETE[/]" if pack.complete else f"[red]INCOMPLETE[/] (stopped at {pack.failed_stage})"
     console.print(f"Evidence pack {verdict}: {markdown}")
     return ReleaseOutcome(pack.complete, pack.failed_stage, out, markdown, html, stages)
@@ -165,12 +165,12 @@ def _links(context: StageContext, *, complete: bool) -> list[Link]:
         ("Runbook", ROOT / "docs" / "runbooks" / f"{context.service}.md"),
         ("Release record", context.out / "release.json"),
         ("SBOM (CycloneDX 1.6)", context.out / "sbom.cdx.json"),
+        ("SLSA provenance (signed DSSE envelope)", context.out / "attestations" / "slsaprovenance1.dsse.json"),
+        ("Attestation verification", context.out / "attestations-verify.json"),
         ("Gate report", context.out / "gate-report.json"),
         ("Post-deploy check", context.out / "check-deploy.json"),
     ]
     links = [Link(title, os.path.relpath(path, evidence_dir)) for title, path in candidates if path.exists()]
-    if complete:
-        links.append(Link("SLSA provenance (in-toto)", os.path.relpath(context.out / "provenance.intoto.json", evidence_dir)))
     run_url = ci_run_url()
     if run_url:
         links.append(Link("CI run", run_url))
@@ -198,6 +198,14 @@ def _compliance(context: StageContext) -> Compliance:
             fingerprint = result.get("key_fingerprint")
         except ValueError:
             verified, detail = False, "unreadable verification result"
+    attested, attested_detail = None, ""
+    if Path(str(facts.get("attestations_verify_path", "-"))).exists():
+        try:
+            result = json.loads(Path(str(facts["attestations_verify_path"])).read_text())
+            attested = bool(result.get("verified"))
+            attested_detail = attestation_detail(result)
+        except ValueError:
+            attested, attested_detail = False, "unreadable attestation verification result"
     release = facts.get("release")
     scan = {"status": "not run"}
     if Path(str(facts.get("scan_path", "-"))).exists():
@@ -207,17 +215,7 @@ def _compliance(context: StageContext) -> Compliance:
                       gate_report=_relative(gate_path, out) if gate_path.exists() else "",
                       sbom_digest=sbom.digest if sbom else None, sbom_components=sbom.components if sbom else None,
                       sbom_location=sbom.location if sbom else None, signature_verified=verified,
-                      signature_detail=detail, key_fingerprint=fingerprint, scan=scan, exceptions=exceptions)
-
-
-def _write_provenance(context: StageContext, started: str) -> None:
-    release = context.facts.get("release")
-    if not isinstance(release, ReleaseRecord):
-        return
-    statement = provenance_statement(
-        release, source_uri=f"git+file://{context.facts['service_dir']}", started_on=started,
-        finished_on=datetime.now(UTC).isoformat(timespec="seconds"), builder_id="https://paved-road.dev/companyos-release/local",
-        byproducts=[{"name": "sbom.cdx.json", "digest": {"sha256": release.sbom.digest.split(":")[1]}}] if release.sbom else [])
-    (context.out / "provenance.intoto.json").write_text(json.dumps(statement, indent=2) + "\n")
+                      signature_detail=detail, key_fingerprint=fingerprint, scan=scan, exceptions=exceptions,
+                      attestations_verified=attested, attestations_detail=attested_detail)
 
 

@@ -12,10 +12,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from companyos.catalog import ServiceSpec
+from companyos.conventions import trusted_key_config
 from companyos.files import atomic_write
 from companyos.release.runner import StageContext, StageFailed, StageSpec
 
@@ -187,20 +189,89 @@ def scan(ctx: StageContext) -> str:
     return "scan.json"
 
 
+def attest(ctx: StageContext) -> str:
+    """Attest the SBOM, the scan (when there was one) and the build's provenance, as the CI `sign` job does."""
+    from companyos.supply_chain.build import read_package
+    from companyos.supply_chain.provenance import LOCAL_BUILDER_ID
+    from companyos.supply_chain.release_paths import BUILD_FILE, release_dir
+
+    pinned = f"{ctx.facts['image_repository']}@{ctx.facts['image_digest']}"
+    key = str(keys(ctx) / "cosign.key")
+    folder = ctx.out / "attestations"
+    folder.mkdir(parents=True, exist_ok=True)
+    name, package_version = read_package(_dir(ctx))
+    build_facts = json.loads((release_dir(ctx.work, name, package_version) / BUILD_FILE).read_text())
+    git_commit = _git_commit(ctx)
+    ctx.facts["git_commit"] = git_commit
+    _companyos(ctx, "predicate", "provenance", str(_dir(ctx)), "--service", ctx.service, "--version", ctx.version,
+               "--git-commit", git_commit, "--source-uri", f"git+file://{_dir(ctx).resolve()}@refs/heads/main",
+               "--builder-id", LOCAL_BUILDER_ID, "--invocation-id", f"urn:uuid:{uuid.uuid4()}",
+               "--base-image", str(build_facts.get("base_image", "")), "--started-on", str(build_facts["built_at"]),
+               "--out", str(folder / "provenance.json"), log="attest")
+    predicates = [("cyclonedx", Path(str(ctx.facts["sbom_path"]))), ("slsaprovenance1", folder / "provenance.json")]
+    report = ctx.facts.get("scan_report")
+    if report:
+        _companyos(ctx, "predicate", "vuln", str(report), "--format", str(ctx.facts.get("scan_format", "grype")),
+                   "--out", str(folder / "vuln.json"), log="attest")
+        predicates.insert(1, ("vuln", folder / "vuln.json"))
+    lines = []
+    for cosign_type, predicate in predicates:
+        envelope = folder / f"{cosign_type}.dsse.json"
+        _companyos(ctx, "attest", pinned, "--key", key, "--type", cosign_type, "--predicate", str(predicate),
+                   "--out", str(envelope), log="attest")
+        lines.append(envelope.read_text().strip())
+    bundle = ctx.out / "attestations.jsonl"
+    atomic_write(bundle, ("\n".join(lines) + "\n").encode())
+    ctx.facts["attestations_path"] = bundle
+    return f"attestations.jsonl ({', '.join(kind for kind, _ in predicates)})"
+
+
+def _git_commit(ctx: StageContext) -> str:
+    done = subprocess.run(["git", "-C", str(_dir(ctx)), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise StageFailed(f"{_dir(ctx)} is not a git checkout with a commit ({done.stderr.strip()}); provenance and "
+                          "the release record name the source commit")
+    return done.stdout.strip()
+
+
 def record(ctx: StageContext) -> str:
     from companyos.release_record import ScanSummary
-    from companyos.supply_chain.release import read_signature_ref, record_release
+    from companyos.supply_chain.release import attestation_refs, read_envelope_lines, read_signature_ref, record_release
 
     scan_data = json.loads(Path(str(ctx.facts["scan_path"])).read_text())
-    git_commit = subprocess.run(["git", "-C", str(_dir(ctx)), "rev-parse", "HEAD"], capture_output=True,
-                                text=True).stdout.strip()
+    repository, digest = str(ctx.facts["image_repository"]), str(ctx.facts["image_digest"])
+    envelopes = read_envelope_lines(Path(str(ctx.facts["attestations_path"])))
     release, path = record_release(
-        service=ctx.service, version=ctx.version, image_repository=str(ctx.facts["image_repository"]),
-        digest=str(ctx.facts["image_digest"]), sbom_path=Path(str(ctx.facts["sbom_path"])),
+        service=ctx.service, version=ctx.version, image_repository=repository,
+        digest=digest, sbom_path=Path(str(ctx.facts["sbom_path"])),
         sbom_location=str(ctx.facts["sbom_location"]), signature=read_signature_ref(Path(str(ctx.facts["signature_path"]))),
-        scan=ScanSummary(**scan_data), git_commit=git_commit, work=ctx.work, tag=ctx.version)
+        scan=ScanSummary(**scan_data), git_commit=str(ctx.facts["git_commit"]), work=ctx.work, tag=ctx.version,
+        attestations=attestation_refs(envelopes, repository, digest))
     ctx.facts.update(release=release, record_path=path)
     return str(path.relative_to(ctx.out)) if path.is_relative_to(ctx.out) else str(path)
+
+
+def verify_attestations(ctx: StageContext) -> str:
+    """Read the attestations back from the registry's `.att` tag and judge them against the record, as a deploy
+    would: a record that carried envelopes the registry does not hold fails here."""
+    result_path = ctx.out / "attestations-verify.json"
+    result_path.unlink(missing_ok=True)
+    done = subprocess.run([*COMPANYOS, "verify-attestations", str(ctx.facts["record_path"]), "--key",
+                           str(ctx.facts["public_key"]), "--from-registry", "--json"], env=_env(ctx),
+                          capture_output=True, text=True, timeout=120)
+    try:
+        parsed = json.loads(done.stdout)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and "verified" in parsed:
+        atomic_write(result_path, done.stdout)
+        ctx.facts["attestations_verify_path"] = result_path
+    if done.returncode != 0:
+        problems = parsed.get("problems") if isinstance(parsed, dict) else None
+        reason = "; ".join(problems) if isinstance(problems, list) else (done.stderr or done.stdout).strip()
+        raise StageFailed(f"the attestations of {ctx.facts['image_repository']}@{ctx.facts['image_digest']} do not "
+                          f"verify ({reason})")
+    return "attestations-verify.json"
 
 
 # --- governance: the policy gate ----------------------------------------------------------------------------
@@ -215,7 +286,7 @@ def gate_config(ctx: StageContext) -> Path:
         "pull-request-governance-labels": {
             "labels": sorted([f"risk:{meta.get('risk')}", f"data-classification:{meta.get('data_classification')}"]),
             "source": "service.yaml"},
-        "image-signature-verified": {"trusted_public_keys": [Path(str(ctx.facts["public_key"])).read_text()]},
+        **trusted_key_config([Path(str(ctx.facts["public_key"])).read_text()]),
     }
     if not ctx.facts.get("scan_report"):
         config["image-vulnerability-threshold"] = {"allow_unscanned": True}
@@ -355,7 +426,10 @@ LOCAL_STAGES = [
     StageSpec("sign", sign, "sign", "companyos sign REF@DIGEST --key KEY"),
     StageSpec("verify", verify, "sign", "companyos verify REF:TAG --key PUB"),
     StageSpec("scan", scan, "sbom", "companyos scan ingest [REPORT] --out FILE"),
+    StageSpec("attest", attest, "sign", "companyos attest REF@DIGEST --key KEY --type cyclonedx|vuln|slsaprovenance1"),
     StageSpec("record", record, "sign", "release record (release.json)"),
+    StageSpec("verify-attestations", verify_attestations, "sign",
+              "companyos verify-attestations RECORD --key PUB --from-registry"),
     StageSpec("policy-gate", policy_gate, "policy-gate", "companyos preview --service NAME --release FILE"),
     StageSpec("deploy", deploy, "deploy", "run the built service on loopback"),
     StageSpec("observe", observe, None, "companyos obs up"),

@@ -9,11 +9,14 @@ tested without a registry and wired to one later.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from companyos.supply_chain.dsse import DSSE_MEDIA_TYPE, sign_envelope
+from companyos.supply_chain.intoto import statement_payload
 from companyos.supply_chain.reference import parse_digest, parse_image_reference
 from companyos.supply_chain.sign import sign_payload
 from companyos.supply_chain.simple_signing import (
@@ -26,6 +29,10 @@ from companyos.supply_chain.verification import VerificationResult, verify
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
 # sigstore/cosign specs/SIGNATURE_SPEC.md "Tag-based Discovery" (pkg/oci/remote SignatureTagSuffix = "sig").
 SIGNATURE_TAG_SUFFIX = ".sig"
+# pkg/oci/remote AttestationTagSuffix: attestations live beside signatures under `sha256-<hex>.att`.
+ATTESTATION_TAG_SUFFIX = ".att"
+# cosign attest annotates each attestation layer with its predicate type (cmd/cosign/cli/attest).
+PREDICATE_TYPE_ANNOTATION = "predicateType"
 
 # fetch(ref) -> (digest the ref resolves to, manifest bytes at that digest, [(payload, signature_b64), ...])
 Fetcher = Callable[[str], tuple[str, bytes, Sequence[tuple[bytes, str]]]]
@@ -55,6 +62,30 @@ class SignatureLayer:
             "digest": "sha256:" + hashlib.sha256(self.payload).hexdigest(),
             "annotations": {SIGNATURE_ANNOTATION: self.signature_b64},
         }
+
+
+@dataclass(frozen=True)
+class AttestationLayer:
+    """One attestation as cosign stores it: the DSSE envelope is the layer blob; the signature lives inside the
+    envelope, so the signature annotation is present and empty (static.NewAttestation)."""
+
+    repository: str
+    tag: str
+    envelope: bytes
+    predicate_type: str
+
+    def descriptor(self) -> dict[str, object]:
+        return {
+            "mediaType": DSSE_MEDIA_TYPE,
+            "size": len(self.envelope),
+            "digest": "sha256:" + hashlib.sha256(self.envelope).hexdigest(),
+            "annotations": {SIGNATURE_ANNOTATION: "", PREDICATE_TYPE_ANNOTATION: self.predicate_type},
+        }
+
+
+def attestation_tag(digest: str) -> str:
+    """`sha256:<hex>` -> `sha256-<hex>.att`."""
+    return parse_digest(digest).replace(":", "-") + ATTESTATION_TAG_SUFFIX
 
 
 def signature_tag(digest: str) -> str:
@@ -96,3 +127,17 @@ def verify_image(reference: str, public_keys: Sequence[bytes], fetch: Fetcher, *
         if result.verified:
             return result
     return min(results, key=lambda result: _FAILURE_PRIORITY.index(result.reason))
+
+
+def attest_image(reference: str, digest: str, predicate_type: str, predicate: object,
+                 private_key: ec.EllipticCurvePrivateKey, push: Callable[[AttestationLayer], None]) -> AttestationLayer:
+    """Attest `reference@digest` as `cosign attest --key --type` does: an in-toto Statement bound to the digest,
+    in a DSSE envelope signed over PAE, handed to `push` for the image's `.att` tag."""
+    repository = parse_image_reference(reference).repository
+    envelope = sign_envelope(private_key, statement_payload(repository, digest, predicate_type, predicate))
+    # Struct field order, as cosign's Go marshalling writes the envelope.
+    data = json.dumps(envelope.to_json(), separators=(",", ":")).encode("utf-8")
+    layer = AttestationLayer(repository=repository, tag=attestation_tag(digest), envelope=data,
+                             predicate_type=predicate_type)
+    push(layer)
+    return layer

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from companyos.errors import UserError
 from companyos.release_record import (
+    AttestationRef,
     ImageRef,
     ReleaseRecord,
     SbomRef,
@@ -18,7 +19,9 @@ from companyos.release_record import (
     SignatureRef,
     write_release_record,
 )
-from companyos.supply_chain.cosign import Fetcher, SignatureLayer, verify_image
+from companyos.supply_chain.cosign import AttestationLayer, Fetcher, SignatureLayer, attestation_tag, verify_image
+from companyos.supply_chain.dsse import parse_envelope
+from companyos.supply_chain.intoto import parse_statement
 from companyos.supply_chain.release_paths import RECORD_FILE, release_dir
 from companyos.supply_chain.sbom import SPEC_VERSION
 from companyos.supply_chain.verification import VerificationResult, verify
@@ -38,6 +41,37 @@ def signature_ref(layer: SignatureLayer, key_fingerprint: str) -> SignatureRef:
                         signature_b64=layer.signature_b64, key_fingerprint=key_fingerprint)
 
 
+def attestation_ref(layer: AttestationLayer) -> AttestationRef:
+    return AttestationRef(predicate_type=layer.predicate_type, ref=f"{layer.repository}:{layer.tag}",
+                          envelope=json.loads(layer.envelope))
+
+
+def attestation_refs(envelopes: Sequence[dict[str, object]], repository: str, digest: str) -> tuple[AttestationRef, ...]:
+    """Record entries for envelopes read back from the registry (or `cosign download attestation`)."""
+    refs = []
+    for index, envelope in enumerate(envelopes):
+        try:
+            predicate_type = parse_statement(parse_envelope(envelope).payload).predicate_type
+        except ValueError as error:
+            raise UserError(f"attestation #{index + 1} is not an in-toto Statement in a DSSE envelope ({error}); "
+                            "download the image's attestations again") from None
+        refs.append(AttestationRef(predicate_type=predicate_type, ref=f"{repository}:{attestation_tag(digest)}",
+                                   envelope=dict(envelope)))
+    return tuple(refs)
+
+
+def read_envelope_lines(path: Path) -> list[dict[str, object]]:
+    """One DSSE envelope per line, as `cosign download attestation` (and `companyos attest --out`) write them."""
+    try:
+        envelopes = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path}: not `cosign download attestation` output, one DSSE envelope per line ({error})") \
+            from None
+    if not all(isinstance(envelope, dict) for envelope in envelopes):
+        raise UserError(f"{path}: every line must be a JSON object (a DSSE envelope)")
+    return envelopes
+
+
 def read_signature_ref(path: Path) -> SignatureRef:
     """The evidence `companyos sign --out FILE` wrote."""
     try:
@@ -50,7 +84,8 @@ def read_signature_ref(path: Path) -> SignatureRef:
 
 def record_release(*, service: str, version: str, image_repository: str, digest: str, sbom_path: Path | None,
                    sbom_location: str, signature: SignatureRef | None, scan: ScanSummary | None, git_commit: str,
-                   work: Path, tag: str = "") -> tuple[ReleaseRecord, Path]:
+                   work: Path, tag: str = "", attestations: tuple[AttestationRef, ...] = ()
+                   ) -> tuple[ReleaseRecord, Path]:
     """Assemble the record and write it to `<work>/releases/<service>/<version>/release.json` (atomically)."""
     sbom = None
     if sbom_path is not None:
@@ -61,7 +96,7 @@ def record_release(*, service: str, version: str, image_repository: str, digest:
     record = ReleaseRecord(service=service, version=version, git_commit=git_commit,
                            image=ImageRef(repository=image_repository, digest=digest, tag=tag),
                            sbom=sbom, signature=signature, scan=scan or ScanSummary(status="not-scanned"),
-                           created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+                           created_at=datetime.now(UTC).isoformat(timespec="seconds"), attestations=attestations)
     path = write_release_record(record, release_dir(work, service, version) / RECORD_FILE)
     return record, path
 

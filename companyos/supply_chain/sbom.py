@@ -17,6 +17,7 @@ to return a BOM with orphans instead of hiding them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 from companyos.errors import UserError
+from companyos.supply_chain.go_json import go_marshal
 
 SPEC_VERSION = "1.6"
 TOOL_NAME = "companyos-sbom-merge"
@@ -106,14 +108,17 @@ def merge_sboms(app: dict[str, Any], image: dict[str, Any] | None, *, image_repo
 
 
 def render(document: dict[str, Any]) -> str:
-    """Serialise through cyclonedx-python-lib (its model checks refs) and validate against the 1.6 schema."""
+    """Serialise through cyclonedx-python-lib (its model checks refs), validate against the 1.6 schema, and return
+    the canonical (Go-marshalled) JSON text."""
     try:
         bom = Bom.from_json(document)  # type: ignore[attr-defined]
         text = JsonV1Dot6(bom).output_as_string(indent=2)
     except Exception as error:  # noqa: BLE001 - the library raises many unrelated types for a bad model
         raise SbomError(f"cyclonedx-python-lib rejected the merged SBOM: {error}") from None
     validate(text)
-    return text + "\n"
+    # Go's json.Marshal form (sorted keys, compact) is what an SBOM attestation's predicate re-serialises to, in
+    # cosign and here alike, so the file's sha256 is the digest the attestation binds (attestation.sbom_digest_of).
+    return go_marshal(json.loads(text)).decode("utf-8")
 
 
 def validate(text: str) -> None:

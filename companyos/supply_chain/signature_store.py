@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from companyos.errors import UserError
 from companyos.supply_chain.cosign import (
     SIGNATURE_ANNOTATION,
+    AttestationLayer,
     SignatureLayer,
+    attestation_tag,
     signature_tag,
 )
+from companyos.supply_chain.dsse import DSSE_MEDIA_TYPE
 from companyos.supply_chain.oci import (
     OCI_MANIFEST,
     Manifest,
@@ -32,6 +35,8 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 # A registry signature manifest with more layers than this is hostile or broken, not a real history.
 MAX_SIGNATURES = 64
 MAX_PAYLOAD_BYTES = 1 << 20
+# An SBOM attestation carries the whole SBOM; 16 MiB holds tens of thousands of components.
+MAX_ENVELOPE_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -70,20 +75,47 @@ def registry_pusher(client_factory: Callable[[str], RegistryClient] = client_for
             new = layer.descriptor()
             if not any(_same_signature(existing, new, layer, signer_public_pem) for existing in layers):
                 layers.append(new)
-            # Blobs first, manifest last: a failure midway leaves unreferenced blobs, never a manifest
-            # pointing at missing ones.
-            client.push_blob(address.repository, layer.payload)
-            config = _config(layers)
-            config_digest = client.push_blob(address.repository, config)
-            manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                        "config": {"mediaType": OCI_CONFIG, "size": len(config), "digest": config_digest},
-                        "layers": layers}
-            client.put_manifest(address.repository, layer.tag, json.dumps(manifest, separators=(",", ":")).encode(),
-                                OCI_MANIFEST)
+            _write_manifest(client, address.repository, layer.tag, layer.payload, layers)
         except RegistryError as error:
             raise UserError(f"cannot push the signature to {address.full}:{layer.tag}: {error}") from None
 
     return push
+
+
+def push_attestation(layer: AttestationLayer, client_factory: Callable[[str], RegistryClient] = client_for) -> None:
+    """Add the attestation layer to `<repo>:sha256-<hex>.att`, keeping earlier ones (as `cosign attest` does)."""
+    address = split_repository(layer.repository)
+    client = client_factory(address.registry)
+    try:
+        layers = _existing_layers(client, address.repository, layer.tag)
+        new = layer.descriptor()
+        if not any(existing.get("digest") == new["digest"] for existing in layers):
+            layers.append(new)
+        _write_manifest(client, address.repository, layer.tag, layer.envelope, layers)
+    except RegistryError as error:
+        raise UserError(f"cannot push the attestation to {address.full}:{layer.tag}: {error}") from None
+
+
+def fetch_attestations(reference: str, client_factory: Callable[[str], RegistryClient] = client_for
+                       ) -> tuple[str, list[bytes]]:
+    """(digest `reference` resolves to, the DSSE envelope bytes stored under its `.att` tag)."""
+    parsed = parse_image_reference(reference)
+    address = split_repository(parsed.repository)
+    client = client_factory(address.registry)
+    try:
+        manifest = client.get_manifest(address.repository, parsed.digest or parsed.tag or "latest")
+        envelopes = []
+        for descriptor in _existing_layers(client, address.repository, attestation_tag(manifest.digest)):
+            size = descriptor.get("size")
+            if descriptor.get("mediaType") != DSSE_MEDIA_TYPE or not isinstance(size, int) or size > MAX_ENVELOPE_BYTES:
+                continue
+            envelopes.append(client.get_blob(address.repository, str(descriptor.get("digest"))))
+    except RegistryError as error:
+        if error.status == 404:
+            raise UserError(f"{reference} is not in the registry ({error}); check the repository and tag",
+                            exit_code=1) from None
+        raise UserError(f"cannot read the attestations of {reference}: {error}") from None
+    return manifest.digest, envelopes
 
 
 def registry_fetcher(client_factory: Callable[[str], RegistryClient] = client_for
@@ -143,6 +175,19 @@ def _existing_layers(client: RegistryClient, repository: str, tag: str) -> list[
     if not isinstance(layers, list):
         return []
     return [layer for layer in layers if isinstance(layer, dict)][:MAX_SIGNATURES]
+
+
+def _write_manifest(client: RegistryClient, repository: str, tag: str, blob: bytes,
+                    layers: list[dict[str, object]]) -> None:
+    # Blobs first, manifest last: a failure midway leaves unreferenced blobs, never a manifest pointing at
+    # missing ones.
+    client.push_blob(repository, blob)
+    config = _config(layers)
+    config_digest = client.push_blob(repository, config)
+    manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                "config": {"mediaType": OCI_CONFIG, "size": len(config), "digest": config_digest},
+                "layers": layers}
+    client.put_manifest(repository, tag, json.dumps(manifest, separators=(",", ":")).encode(), OCI_MANIFEST)
 
 
 def _config(layers: list[dict[str, object]]) -> bytes:

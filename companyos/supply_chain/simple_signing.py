@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from companyos.supply_chain.go_json import go_fold
+from companyos.supply_chain.go_json import GoJsonError, go_field, go_marshal, strict_loads
 from companyos.supply_chain.reference import (
     is_sha256_digest,
     parse_digest,
@@ -18,10 +17,6 @@ from companyos.supply_chain.reference import (
 COSIGN_SIGNATURE_TYPE = "cosign container image signature"
 # sigstore/cosign pkg/types/media.go: SimpleSigningMediaType (also specs/SIGNATURE_SPEC.md "Simple Signing").
 SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
-
-# Go's encoding/json escapes these inside strings (HTML safety and JS line terminators); Python does not.
-_GO_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
 
 class MalformedPayload(ValueError):
     """The bytes are not a cosign simple-signing document; the message says which field is wrong."""
@@ -58,7 +53,7 @@ def simple_signing_payload(docker_reference: str, manifest_digest: str,
         },
         "optional": dict(annotations) if annotations else None,
     }
-    return _go_json_marshal(document)
+    return go_marshal(document)
 
 
 def parse_simple_signing(payload: bytes) -> SimpleSigning:
@@ -69,12 +64,9 @@ def parse_simple_signing(payload: bytes) -> SimpleSigning:
     two keys that fold together, because "last one wins" would let two readers disagree on the digest.
     """
     try:
-        document = json.loads(payload.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys,
-                              parse_constant=_reject_constant)
-    except MalformedPayload:
-        raise
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise MalformedPayload(f"payload is not UTF-8 JSON ({error})") from None
+        document = strict_loads(payload)
+    except GoJsonError as error:
+        raise MalformedPayload(f"payload is {error}") from None
     critical = _object_field(document, "critical", "payload")
     signature_type = _field(critical, "type", "critical")
     if signature_type != COSIGN_SIGNATURE_TYPE:
@@ -93,31 +85,10 @@ def parse_simple_signing(payload: bytes) -> SimpleSigning:
     return SimpleSigning(docker_reference=reference, manifest_digest=digest, optional=optional)
 
 
-def _go_json_marshal(value: object) -> bytes:
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    for raw, escaped in _GO_JSON_ESCAPES.items():
-        text = text.replace(raw, escaped)
-    return text.encode("utf-8")
-
-
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    folded = [go_fold(key) for key, _ in pairs]
-    if len(set(folded)) != len(folded):
-        raise MalformedPayload(f"payload repeats a key (as Go's decoder folds keys) among "
-                               f"{[key for key, _ in pairs]}")
-    return dict(pairs)
-
-
-def _reject_constant(name: str) -> None:
-    raise MalformedPayload(f"payload contains {name}, which is not JSON")
-
-
 def _field(container: dict[str, Any], name: str, where: str, *, required: bool = True) -> Any:
-    if name in container:
-        return container[name]
-    for key, value in container.items():
-        if go_fold(key) == go_fold(name):
-            return value
+    found, value = go_field(container, name)
+    if found:
+        return value
     if required:
         raise MalformedPayload(f"{where} has no {name!r} field")
     return None

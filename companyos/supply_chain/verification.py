@@ -76,18 +76,18 @@ def verify(payload: bytes, signature_b64: str | bytes | None, public_keys: Seque
     if expected_digest is not None:
         parse_digest(expected_digest)
     expected_repository = parse_image_reference(expected_reference).repository if expected_reference else None
-    keys = _trusted_keys(public_keys)
+    keys = trusted_keys(public_keys)
 
     if not signature_b64 or not signature_b64.strip() or not payload:
         missing = "signed payload" if signature_b64 and signature_b64.strip() else "signature"
         return _reject("no-signature", f"there is no {missing} to check; sign the image with "
                        "`companyos sign-payload` (or `cosign sign --key`) and pass both payload and signature")
-    signature = _decode_signature(signature_b64)
+    signature = decode_signature(signature_b64)
     if isinstance(signature, str):
         return _reject("bad-signature", f"the signature is corrupted: {signature}; re-fetch the "
                        "dev.cosignproject.cosign/signature annotation value, or re-sign the image")
 
-    signer = next((key for key in keys if _signed_by(key, signature, payload)), None)
+    signer = next((key for key in keys if signed_by(key, signature, payload)), None)
     if signer is None:
         fingerprints = ", ".join(public_key_fingerprint(key) for key in keys)
         return _reject("wrong-key", f"the signature verifies under none of the {len(keys)} trusted key(s) "
@@ -133,13 +133,13 @@ def _reject(reason: Reason, detail: str) -> VerificationResult:
     return VerificationResult(verified=False, reason=reason, detail=detail)
 
 
-def _trusted_keys(public_keys: Sequence[bytes]) -> list[ec.EllipticCurvePublicKey]:
+def trusted_keys(public_keys: Sequence[bytes]) -> list[ec.EllipticCurvePublicKey]:
     if not public_keys:
         raise UserError("no trusted public key given; pass the signer's cosign.pub (e.g. --key cosign.pub)")
     return [load_public_key(pem, source=f"trusted key #{index + 1}") for index, pem in enumerate(public_keys)]
 
 
-def _decode_signature(signature_b64: str | bytes) -> bytes | str:
+def decode_signature(signature_b64: str | bytes) -> bytes | str:
     """The DER bytes, or a sentence saying why they are not a cosign ECDSA signature."""
     try:
         text = signature_b64.strip() if isinstance(signature_b64, bytes) else signature_b64.strip().encode("ascii")
@@ -158,7 +158,7 @@ def _decode_signature(signature_b64: str | bytes) -> bytes | str:
     return raw
 
 
-def _signed_by(key: ec.EllipticCurvePublicKey, signature: bytes, payload: bytes) -> bool:
+def signed_by(key: ec.EllipticCurvePublicKey, signature: bytes, payload: bytes) -> bool:
     try:
         key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:

@@ -126,7 +126,7 @@ def test_no_job_or_step_may_continue_on_error(workflow) -> None:
     ("build", {"contents": "read", "packages": "write"}),
     ("test", {"contents": "read"}),
     ("sbom", {"contents": "read", "packages": "read"}),
-    ("sign", {"packages": "write"}),
+    ("sign", {"contents": "read", "packages": "write"}),
     ("policy-gate", {"contents": "read", "pull-requests": "read"}),
     ("deploy", {"packages": "read"}),
     ("post-deploy", {}),
@@ -218,6 +218,42 @@ def test_sign_signs_the_digest_with_the_secret_key_then_verifies_it_with_the_pub
     verify = _step(workflow, "sign", name_contains="Verify")
     assert 'cosign verify --key env://COSIGN_PUBLIC_KEY "$IMAGE_REPOSITORY@$IMAGE_DIGEST"' in verify["run"]
     assert _index(workflow, "sign", sign) < _index(workflow, "sign", verify)
+
+
+@pytest.mark.parametrize(("cosign_type", "predicate"), [("cyclonedx", "out/sbom/sbom.cdx.json"),
+                                                        ("vuln", "out/sign/vuln.json"),
+                                                        ("slsaprovenance1", "out/sign/provenance.json")])
+def test_sign_attests_the_sbom_the_scan_and_the_provenance_and_verifies_each(workflow, cosign_type: str,
+                                                                             predicate: str) -> None:
+    sign = _step(workflow, "sign", name_contains="Sign the image")
+    assert (f"cosign attest --yes --key env://COSIGN_PRIVATE_KEY --type {cosign_type} --predicate {predicate} "
+            '"$IMAGE_REPOSITORY@$IMAGE_DIGEST"') in sign["run"]
+    verify = _step(workflow, "sign", name_contains="Verify")
+    assert f"cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --type {cosign_type} " in verify["run"]
+    deploy = _step(workflow, "deploy", name_contains="Refuse an image")
+    assert f"cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --type {cosign_type} " in deploy["run"]
+
+
+def test_the_provenance_names_the_commit_the_workflow_and_the_run_from_runner_variables_only(workflow) -> None:
+    predicates = _step(workflow, "sign", name_contains="predicates")
+    run = predicates["run"]
+    assert "companyos predicate vuln out/scan/grype.json --format grype --out out/sign/vuln.json" in run
+    for flag in ('--git-commit "$GITHUB_SHA"', '--builder-id "$GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF"',
+                 '--source-uri "git+$GITHUB_SERVER_URL/$GITHUB_REPOSITORY@$GITHUB_REF"'):
+        assert flag in run
+    assert "${{" not in run and "env" not in predicates
+    # The service checkout (Dockerfile's pinned base, lockfile) comes before the predicates that read it.
+    checkout = _step(workflow, "sign", name_contains="Check out the service")
+    assert _index(workflow, "sign", checkout) < _index(workflow, "sign", predicates)
+    sign = _step(workflow, "sign", name_contains="Sign the image")
+    assert _index(workflow, "sign", predicates) < _index(workflow, "sign", sign)
+
+
+def test_the_release_record_carries_the_downloaded_attestations(workflow) -> None:
+    verify = _step(workflow, "sign", name_contains="Verify")
+    assert 'cosign download attestation "$IMAGE_REPOSITORY@$IMAGE_DIGEST" > out/sign/attestations.jsonl' in verify["run"]
+    record = _step(workflow, "sign", name_contains="release record")
+    assert "--attestations out/sign/attestations.jsonl" in record["run"]
 
 
 def test_the_signing_key_reaches_the_sign_job_only(workflow) -> None:

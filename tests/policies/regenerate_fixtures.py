@@ -22,9 +22,19 @@ from typing import Any
 from google.protobuf import json_format
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from companyos.conventions import ANNOTATION_SCAN, ANNOTATION_SIGNATURE, ANNOTATION_SIGNATURE_PAYLOAD, ANNOTATION_SLO
+from companyos.conventions import (
+    ANNOTATION_ATTESTATIONS,
+    ANNOTATION_SBOM_DIGEST,
+    ANNOTATION_SCAN,
+    ANNOTATION_SIGNATURE,
+    ANNOTATION_SIGNATURE_PAYLOAD,
+    ANNOTATION_SLO,
+    trusted_key_config,
+)
 from companyos.mock_run import ProgramRun, run_program
 from companyos.release_record import write_release_record
+from companyos.supply_chain.attestation import decode_bundle, encode_bundle
+from companyos.supply_chain.intoto import SLSA_PROVENANCE_V1
 from tests.conftest import REPO_ROOT, ReleaseSigner, digest_of
 
 HERE = Path(__file__).resolve().parent
@@ -93,12 +103,26 @@ def cosign_deployment(base: Resource, case: str) -> Resource:
     return edit(base, change)
 
 
+def bundle_without(props: dict[str, Any], predicate_type: str) -> None:
+    envelopes = decode_bundle(annotations(props)[ANNOTATION_ATTESTATIONS])
+    kept = [e for e in envelopes if json.loads(base64.b64decode(e["payload"]))["predicateType"] != predicate_type]
+    annotations(props)[ANNOTATION_ATTESTATIONS] = encode_bundle(kept)
+
+
+def bundle_with_payload_edited(props: dict[str, Any], old: str, new: str) -> None:
+    """Change the signed statement's text after signing, keeping the signature: what a forger would try."""
+    envelopes = decode_bundle(annotations(props)[ANNOTATION_ATTESTATIONS])
+    for envelope in envelopes:
+        payload = base64.b64decode(envelope["payload"]).decode()
+        envelope["payload"] = base64.b64encode(payload.replace(old, new).encode()).decode()
+    annotations(props)[ANNOTATION_ATTESTATIONS] = encode_bundle(envelopes)
+
+
 def main() -> None:
     signer, stranger = ReleaseSigner(), ReleaseSigner()
     resources = as_fixtures(run(signer))
     config = {
-        "image-signature-verified": {"trusted_public_keys": [signer.public_pem.decode(),
-                                                             (COSIGN / "cosign.pub").read_text()]},
+        **trusted_key_config([signer.public_pem.decode(), (COSIGN / "cosign.pub").read_text()]),
         "pull-request-governance-labels": {"labels": ["data-classification:internal", "risk:medium"],
                                            "source": "pull_request"},
     }
@@ -164,6 +188,24 @@ def main() -> None:
               {ANNOTATION_SIGNATURE: truncated(annotations(p)[ANNOTATION_SIGNATURE])})))
     write("supply_chain", "bad-image-signature-verified--unknown-signature.json",
           edit(deployment, lambda p: annotations(p).update({ANNOTATION_SIGNATURE: UNKNOWN_STRING_VALUE})))
+    write("supply_chain", "good-image-attestations-verified.json", deployment)
+    write("supply_chain", "bad-image-attestations-verified--missing.json",
+          edit(deployment, lambda p: annotations(p).pop(ANNOTATION_ATTESTATIONS)))
+    write("supply_chain", "bad-image-attestations-verified--untrusted-key.json",
+          one(as_fixtures(run(stranger)), DEPLOYMENT))
+    write("supply_chain", "bad-image-attestations-verified--other-digest.json",
+          one(as_fixtures(run(signer, attested_digest=digest_of("hello-prod:0.0.9"))), DEPLOYMENT))
+    write("supply_chain", "bad-image-attestations-verified--sbom-not-attested.json", edit(
+        deployment, lambda p: annotations(p).update({ANNOTATION_SBOM_DIGEST: digest_of("another sbom")})))
+    write("supply_chain", "bad-image-attestations-verified--scan-not-attested.json", edit(
+        deployment, lambda p: annotations(p).update({ANNOTATION_SCAN: json.dumps(
+            {**json.loads(annotations(p)[ANNOTATION_SCAN]), "counts": {"critical": 0, "high": 0}, "max_cvss": 0})})))
+    write("supply_chain", "bad-image-attestations-verified--scan-hidden.json", edit(
+        deployment, lambda p: annotations(p).update({ANNOTATION_SCAN: json.dumps({"status": "not-scanned"})})))
+    write("supply_chain", "bad-image-attestations-verified--no-provenance.json",
+          edit(deployment, lambda p: bundle_without(p, SLSA_PROVENANCE_V1)))
+    write("supply_chain", "bad-image-attestations-verified--payload-edited.json", edit(
+        deployment, lambda p: bundle_with_payload_edited(p, '"medium":1', '"medium":0')))
     scan = json.loads(annotations(deployment["props"])[ANNOTATION_SCAN])
     critical = {**scan, "counts": {"critical": 1, "high": 2}, "max_cvss": 9.8}
     unscanned = {"status": "not-scanned"}

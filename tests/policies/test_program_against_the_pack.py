@@ -7,19 +7,19 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
+from paved_road_policies.framework import PolicyConfigError  # noqa: E402 (the harness puts the pack on sys.path)
 from pulumi_policy import EnforcementLevel
 
 from companyos.catalog import ServiceSpec
 from companyos.ci_workflow import POLICY_CONFIG, POLICY_CONFIG_POLICY, render_ci_workflow
+from companyos.conventions import trusted_key_config
 from companyos.release_record import ScanSummary
 from tests.conftest import REPO_ROOT
 from tests.policies.harness import assert_has_violation, assert_no_violations, run_rules
-from paved_road_policies.framework import PolicyConfigError  # noqa: E402 (the harness puts the pack on sys.path)
 from tests.policies.regenerate_fixtures import as_fixtures
 
 PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
@@ -32,7 +32,7 @@ PAYMENTS_STANZA = """
 
 
 def gate_config(signer) -> dict:
-    return {"image-signature-verified": {"trusted_public_keys": [signer.public_pem.decode()]},
+    return {**trusted_key_config([signer.public_pem.decode()]),
             POLICY_CONFIG_POLICY: PR_LABELS}
 
 
@@ -65,7 +65,7 @@ def test_a_release_whose_signature_covers_another_digest_is_blocked(run_catalog,
 
 def test_an_unscanned_release_is_blocked_unless_waived_and_the_waiver_is_always_reported(run_catalog, signer,
                                                                                          pack_exceptions) -> None:
-    unscanned = replace(signer.release("hello-prod"), scan=ScanSummary(status="not-scanned"))
+    unscanned = signer.release("hello-prod", scan=ScanSummary(status="not-scanned"))
     resources = as_fixtures(run_catalog(releases={"hello-prod": unscanned}))
     blocked = run_rules(resources, gate_config(signer))
     assert_has_violation(blocked, "image-vulnerability-threshold", "hello-prod-deployment", "no waiver is configured")

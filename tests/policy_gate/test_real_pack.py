@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from companyos.conventions import trusted_key_config
 from companyos.policy_gate import GateSession
 from companyos.release_record import write_release_record
 from tests.conftest import REPO_ROOT, write_exceptions
@@ -64,7 +65,7 @@ def test_there_is_a_good_and_a_bad_fixture_per_fixture_folder() -> None:
 
 def _config(tmp_path: Path, signer, **extra: object) -> Path:
     path = tmp_path / "policy-config.json"
-    path.write_text(json.dumps({"image-signature-verified": {"trusted_public_keys": [signer.public_pem.decode()]},
+    path.write_text(json.dumps({**trusted_key_config([signer.public_pem.decode()]),
                                 "pull-request-governance-labels": PR_LABELS, **extra}))
     return path
 

@@ -75,8 +75,16 @@ def test_every_stage_passes_and_leaves_its_artefact(released: Path) -> None:
     check = json.loads((released / "check-deploy.json").read_text())
     assert check["verdict"] == "healthy" and check["exit_code"] == 0
 
-    statement = json.loads((released / "provenance.intoto.json").read_text())
-    assert statement["subject"][0]["digest"]["sha256"] == record.image.digest.split(":")[1]
+    # The SBOM, the provenance (the scan too when there is one) are signed attestations in the registry, verified
+    # read back from the `.att` tag against the record, and carried whole in the record for the gate.
+    attested = json.loads((released / "attestations-verify.json").read_text())
+    assert attested["verified"] is True and attested["problems"] == []
+    assert set(attested["attested"]) == {"https://cyclonedx.org/bom", "https://slsa.dev/provenance/v1"}
+    assert {a.predicate_type for a in record.attestations} == set(attested["attested"])
+    provenance = json.loads((released / "attestations" / "provenance.json").read_text())
+    dependencies = provenance["buildDefinition"]["resolvedDependencies"]
+    assert dependencies[0]["digest"] == {"gitCommit": record.git_commit}
+    assert dependencies[1]["uri"].startswith("pkg:docker/") and len(dependencies[1]["digest"]["sha256"]) == 64
 
 
 def test_the_evidence_page_answers_the_four_questions_from_those_artefacts(released: Path) -> None:
@@ -94,6 +102,7 @@ def test_the_evidence_page_answers_the_four_questions_from_those_artefacts(relea
     assert "Post-deploy check: **healthy**" in text
     assert "Policy gate: **passed**" in text and "| image-signature-verified | pass | mandatory |" in text
     assert "**verified** with key `sha256:" in text
+    assert "- Attestations: **verified**: SBOM, SLSA provenance (2 signed in-toto statements" in text
     assert "generated from the paved-road template" in text  # the commit, from git
     assert not re.search(r"\{\{|\{%|<service>|TODO|placeholder", text)
     targets = re.findall(r"\]\(([^)\s]+)\)", text)

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from companyos.cli import main
+from companyos.conventions import trusted_key_config
 from companyos.mock_run import RecordedResource, run_program
 from companyos.policy_gate import GateSession
 from companyos.policy_gate.policy_config import load_config_file
@@ -63,7 +64,7 @@ def stack(signer: ReleaseSigner, tmp_path_factory: pytest.TempPathFactory) -> St
     config = stack_config(PreviewOptions(project_dir=REPO_ROOT, releases_dir=releases), project)
     run = run_program(REPO_ROOT, stack="dev", project=project, config=config, preview=True)
     assert run.error is None, run.error
-    base = {"image-signature-verified": {"trusted_public_keys": [signer.public_pem.decode()]},
+    base = {**trusted_key_config([signer.public_pem.decode()]),
             "pull-request-governance-labels": PR_LABELS}
     return Stack(releases, config, run.resources, base, scratch)
 

@@ -44,7 +44,8 @@ CATALOG = """services:
 """
 # Every artefact from the SBOM on, by the stage that writes it (relative to the release folder).
 ARTEFACTS = {"sbom": ("sbom.cdx.json", "sbom.json"), "sign": ("signature.json",), "verify": ("verify.json",),
-             "scan": ("scan.json",), "record": ("release.json", "provenance.intoto.json")}
+             "scan": ("scan.json",), "attest": ("attestations.jsonl",), "record": ("release.json",),
+             "verify-attestations": ("attestations-verify.json",)}
 
 
 def free_port() -> int:

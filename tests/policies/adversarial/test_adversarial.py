@@ -20,6 +20,7 @@ trusted key and PR labels, exactly as the paved road itself passes.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import os
@@ -28,22 +29,24 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from typing import Any
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from companyos.release_record import ScanSummary, write_release_record
+from companyos.conventions import trusted_key_config
+from companyos.release_record import ScanSummary
 from tests.conftest import REPO_ROOT, ReleaseSigner
 
 CASES_DIR = Path(__file__).parent / "cases"
 COMPANYOS = Path(sys.executable).with_name("companyos")
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "services.yaml", "components")
-HEADER = re.compile(r"^# (?:expect-)?(exit|rules|error|release-repository|release-scan|policy-config|exceptions):"
+HEADER = re.compile(r"^# (?:expect-)?(exit|rules|error|release-repository|release-scan|release-options|policy-config|"
+                    r"exceptions):"
                     r"\s*(.*)$", re.MULTILINE)
 ENV_LINE = re.compile(r"^# env: ([A-Z_][A-Z0-9_]*)=(.*)$", re.MULTILINE)
 PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
@@ -64,6 +67,8 @@ class Case:
     """JSON merged into the suite's policy config (an object entry's keys over the suite's)."""
     exceptions: str = ""
     """JSON of a policy-exceptions.yaml document; `expires` may be relative (`+30d`, `-1d`)."""
+    release_options: str = ""
+    """JSON: how the record's writer (who holds no signing key) tampers with it, see `_release`."""
 
     @property
     def name(self) -> str:
@@ -82,7 +87,7 @@ def load_case(path: Path) -> Case:
     return Case(path, int(header["exit"]), rules, header.get("error", "").strip(),
                 header.get("release-repository", "").strip(), header.get("release-scan", "").strip(),
                 tuple(ENV_LINE.findall(path.read_text("utf-8"))), header.get("policy-config", "").strip(),
-                header.get("exceptions", "").strip())
+                header.get("exceptions", "").strip(), header.get("release-options", "").strip())
 
 
 CASES = [load_case(path) for path in sorted([*CASES_DIR.glob("*.py"), *CASES_DIR.glob("*.yaml")])]
@@ -142,12 +147,46 @@ def _case_config(case: Case, root: Path, config: Path) -> list[str]:
     return args
 
 
+def _merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _merge_patch(merged.get(key), value)
+    return merged
+
+
+def _release(case: Case, signer: ReleaseSigner, path: Path) -> None:
+    """hello-prod's signed release record, then what the case's record writer does to it without the key:
+    `attested` / `attested_digest` (what the signer attested), `attested_by_stranger` (envelopes signed by another
+    key), `payload_edit` ([old, new] replaced inside every signed statement), `patch` (a JSON merge patch over the
+    record as written)."""
+    options = json.loads(case.release_options) if case.release_options else {}
+    scan = ScanSummary(**json.loads(case.release_scan)) if case.release_scan else None
+    signed = {key: options[key] for key in ("attested", "attested_digest") if key in options}
+    record = signer.release("hello-prod", repository=case.release_repository or None, scan=scan, **signed)
+    if options.get("attested_by_stranger"):
+        stranger = ReleaseSigner().release("hello-prod", repository=case.release_repository or None, scan=scan)
+        record = replace(record, attestations=stranger.attestations)
+    data = json.loads(record.to_json())
+    if "payload_edit" in options:
+        old, new = options["payload_edit"]
+        for attestation in data["attestations"]:
+            payload = base64.b64decode(attestation["envelope"]["payload"]).decode()
+            attestation["envelope"]["payload"] = base64.b64encode(payload.replace(old, new).encode()).decode()
+    data = _merge_patch(data, options.get("patch", {}))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2))
+
+
 def _preview(case: Case, root: Path, signer: ReleaseSigner, config: Path) -> Outcome:
     project = _project(case, root)
     releases = root / f"{case.name}.releases"
-    scan = ScanSummary(**json.loads(case.release_scan)) if case.release_scan else None
-    write_release_record(signer.release("hello-prod", repository=case.release_repository or None, scan=scan),
-                         releases / "hello-prod.json")
+    _release(case, signer, releases / "hello-prod.json")
     report = root / f"{case.name}.gate.json"
     done = subprocess.run(
         [str(COMPANYOS), "preview", "--project-dir", str(project), "--service", "hello-prod", "--releases-dir",
@@ -162,7 +201,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Out
     root = tmp_path_factory.mktemp("adversarial")
     signer = ReleaseSigner()
     config = root / "policy-config.json"
-    config.write_text(json.dumps({"image-signature-verified": {"trusted_public_keys": [signer.public_pem.decode()]},
+    config.write_text(json.dumps({**trusted_key_config([signer.public_pem.decode()]),
                                   "pull-request-governance-labels": PR_LABELS}))
     # Two previews at a time: each is a program process plus a pack process, on a two-core machine.
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -9,11 +9,11 @@ from pulumi_policy import EnforcementLevel
 
 from tests.policies.harness import (
     Expect,
-    fixture_exceptions,
     assert_has_violation,
     assert_no_violations,
     check_fixture,
     fixture_config,
+    fixture_exceptions,
     fixtures,
     load_fixture,
     run_fixture,
@@ -43,6 +43,22 @@ EXPECTED = {
         Expect(DEPLOYMENT, "no numeric counts.critical and max_cvss (a missing count is not zero)"),
     "bad-image-vulnerability-threshold--capitalised-severity.json":
         Expect(DEPLOYMENT, "counts severities this rule does not know (Critical;"),
+    "bad-image-attestations-verified--missing.json":
+        Expect(DEPLOYMENT, "annotation `paved-road.dev/attestations` (metadata.annotations) is missing"),
+    "bad-image-attestations-verified--untrusted-key.json":
+        Expect(DEPLOYMENT, "attestation #1 is not signed by a trusted key: signature #1 verifies under none"),
+    "bad-image-attestations-verified--other-digest.json":
+        Expect(DEPLOYMENT, "attestation #1 (SBOM) is bound to sha256:"),
+    "bad-image-attestations-verified--sbom-not-attested.json":
+        Expect(DEPLOYMENT, "is not the attested SBOM"),
+    "bad-image-attestations-verified--scan-not-attested.json":
+        Expect(DEPLOYMENT, "is not the latest attested scan (counts={'critical': 0, 'high': 0, 'medium': 1}"),
+    "bad-image-attestations-verified--scan-hidden.json":
+        Expect(DEPLOYMENT, "the release says the image was not scanned, but a signed scan of it exists"),
+    "bad-image-attestations-verified--no-provenance.json":
+        Expect(DEPLOYMENT, "no verified SLSA provenance attestation (https://slsa.dev/provenance/v1)"),
+    "bad-image-attestations-verified--payload-edited.json":
+        Expect(DEPLOYMENT, "attestation #2 is not signed by a trusted key"),
     "bad-unscanned-image-waiver--not-scanned.json":
         Expect(DEPLOYMENT, "WAIVER: Deployment hello-prod/hello-prod runs", EnforcementLevel.ADVISORY),
 }

@@ -1,0 +1,96 @@
+"""`companyos predicate vuln|provenance`: write the predicate files `cosign attest --type vuln|slsaprovenance1`
+(or `companyos attest`) signs: the scan summary in cosign's vuln predicate, and SLSA provenance v1."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from companyos.errors import UserError
+from companyos.files import atomic_write
+from companyos.supply_chain.attestation import vuln_predicate
+from companyos.supply_chain.provenance import BuildFacts, service_provenance
+from companyos.supply_chain.vulnerabilities import FORMATS, load_report
+
+# Where each scanner lives (the predicate's scanner.uri names the tool, not a database).
+SCANNER_URIS = {"grype": "https://github.com/anchore/grype"}
+OUT = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.group("predicate")
+def command() -> None:
+    """Predicates for a release's attestations."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _write(out: Path, document: object) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode())
+    except OSError as error:
+        raise UserError(f"cannot write --out {out}: {error.strerror}") from None
+
+
+def _timestamp(value: str | None, option: str) -> str:
+    if value is None:
+        return _now()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(f"{option} {value!r} is not an RFC 3339 time (e.g. 2026-12-06T10:00:00Z)") from None
+    if parsed.tzinfo is None:
+        raise UserError(f"{option} {value!r} has no time zone; add Z or an offset")
+    return value
+
+
+@command.command("vuln")
+@click.argument("report", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "report_format", type=click.Choice(FORMATS), default="grype", show_default=True)
+@click.option("--started-on", help="When the scan started (RFC 3339); default now.")
+@click.option("--finished-on", help="When the scan finished (RFC 3339); default now. The gate trusts the latest.")
+@click.option("--out", required=True, type=OUT)
+def vuln(report: Path, report_format: str, started_on: str | None, finished_on: str | None, out: Path) -> None:
+    """cosign's vuln predicate for a scanner REPORT; its `scanner.result` is the release record's scan summary."""
+    summary = load_report(report, report_format)
+    name, _, version = summary.scanner.partition(" ")
+    finished = _timestamp(finished_on, "--finished-on")
+    predicate = vuln_predicate(asdict(summary), scanner_uri=SCANNER_URIS.get(name, name), scanner_version=version,
+                               db_uri="", db_version=summary.db_version,
+                               started_on=_timestamp(started_on, "--started-on") if started_on else finished,
+                               finished_on=finished)
+    _write(out, predicate)
+    click.echo(f"vuln predicate {out}: {summary.scanner or report_format}, max CVSS {summary.max_cvss}")
+
+
+@command.command("provenance")
+@click.argument("service_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--service", required=True)
+@click.option("--version", required=True)
+@click.option("--git-commit", required=True, help="Full commit id the image was built from.")
+@click.option("--source-uri", required=True,
+              help="The source repository and ref, e.g. git+https://github.com/acme/hello-prod@refs/heads/main.")
+@click.option("--builder-id", required=True, help="Who built it, e.g. the workflow: https://github.com/OWNER/REPO/"
+              ".github/workflows/ci.yml@REF.")
+@click.option("--invocation-id", required=True, help="This build run, e.g. the Actions run URL.")
+@click.option("--base-image", default="", help="REPO@sha256:... passed as BASE_IMAGE; default: the Dockerfile's.")
+@click.option("--started-on", help="When the build started (RFC 3339); default now.")
+@click.option("--out", required=True, type=OUT)
+def provenance(service_dir: Path, service: str, version: str, git_commit: str, source_uri: str, builder_id: str,
+               invocation_id: str, base_image: str, started_on: str | None, out: Path) -> None:
+    """SLSA provenance v1 for SERVICE_DIR's image: source commit, base image by digest, lockfile, builder."""
+    finished = _now()
+    predicate = service_provenance(BuildFacts(
+        service=service, version=version, service_dir=service_dir, git_commit=git_commit, source_uri=source_uri,
+        base_image=base_image, builder_id=builder_id, invocation_id=invocation_id,
+        started_on=_timestamp(started_on, "--started-on") if started_on else finished, finished_on=finished))
+    _write(out, predicate)
+    dependencies = predicate["buildDefinition"]["resolvedDependencies"]
+    click.echo(f"provenance predicate {out}: {len(dependencies)} resolved dependencies "
+               f"({', '.join(dep.get('name', dep['uri']) for dep in dependencies)})")
