@@ -490,7 +490,7 @@ def _sign_job(pins: Pins) -> dict[str, Any]:
                    '  --builder-id "$GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF" \\\n'
                    '  --invocation-id "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID/attempts/'
                    '$GITHUB_RUN_ATTEMPT" \\\n'
-                   f"  --out {PROVENANCE_PREDICATE}\n",
+                   f"  --sbom {MERGED_SBOM} --scan-report {SCAN_REPORT} --out {PROVENANCE_PREDICATE}\n",
         },
         {
             "name": "Sign the image digest and attest its SBOM, vulnerability scan and provenance",

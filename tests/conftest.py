@@ -20,7 +20,14 @@ from companyos.release_record import (
     write_release_record,
 )
 from companyos.supply_chain import public_key_fingerprint, sign_image
-from companyos.supply_chain.attestation import Dependency, provenance_predicate, sbom_digest_of, vuln_predicate
+from companyos.supply_chain.attestation import (
+    SBOM_BYPRODUCT,
+    SCAN_BYPRODUCT,
+    Dependency,
+    provenance_predicate,
+    sbom_digest_of,
+    vuln_predicate,
+)
 from companyos.supply_chain.cosign import attest_image
 from companyos.supply_chain.intoto import CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, VULN_PREDICATE
 from companyos.supply_chain.keys import generate_key_pair, load_private_key
@@ -84,7 +91,11 @@ class ReleaseSigner:
             external_parameters={"service": repository.rsplit("/", 1)[-1]},
             dependencies=[Dependency(uri="git+https://github.com/acme/x@refs/heads/main", digest={"gitCommit": git_commit}),
                           Dependency(uri="pkg:docker/library/node@sha256%3A" + "1" * 64, digest={"sha256": "1" * 64})],
-            invocation_id="test", started_on="2026-01-01T00:00:00Z", finished_on="2026-01-01T00:01:00Z")))
+            invocation_id="test", started_on="2026-01-01T00:00:00Z", finished_on="2026-01-01T00:01:00Z",
+            byproducts=[Dependency(uri="file:sbom.cdx.json", name=SBOM_BYPRODUCT,
+                                   digest={"sha256": sbom_digest_of(sbom_document).removeprefix("sha256:")}),
+                        *([Dependency(uri="file:grype.json", name=SCAN_BYPRODUCT, digest={"sha256": "5" * 64})]
+                          if scan.status == "scanned" else [])])))
         return tuple(attestation_ref(attest_image(repository, digest, kind, predicate, self.private_key,
                                                   push=lambda _layer: None)) for kind, predicate in predicates)
 

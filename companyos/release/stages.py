@@ -200,6 +200,7 @@ def attest(ctx: StageContext) -> str:
     folder = ctx.out / "attestations"
     folder.mkdir(parents=True, exist_ok=True)
     name, package_version = read_package(_dir(ctx))
+    report = ctx.facts.get("scan_report")
     build_facts = json.loads((release_dir(ctx.work, name, package_version) / BUILD_FILE).read_text())
     git_commit = _git_commit(ctx)
     ctx.facts["git_commit"] = git_commit
@@ -207,9 +208,9 @@ def attest(ctx: StageContext) -> str:
                "--git-commit", git_commit, "--source-uri", f"git+file://{_dir(ctx).resolve()}@refs/heads/main",
                "--builder-id", LOCAL_BUILDER_ID, "--invocation-id", f"urn:uuid:{uuid.uuid4()}",
                "--base-image", str(build_facts.get("base_image", "")), "--started-on", str(build_facts["built_at"]),
+               "--sbom", str(ctx.facts["sbom_path"]), *(["--scan-report", str(report)] if report else []),
                "--out", str(folder / "provenance.json"), log="attest")
     predicates = [("cyclonedx", Path(str(ctx.facts["sbom_path"]))), ("slsaprovenance1", folder / "provenance.json")]
-    report = ctx.facts.get("scan_report")
     if report:
         _companyos(ctx, "predicate", "vuln", str(report), "--format", str(ctx.facts.get("scan_format", "grype")),
                    "--out", str(folder / "vuln.json"), log="attest")

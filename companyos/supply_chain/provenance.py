@@ -12,7 +12,7 @@ from typing import Any
 from packageurl import PackageURL
 
 from companyos.errors import UserError
-from companyos.supply_chain.attestation import Dependency, provenance_predicate
+from companyos.supply_chain.attestation import SBOM_BYPRODUCT, SCAN_BYPRODUCT, Dependency, provenance_predicate
 from companyos.supply_chain.reference import parse_image_reference
 
 # The build this provenance describes: the template's Dockerfile built into an OCI image (docs/supply-chain.md).
@@ -34,6 +34,8 @@ class BuildFacts:
     invocation_id: str
     started_on: str
     finished_on: str
+    sbom: Path | None = None  # the SBOM the build produced (the file the record names)
+    scan_report: Path | None = None  # the scanner's report, when the image was scanned
 
 
 def base_image_of(service_dir: Path, override: str = "") -> str:
@@ -77,11 +79,20 @@ def service_provenance(facts: BuildFacts) -> dict[str, Any]:
     lockfile = facts.service_dir / LOCKFILE
     if lockfile.is_file():
         dependencies.append(Dependency(uri=f"{facts.source_uri}#{LOCKFILE}",
-                                       digest={"sha256": hashlib.sha256(lockfile.read_bytes()).hexdigest()},
+                                       digest={"sha256": _sha256(lockfile)},
                                        name=LOCKFILE))
+    byproducts = [Dependency(uri=f"file:{path.name}", digest={"sha256": _sha256(path)}, name=name)
+                  for name, path in ((SBOM_BYPRODUCT, facts.sbom), (SCAN_BYPRODUCT, facts.scan_report)) if path]
     return provenance_predicate(
-        build_type=BUILD_TYPE, builder_id=facts.builder_id,
+        build_type=BUILD_TYPE, builder_id=facts.builder_id, byproducts=byproducts,
         external_parameters={"service": facts.service, "version": facts.version, "source": facts.source_uri,
                              "dockerfile": "Dockerfile"},
         dependencies=dependencies, invocation_id=facts.invocation_id,
         started_on=facts.started_on, finished_on=facts.finished_on)
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        raise UserError(f"cannot read {path} ({error.strerror}) for the provenance") from None

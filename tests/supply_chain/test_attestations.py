@@ -138,9 +138,10 @@ def test_garbage_in_the_bundle_is_a_problem_not_a_crash(signer, garbage) -> None
 def test_the_record_must_name_the_attested_sbom(signer) -> None:
     envelopes, claims = envelopes_of(signer)
     problems = judge(signer, envelopes, replace(claims, sbom_digest=digest_of("a nicer SBOM")))
-    assert problems == [f"the release's SBOM digest {digest_of('a nicer SBOM')} is not the attested SBOM "
-                        f"({sbom_digest_of(sample_sbom('hello-prod', '0.1.0'))}): the record points at an SBOM the "
-                        "signer never attested"]
+    assert problems[0] == (f"the release's SBOM digest {digest_of('a nicer SBOM')} is not the attested SBOM "
+                           f"({sbom_digest_of(sample_sbom('hello-prod', '0.1.0'))}): the record points at an SBOM the "
+                           "signer never attested")
+    assert "the build produced the SBOM" in problems[1] and len(problems) == 2
 
 
 def test_the_record_must_repeat_the_attested_scan(signer) -> None:
@@ -162,8 +163,8 @@ def test_an_older_clean_scan_cannot_stand_in_for_the_latest(signer) -> None:
 
 def test_a_record_cannot_hide_a_signed_scan_behind_not_scanned(signer) -> None:
     envelopes, claims = envelopes_of(signer)
-    [problem] = judge(signer, envelopes, replace(claims, scan={"status": "not-scanned"}))
-    assert "the record hides the scan" in problem
+    problems = judge(signer, envelopes, replace(claims, scan={"status": "not-scanned"}))
+    assert "the record hides the scan" in problems[0]
 
 
 def test_an_unscanned_release_needs_no_scan_attestation_but_everything_else(signer) -> None:
@@ -213,6 +214,18 @@ def test_the_bundle_round_trips_and_is_deterministic(signer) -> None:
 def test_a_hostile_bundle_is_refused_with_a_reason(text: str, message: str) -> None:
     with pytest.raises(BundleError, match=message):
         decode_bundle(text)
+
+
+def test_a_payload_carried_as_text_has_exactly_one_spelling(signer) -> None:
+    envelopes, _ = envelopes_of(signer)
+    inflated = json.loads(gzip.decompress(base64.b64decode(encode_bundle(envelopes))))
+    assert set(inflated[0]) == {"payloadType", "payloadText", "signatures"}  # the compact transport form
+    inflated[0]["payload"] = envelopes[1]["payload"]  # a second, different payload beside the text
+    with pytest.raises(BundleError, match="entry #1 carries payloadText with other fields"):
+        decode_bundle(base64.b64encode(gzip.compress(json.dumps(inflated).encode())).decode())
+    twice = '[{"payloadType":"x","payloadText":"a","payloadtext":"b","signatures":[]}]'
+    with pytest.raises(BundleError, match="repeats a key"):
+        decode_bundle(base64.b64encode(gzip.compress(twice.encode())).decode())
 
 
 def test_a_decompression_bomb_stops_at_the_limit() -> None:
@@ -276,6 +289,14 @@ def test_provenance_names_the_commit_the_dockerfiles_pinned_base_and_the_lockfil
                      "digest": {"sha256": "2" * 64}, "name": base}
     assert lockfile["name"] == "package-lock.json" and len(lockfile["digest"]["sha256"]) == 64
     assert predicate["runDetails"]["builder"]["id"].endswith("ci.yml@refs/heads/main")
+    assert "byproducts" not in predicate["runDetails"]
+    (tmp_path / "sbom.cdx.json").write_bytes(b'{"bomFormat":"CycloneDX"}')
+    (tmp_path / "grype.json").write_text("{}")
+    with_byproducts = service_provenance(facts(tmp_path, sbom=tmp_path / "sbom.cdx.json",
+                                               scan_report=tmp_path / "grype.json"))
+    sbom, scan = with_byproducts["runDetails"]["byproducts"]
+    assert (sbom["name"], scan["name"]) == ("sbom", "vulnerability-scan")
+    assert "sha256:" + sbom["digest"]["sha256"] == sbom_digest_of({"bomFormat": "CycloneDX"})
 
 
 def test_provenance_refuses_an_unpinned_base_and_a_short_commit(tmp_path: Path) -> None:
@@ -285,3 +306,19 @@ def test_provenance_refuses_an_unpinned_base_and_a_short_commit(tmp_path: Path) 
     with pytest.raises(UserError, match="not a full git commit id"):
         service_provenance(facts(tmp_path, git_commit="abc123", base_image="r.example/x@sha256:" + "3" * 64))
     assert base_image_of(tmp_path, "r.example/x@sha256:" + "3" * 64).endswith("3" * 64)
+
+
+def test_the_provenance_binds_the_sbom_and_the_scan_the_build_made(signer) -> None:
+    """Dropping the scan attestation and claiming not-scanned, or swapping the SBOM together with its attestation,
+    contradicts the signed provenance."""
+    from companyos.release_record import ScanSummary
+
+    envelopes, claims = envelopes_of(signer)
+    [problem] = judge(signer, [envelopes[0], envelopes[2]], replace(claims, scan={"status": "not-scanned"}))
+    assert "the build scanned the image (a vulnerability-scan byproduct), but the release carries no attested" in problem
+    other_sbom = {**sample_sbom("hello-prod", "0.1.0"), "components": []}
+    swapped = [attest(signer, CYCLONEDX_PREDICATE, other_sbom), *envelopes[1:]]
+    [problem] = judge(signer, swapped, replace(claims, sbom_digest=sbom_digest_of(other_sbom)))
+    assert f"the build produced the SBOM {claims.sbom_digest}, not the release's {sbom_digest_of(other_sbom)}" in problem
+    unscanned, unscanned_claims = envelopes_of(signer, scan=ScanSummary(status="not-scanned"))
+    assert judge(signer, unscanned, unscanned_claims) == []

@@ -163,8 +163,8 @@ def _merge_patch(target: Any, patch: Any) -> Any:
 def _release(case: Case, signer: ReleaseSigner, path: Path) -> None:
     """hello-prod's signed release record, then what the case's record writer does to it without the key:
     `attested` / `attested_digest` (what the signer attested), `attested_by_stranger` (envelopes signed by another
-    key), `payload_edit` ([old, new] replaced inside every signed statement), `patch` (a JSON merge patch over the
-    record as written)."""
+    key), `drop_predicate` (that attestation left out), `payload_edit` ([old, new] replaced inside every signed
+    statement), `patch` (a JSON merge patch over the record as written)."""
     options = json.loads(case.release_options) if case.release_options else {}
     scan = ScanSummary(**json.loads(case.release_scan)) if case.release_scan else None
     signed = {key: options[key] for key in ("attested", "attested_digest") if key in options}
@@ -173,6 +173,7 @@ def _release(case: Case, signer: ReleaseSigner, path: Path) -> None:
         stranger = ReleaseSigner().release("hello-prod", repository=case.release_repository or None, scan=scan)
         record = replace(record, attestations=stranger.attestations)
     data = json.loads(record.to_json())
+    data["attestations"] = [a for a in data["attestations"] if a["predicate_type"] != options.get("drop_predicate")]
     if "payload_edit" in options:
         old, new = options["payload_edit"]
         for attestation in data["attestations"]:
