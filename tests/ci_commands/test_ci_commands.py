@@ -54,6 +54,8 @@ CI_EQUIVALENT = {
     "build": "docker/build-push-action",
     "sign": "cosign sign --yes --key",
     "verify": "cosign verify --key",
+    "attest": "cosign attest --yes --key",  # the same DSSE/in-toto format and `.att` layout (attestation tests)
+    "verify-attestations": "cosign verify-attestation --key",
     "scan": "anchore/scan-action",
     "sbom": "companyos sbom-merge",  # CI's tools write the two SBOMs, the same merge code joins them
     "preview": "platform/policypacks/paved-road",  # policyPacks of the real `pulumi preview`: the same pack
@@ -128,6 +130,7 @@ def test_evidence_builds_the_page_from_a_ci_runs_artifacts(tmp_path: Path, signe
     text = (out / "release-abc123.md").read_text()
     assert "**Status: COMPLETE**" in text and "**2/2 passed**" in text and "Post-deploy check: **healthy**" in text
     assert "Policy gate: **passed (job policy-gate)**" in text and "**verified** with key" in text
+    assert "- Attestations: **verified**: SBOM, vulnerability scan, SLSA provenance" in text
     assert "(https://github.com/acme/hello-prod/actions/runs/1)" in text
     missing = cli("evidence", "hello-prod", "--artifacts", str(artifacts), "--output", str(tmp_path / "e2"))
     assert missing.returncode == 0
