@@ -210,16 +210,22 @@ def judge_attestations(envelopes: Sequence[object], public_keys: Sequence[bytes]
     `cosign verify-attestation` does, those not signed by a trusted key for this digest are left out and
     listed in `ignored`); a release record's envelopes are all judged."""
     verdict = AttestationVerdict()
+    misbound: set[str] = set()  # kinds already reported as made for another image: "none verified" adds nothing
     for index, raw in enumerate(envelopes):
         what = f"attestation #{index + 1}"
         statement, problem, fingerprint = _open(raw, public_keys, image_digest, what)
-        if statement is None:
+        if problem:
             (verdict.ignored if ignore_untrusted else verdict.problems).append(problem)
+            if statement is not None and not ignore_untrusted:
+                misbound.add(statement.predicate_type)
             continue
+        assert statement is not None
         verdict.trusted.append(index)
         verdict.key_fingerprints.add(fingerprint)
         verdict.verified.setdefault(statement.predicate_type, []).append(statement)
     for kind in required:
+        if kind in misbound and kind not in verdict.verified:
+            continue
         if kind not in verdict.verified and not (kind == VULN_PREDICATE and _not_scanned(claims)):
             verdict.problems.append(f"no verified {PREDICATE_NAMES.get(kind, kind)} attestation ({kind}) for "
                                     f"{image_digest}")
@@ -232,7 +238,8 @@ def judge_attestations(envelopes: Sequence[object], public_keys: Sequence[bytes]
 
 def _open(raw: object, public_keys: Sequence[bytes], image_digest: str,
           what: str) -> tuple[Statement | None, str, str]:
-    """(statement, "", signing key fingerprint) for a trusted envelope bound to the image, else (None, why, "")."""
+    """(statement, "", signing key fingerprint) for a trusted envelope bound to the image; (statement, why, "") for
+    a trusted statement made for another image; (None, why, "") for anything else."""
     try:
         envelope: Envelope = parse_envelope(raw)
     except EnvelopeError as error:
@@ -251,8 +258,8 @@ def _open(raw: object, public_keys: Sequence[bytes], image_digest: str,
         return None, (f"{what} attests predicate type {statement.predicate_type!r}, which the gate does not judge "
                       f"(known: {', '.join(PREDICATE_NAMES)}); drop it from the release record"), ""
     if not statement.names_digest(image_digest):
-        return None, (f"{what} ({kind}) is bound to {', '.join(statement.subject_digests())}, not the deployed "
-                      f"{image_digest}: it was made for another image"), ""
+        return statement, (f"{what} ({kind}) is bound to {', '.join(statement.subject_digests())}, not the deployed "
+                           f"{image_digest}: it was made for another image"), ""
     return statement, "", signed.key_fingerprint or ""
 
 
