@@ -3,12 +3,18 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup test test-fast demo bench reliability clean
+.PHONY: setup lint test test-fast demo bench reliability clean
 
 setup:
 	@bash scripts/setup.sh
 
-test: setup
+# ruff (lint + format) and mypy, configured in pyproject.toml; `make test` runs it first.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: setup lint
 	$(VENV)/bin/pytest -q --ignore=tests/reliability
 
 # Skips the tests that drive npm, Prometheus and other external tools.

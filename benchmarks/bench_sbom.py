@@ -16,6 +16,7 @@ syft takes tens of seconds, hence 2 runs by default. Counts come from each run's
 
 from __future__ import annotations
 
+import functools
 import argparse
 import hashlib
 import json
@@ -153,9 +154,9 @@ def measure(image: str, service: Path, work: Path, runs: int) -> tuple[Series, S
         scanned, syft_s = timed(lambda: image_sbom(source, insecure_http=insecure))
         syft.add(scanned, syft_s)
         app, app_s = timed(lambda: app_sbom(service, tools))
-        combined, merge_s = timed(lambda: merge_sboms(app, scanned, image_repository=reference.repository,
-                                                      image_digest=digest))
-        text, render_s = timed(lambda: render(combined))
+        combined, merge_s = timed(functools.partial(merge_sboms, app, scanned,
+                                                    image_repository=reference.repository, image_digest=digest))
+        text, render_s = timed(functools.partial(render, combined))
         ours.add(json.loads(text), syft_s + app_s + merge_s + render_s)
         steps.app.append(app_s)
         steps.merge.append(merge_s)

@@ -43,8 +43,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import ExitStack
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -52,7 +52,7 @@ def synthetic_services(count: int) -> list[ServiceSpec]:
     return [
         ServiceSpec(name=f"bench-{i:03d}", owner="team-bench", risk="low", data_classification="internal",
                     slo=Slo(availability=a, latency=LatencySlo(threshold_ms=t, objective=lat), window_days=p))
-        for i, (a, lat, t, p) in zip(range(count), combos)
+        for i, (a, lat, t, p) in zip(range(count), combos, strict=False)
     ]
 
 
@@ -176,7 +176,7 @@ def evaluation_figures(readings: list[Reading], services: int, groups: int) -> l
     slowest_ms = [max(r.groups.values()) * 1000 for r in cycles]
     # CPU between two counted readings, scaled to one interval (a reading may come one interval late).
     cpu_ms = [(b.cpu_seconds - a.cpu_seconds) * 1000 / max(1, round((b.at - a.at) / EVALUATION_INTERVAL_S))
-              for a, b in zip(readings, readings[1:])]
+              for a, b in zip(readings, readings[1:], strict=False)]
     by_kind: dict[str, list[float]] = {}
     for reading in cycles:
         totals: dict[str, float] = {}

@@ -57,7 +57,7 @@ class Figure:
         return self.median / base if base else None
 
     @staticmethod
-    def from_dict(data: dict[str, Any]) -> "Figure":
+    def from_dict(data: dict[str, Any]) -> Figure:
         return Figure(**data)
 
 

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +99,7 @@ def kept_outcome(bench: Bench) -> Outcome:
     path = KEPT / f"{bench.name}.json"
     if not path.exists():
         return Outcome(bench, 0.0, [], f"not run here and no kept figures in {path.relative_to(ROOT)}")
-    when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    when = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     args_file = path.with_suffix(".args.json")
     args = tuple(json.loads(args_file.read_text())) if args_file.exists() else None
     return Outcome(bench, 0.0, read_figures(path), measured_at=f"{when:%Y-%m-%d %H:%M} UTC", args=args)
@@ -258,7 +258,7 @@ def main() -> int:
         parser.error(f"unknown bench name(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(names))}")
     plan = [b for b in PLAN if (not only or b.name in only) and b.name not in skip]
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     clock = time.perf_counter()
     KEPT.mkdir(parents=True, exist_ok=True)
     fresh = {bench.name: run_bench(bench, KEPT) for bench in plan}

@@ -231,7 +231,7 @@ def run_program(
         sys.path.insert(0, str(project_dir))
         try:
             with _cycle_collector_paused():
-                loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(main), run_name="__main__")))
+                loop.run_until_complete(run_in_stack(lambda: _run_main(main)))
         finally:
             sys.path.remove(str(project_dir))
     except pulumi.RunError as run_error:
@@ -242,3 +242,8 @@ def run_program(
     return ProgramRun(project=project, stack=stack, resources=monitor.recorded, stack_outputs=monitor.stack_outputs,
                       logs=collector.records, error=error, transforms=monitor.transforms,
                       plugin_downloads=monitor.plugin_downloads)
+
+
+def _run_main(main: Path) -> None:
+    """The program as the language host runs it: `__main__.py` executed as the main module."""
+    runpy.run_path(str(main), run_name="__main__")

@@ -47,7 +47,7 @@ def read_stack_settings(project_dir: Path) -> StackSettings:
         environment=environment,
         release_record=(project_dir / release) if release else None,
         releases_dir=project_dir / (config.get("releasesDir") or "releases"),
-        manage_repository=config.get_bool("manageRepository") if config.get("manageRepository") is not None else True,
+        manage_repository=config.get_bool("manageRepository") is not False,
         github_org=config.get("githubOrg") or github.get("owner") or "paved-road",
     )
 

@@ -200,7 +200,7 @@ class ServiceDeployment(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, self.service]),
         )
 
-        self.namespace_name = self.namespace.metadata.apply(lambda m: m.name if m else namespace_name)
+        self.namespace_name = self.namespace.metadata.apply(lambda m: m.name if m and m.name else namespace_name)
         self.register_outputs({
             "namespace": self.namespace_name,
             "deployment_name": args.name,

@@ -37,7 +37,7 @@ def project_config_keys() -> set[str]:
 CASES = [(doc, line) for doc in DOCS for line in commands(doc, "companyos")]
 
 
-@pytest.mark.parametrize("doc, line", CASES, ids=[f"{d.relative_to(ROOT)}: {l}" for d, l in CASES])
+@pytest.mark.parametrize("doc, line", CASES, ids=[f"{d.relative_to(ROOT)}: {text}" for d, text in CASES])
 def test_every_companyos_command_in_the_docs_exists_with_its_options(doc, line) -> None:
     argv = shlex.split(line)[1:]
     real = str(doc.relative_to(ROOT)) in RUN_FOR_REAL
@@ -51,7 +51,7 @@ def test_every_companyos_command_in_the_docs_exists_with_its_options(doc, line) 
 PULUMI_CASES = [(doc, line) for doc in DOCS for line in commands(doc, "pulumi")]
 
 
-@pytest.mark.parametrize("doc, line", PULUMI_CASES, ids=[f"{d.relative_to(ROOT)}: {l}" for d, l in PULUMI_CASES])
+@pytest.mark.parametrize("doc, line", PULUMI_CASES, ids=[f"{d.relative_to(ROOT)}: {text}" for d, text in PULUMI_CASES])
 def test_every_paved_road_config_key_a_pulumi_command_sets_is_declared_in_the_project(doc, line) -> None:
     keys = set(re.findall(r"\b(paved-road:[A-Za-z]+)", line))
     assert keys <= project_config_keys(), f"{doc.name}: {line} uses undeclared config {keys - project_config_keys()}"

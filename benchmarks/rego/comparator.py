@@ -39,6 +39,7 @@ def pack_facts(labels_config: Mapping[str, Any]) -> dict[str, Any]:
     if str(PACK_DIR) not in sys.path:
         sys.path.insert(0, str(PACK_DIR))
     from companyos.conventions import GOVERNANCE_LABELS
+
     from paved_road_policies import k8s
     from paved_road_policies.framework import UNKNOWN_SENTINELS
 

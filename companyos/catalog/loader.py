@@ -5,11 +5,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -175,7 +176,7 @@ def _schema_issues(document: Any, file: str) -> Iterable[Issue]:
         yield from _issues_from_error(error, document, file)
 
 
-def _issues_from_error(error: "jsonschema.ValidationError", document: Any, file: str) -> Iterable[Issue]:
+def _issues_from_error(error: jsonschema.ValidationError, document: Any, file: str) -> Iterable[Issue]:
     path = list(error.absolute_path)
     service, inner = _service_name(document, path)
     line = _line_of(document, path)
@@ -197,11 +198,12 @@ def _issues_from_error(error: "jsonschema.ValidationError", document: Any, file:
             yield Issue(file, _line_of(document, path + [extra]) or line, service, _dotted(inner + [extra]),
                         "is not a known field", ", ".join(known), f"{hint}remove or rename it")
     elif kind == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        allowed = ", ".join(str(v) for v in _listed(error.validator_value))
         yield Issue(file, line, service, field, f"{_show(error.instance)} is not allowed", allowed,
                     f"set {inner[-1] if inner else field} to one of the allowed values")
     elif kind == "type":
-        expected = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
+        expected = (error.validator_value if isinstance(error.validator_value, str)
+                    else " or ".join(str(v) for v in _listed(error.validator_value)))
         yield Issue(file, line, service, field, f"must be {_a(expected)}, got {_show(error.instance)}", None,
                     f"write {field} as {_a(expected)}" + (" (quote strings that look like numbers)" if expected == "string" else ""))
     elif kind == "pattern" and "propertyNames" in error.schema_path:
@@ -222,7 +224,7 @@ def _issues_from_error(error: "jsonschema.ValidationError", document: Any, file:
                     f"set {field} {word} {error.validator_value}")
     elif kind in ("maxLength", "minLength"):
         word = "at most" if kind == "maxLength" else "at least"
-        yield Issue(file, line, service, field, f"is {len(error.instance)} characters long", f"{word} {error.validator_value} characters",
+        yield Issue(file, line, service, field, f"is {len(str(error.instance))} characters long", f"{word} {error.validator_value} characters",
                     f"shorten {field}" if kind == "maxLength" else f"lengthen {field}")
     elif kind == "minItems":
         yield Issue(file, line, service, field, "is empty", None, "add at least one service stanza (name, owner, risk, data_classification)")
@@ -296,13 +298,14 @@ def _semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
     for index, stanza in enumerate(stanzas if isinstance(stanzas, list) else []):
         if not isinstance(stanza, dict):
             continue
-        name = stanza.get("name") if isinstance(stanza.get("name"), str) else f"#{index + 1} (unnamed)"
+        raw_name = stanza.get("name")
+        name = raw_name if isinstance(raw_name, str) else f"#{index + 1} (unnamed)"
         base = ["services", index]
         line = _line_of(document, base + ["name"])
         if name in seen:
             yield Issue(file, line, name, "name", f"duplicates the stanza at line {seen[name]}", None,
                         "give each service a unique name, or delete one of the two stanzas")
-        if isinstance(stanza.get("name"), str) and (name == "default" or name.startswith("kube-")):
+        if isinstance(raw_name, str) and (name == "default" or name.startswith("kube-")):
             yield Issue(file, line, name, "name", "is a namespace the cluster owns (the service's namespace is named "
                         "after it)", None, "choose another name: `default` and `kube-*` belong to Kubernetes")
         seen.setdefault(name, line)
@@ -419,3 +422,8 @@ def _env_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _listed(value: object) -> list[object]:
+    """A schema keyword's value as a list (jsonschema types it loosely: it may be a lone value)."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -49,7 +49,7 @@ def command(image: str, key_path: str, cosign_type: str, predicate_path: Path, o
     """Attest IMAGE (which must pin @sha256:...) with a signed in-toto Statement and push it."""
     reference = parse_pinned_reference(image, option="IMAGE", why="attest REPOSITORY@sha256:... (a tag can be "
                                        "re-pointed; `companyos build` prints the digest)")
-    digest = str(reference.digest)  # parse_pinned_reference refuses a reference without one
+    digest = reference.digest
     predicate = read_predicate(predicate_path)
     key_pem = read_key_source(key_path)
     private_key = load_private_key(key_pem, cosign_password(f"of {key_path}"), source=key_path)

@@ -58,7 +58,7 @@ def command(service: str, artifacts: Path, post_deploy: Path | None, previous: P
         changes=Changes([], "", f"commit `{record.git_commit[:12]}` (see the CI run for its diff)",
                         before.image.digest if before else None, record.image.digest),
         tests=read_junit(junit, f"{_rel(junit, output)}") if junit.exists() else None,
-        post_deploy=read_check_deploy(post_deploy) if checked else None,
+        post_deploy=read_check_deploy(post_deploy) if post_deploy is not None and checked else None,
         compliance=Compliance(
             gate_verdict=verdict, rules=rules, gate_report=_rel(gate_path, output) if gate_path.exists() else "",
             sbom_digest=record.sbom.digest if record.sbom else None,

@@ -184,7 +184,7 @@ def _draw_gauge(ax, panel: dict, value: float, fmt) -> None:
     ax.grid(False)
     bands = [(low, PALETTE.get(s["color"], s["color"])) if s.get("value") is None else
              (s["value"], PALETTE.get(s["color"], s["color"])) for s in defaults.get("thresholds", {}).get("steps", [])]
-    for (begin, colour), (finish, _) in zip(bands, bands[1:] + [(high, None)]):
+    for (begin, colour), (finish, _) in zip(bands, bands[1:] + [(high, None)], strict=True):
         ax.axvspan(max(begin, low), min(finish, high), ymin=0.08, ymax=0.14, color=colour, lw=0)
     ax.barh(0.32, min(max(value, low), high) - low, left=low, height=0.22, color=_colour_for(value, panel))
     ax.text(0.5, 0.72, fmt(value), transform=ax.transAxes, ha="center", va="center", fontsize=22,

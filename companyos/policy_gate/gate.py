@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import date
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any

@@ -82,7 +82,8 @@ def owners(resources: list[RecordedResource]) -> dict[str, str]:
     by_urn = {r.urn: r for r in resources}
     found: dict[str, str] = {}
     for resource in resources:
-        node, outermost, seen = resource, None, 0
+        node: RecordedResource | None = resource
+        outermost, seen = None, 0
         while node is not None and seen <= len(resources):
             if not node.custom:
                 outermost = node

@@ -368,8 +368,8 @@ def _byproduct_problem(byproducts: Any, claims: ReleaseClaims, scan_attested: bo
     named = {entry.get("name"): entry for entry in byproducts if isinstance(entry, dict)}
     sbom = named.get(SBOM_BYPRODUCT)
     if sbom is not None:
-        digest = sbom.get("digest") if isinstance(sbom.get("digest"), dict) else {}
-        attested = f"sha256:{digest.get('sha256')}"
+        raw_digest = sbom.get("digest")
+        attested = f"sha256:{raw_digest.get('sha256') if isinstance(raw_digest, dict) else None}"
         if claims.sbom_digest != attested:
             return f"the build produced the SBOM {attested}, not the release's {claims.sbom_digest}"
     if SCAN_BYPRODUCT in named and not scan_attested:

@@ -60,7 +60,7 @@ def statement_payload(repository: str, digest: str, predicate_type: str, predica
 
     subject = f'[{{"name":{text(repository)},"digest":{text({"sha256": hex_digest})}}}]'
     return (f'{{"_type":{text(STATEMENT_V01)},"predicateType":{text(predicate_type)},"subject":{subject},'
-            f'"predicate":{text(predicate)}}}').encode("utf-8")
+            f'"predicate":{text(predicate)}}}').encode()
 
 
 def parse_statement(payload: bytes) -> Statement:

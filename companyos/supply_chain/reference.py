@@ -72,7 +72,16 @@ def normalise_repository(repository: str, *, original: str | None = None) -> str
     return registry + "/" + "/".join(path)
 
 
-def parse_pinned_reference(text: str, *, option: str, why: str) -> ImageReference:
+@dataclass(frozen=True)
+class PinnedReference:
+    """A reference that names its bytes: `repository@digest` (the tag, if one was written, is informational)."""
+
+    repository: str
+    digest: str
+    tag: str | None = None
+
+
+def parse_pinned_reference(text: str, *, option: str, why: str) -> PinnedReference:
     """A user-given `REPOSITORY@sha256:...` (UserError naming `option` otherwise): what is signed, recorded or
     merged must not be a tag, which can be re-pointed."""
     from companyos.errors import UserError
@@ -83,4 +92,4 @@ def parse_pinned_reference(text: str, *, option: str, why: str) -> ImageReferenc
         raise UserError(f"{option}: {error}") from None
     if reference.digest is None:
         raise UserError(f"{option} {text!r} has no digest; {why}")
-    return reference
+    return PinnedReference(reference.repository, reference.digest, reference.tag)

@@ -4,7 +4,8 @@ Thin on purpose: the rules live in paved_road_policies/. PolicyPack serves the A
 prints its port as the first line of stdout, so nothing here may print.
 """
 
-from paved_road_policies.registry import pack_arguments
 from pulumi_policy import PolicyPack
+
+from paved_road_policies.registry import pack_arguments
 
 PolicyPack(**pack_arguments())

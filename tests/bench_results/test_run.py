@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from benchmarks.results import Figure, read_figures, write_figures
-from benchmarks.run import (PLAN, README_BEGIN, README_END, Bench, Outcome, goals_section, readme_with_performance,
-                            render_results)
+from benchmarks.run import (
+    PLAN,
+    README_BEGIN,
+    README_END,
+    Bench,
+    Outcome,
+    goals_section,
+    readme_with_performance,
+    render_results,
+)
 
 
 def outcomes() -> list[Outcome]:
@@ -24,7 +32,7 @@ def outcomes() -> list[Outcome]:
 
 
 def test_a_figure_shows_median_spread_comparator_ratio_and_goal_verdict() -> None:
-    text = render_results(outcomes(), datetime(2026, 11, 29, tzinfo=timezone.utc), 138.0)
+    text = render_results(outcomes(), datetime(2026, 11, 29, tzinfo=UTC), 138.0)
     row = next(line for line in text.splitlines() if "generated service req/s" in line and "min" not in line
                and line.startswith("| throughput"))
     assert "| 1,000 req/s | 900-1,100 | 3 | bare Express: 2,000 req/s | 0.50x | >= 85% of bare req/s | **not met** |" in row
@@ -33,7 +41,7 @@ def test_a_figure_shows_median_spread_comparator_ratio_and_goal_verdict() -> Non
 
 
 def test_a_benchmark_that_failed_is_listed_as_not_measured_and_not_met() -> None:
-    text = render_results(outcomes(), datetime(2026, 11, 29, tzinfo=timezone.utc), 138.0)
+    text = render_results(outcomes(), datetime(2026, 11, 29, tzinfo=UTC), 138.0)
     goals = text.split("## Goals", 1)[1].split("\n## ", 1)[0]
     assert "| (all of bench_sbom.py) | not measured | exited with 1" in goals
     assert "Not measured: exited with 1" in text
@@ -41,7 +49,7 @@ def test_a_benchmark_that_failed_is_listed_as_not_measured_and_not_met() -> None
 
 
 def test_the_readme_section_is_the_goals_table_and_replacing_it_is_idempotent() -> None:
-    results = render_results(outcomes(), datetime(2026, 11, 29, tzinfo=timezone.utc), 138.0)
+    results = render_results(outcomes(), datetime(2026, 11, 29, tzinfo=UTC), 138.0)
     readme = "# Title\n\nintro\n"
     once = readme_with_performance(readme, results)
     assert once.startswith(readme.rstrip()) and "## Performance" in once

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from .slo_testkit import hello_prod, run_promtool, stanza, write_yaml
 
 from companyos.catalog import ServiceSpec
 from companyos.observability.slo_rules import (
@@ -14,6 +13,8 @@ from companyos.observability.slo_rules import (
     generate_rules,
     render_rules,
 )
+
+from .slo_testkit import hello_prod, run_promtool, stanza, write_yaml
 
 pytestmark = pytest.mark.slow
 VALUE_TEMPLATE = '{{ printf "%.1f" $value }}'

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from .slo_testkit import CATALOG, REPO, hello_prod
 
 from companyos.observability.openslo import render_openslo
 from companyos.observability.slo_doc import render_slo_doc
 from companyos.observability.slo_rules import render_rules
+
+from .slo_testkit import CATALOG, REPO, hello_prod
 
 COMPANYOS = Path(sys.executable).with_name("companyos")
 

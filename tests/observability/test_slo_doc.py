@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .slo_testkit import REPO, hello_prod, stanza
-
 from companyos.observability.slo_doc import render_slo_doc
 from companyos.observability.windows import load_windows
+
+from .slo_testkit import REPO, hello_prod, stanza
 
 COMMITTED = REPO / "docs" / "slo" / "SLO-001-hello-prod.md"
 
@@ -29,7 +29,7 @@ def test_the_alert_policy_table_has_one_row_per_sli_and_window_from_the_data_fil
     rows = [line for line in doc.splitlines() if line.startswith("| [SLO")]
     windows = load_windows(28).windows
     assert len(rows) == 2 * len(windows)
-    for row, window in zip(rows, windows * 2):
+    for row, window in zip(rows, windows * 2, strict=True):
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[2:5] == [window.long, window.short, f"{window.burn_rate.normalize():f}x"]
 

@@ -6,9 +6,10 @@ import jsonschema
 import promql_parser
 import pytest
 import yaml
-from .slo_testkit import hello_prod, stanza
 
 from companyos.observability.openslo import generate_openslo, render_openslo
+
+from .slo_testkit import hello_prod, stanza
 
 # The README's rules for an SLO with an inline ratio indicator, written as JSON Schema. The upstream
 # schemas/v1 files are not usable as-is (they spell the field "rationMetric" and require "").

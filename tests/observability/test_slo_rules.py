@@ -9,12 +9,13 @@ from pathlib import Path
 import promql_parser
 import pytest
 import yaml
-from .slo_testkit import hello_prod, run_promtool, stanza
 
 from companyos.catalog import TEMPLATE_LATENCY_BUCKETS_MS
 from companyos.errors import UserError
 from companyos.observability.slis import le_label
 from companyos.observability.slo_rules import generate_rules, render_rules
+
+from .slo_testkit import hello_prod, run_promtool, stanza
 
 GOLDEN = Path(__file__).parent / "golden" / "hello-prod.rules.yaml"
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")  # Prometheus data model; recording names may use ':'

@@ -73,7 +73,7 @@ def with_option(argv: list[str], option: str, value: str) -> list[str]:
 
 def test_a_callers_trace_id_reaches_the_log_line_the_otlp_receiver_and_the_request_counters_move(healthy) -> None:
     stack, sent = healthy
-    line = stack.service.wait_for_log(lambda l: l.get("msg") == "request" and l.get("trace_id") == TRACE_ID)
+    line = stack.service.wait_for_log(lambda entry: entry.get("msg") == "request" and entry.get("trace_id") == TRACE_ID)
     assert line["route"] == "/hello" and line["status"] == 200
 
     spans = wait_until("the traced request's spans were stored",

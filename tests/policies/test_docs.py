@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.policies.harness import REPO_ROOT, RULES
+
 from paved_road_policies import docs  # noqa: E402 (harness puts the pack on sys.path)
 
 COMMITTED = REPO_ROOT / "docs" / "policies"

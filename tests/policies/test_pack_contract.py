@@ -13,6 +13,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 from tests.policies.harness import (
     POLICIES_DIR,
     RULES,
+    _props,
     assert_has_violation,
     assert_no_violations,
     fixture_config,
@@ -21,8 +22,8 @@ from tests.policies.harness import (
     load_fixture,
     rule,
     run_rules,
-    _props,
 )
+
 from paved_road_policies.framework import Finding, PolicyConfigError, Rule  # noqa: E402 (harness sets the path)
 from paved_road_policies.registry import pack_arguments  # noqa: E402
 

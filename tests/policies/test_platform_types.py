@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.policies.platform_types import TYPES_FILE, component_types, render
 from tests.policies.harness import rule
+from tests.policies.platform_types import TYPES_FILE, component_types, render
 
 
 def test_the_committed_allowlist_equals_what_the_components_create_with_every_option_on() -> None:

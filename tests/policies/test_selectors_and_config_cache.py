@@ -16,6 +16,7 @@ from tests.policies.harness import (
     load_fixture,
     rule,
 )
+
 from paved_road_policies.framework import ANY_TYPE, PolicyConfigError, Resource  # noqa: E402 (harness sets the path)
 
 FAMILY_FOLDERS = ("admission", "labels", "supply_chain", "pipeline", "kubernetes_hygiene", "pod_security", "stack")

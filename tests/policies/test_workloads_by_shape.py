@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE
 
 from tests.policies.harness import assert_has_violation, rule, run_rules
+
 from paved_road_policies import k8s  # noqa: E402 (harness sets the path)
 from paved_road_policies.framework import Resource  # noqa: E402
 

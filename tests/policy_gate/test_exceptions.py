@@ -14,9 +14,9 @@ import yaml
 
 from companyos.errors import UserError
 from companyos.policy_gate.analyzer_client import AnalyzerClient
+from companyos.policy_gate.engine_service import EngineServer
 from companyos.policy_gate.exceptions import enforce, load_exceptions, stack_services, weakenings
 from companyos.policy_gate.pack_process import PackProcess, pack_environment, read_manifest
-from companyos.policy_gate.engine_service import EngineServer
 from companyos.policy_gate.policy_config import PolicyDeclaration, declarations_from_info, effective_config
 from tests.conftest import REPO_ROOT, write_exceptions
 

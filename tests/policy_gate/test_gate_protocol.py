@@ -7,8 +7,8 @@ from pulumi.runtime import rpc
 
 from companyos.policy_gate import render_summary
 from companyos.policy_gate.gate import PIPELINE_DEPTH
-from tests.policy_gate.conftest import THING, gate, thing
 from tests.conftest import write_exceptions
+from tests.policy_gate.conftest import THING, gate, thing
 
 
 def test_compliant_resources_pass_with_exit_0_and_every_policy_ran(basic_gate) -> None:

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 # The service generated, installed and built once by the template tests' fixtures (copier, npm ci, tsc).
-from tests.template.conftest import built_service, template_repo  # noqa: F401  (pytest fixtures)
-from tests.template.conftest import npm
+from tests.template.conftest import built_service, npm, template_repo  # noqa: F401  (pytest fixtures)
 
 from .load import AUTOCANNON_DIR
 

@@ -115,8 +115,8 @@ def test_a_subject_named_only_by_another_algorithm_binds_nothing(signer) -> None
 
 def test_keys_go_would_fold_together_are_refused(signer) -> None:
     envelopes, claims = envelopes_of(signer)
-    doubled = '{"payloadType":"application/vnd.in-toto+json","payload":"%s","signatures":%s,"payloadtype":"x"}' % (
-        envelopes[0]["payload"], json.dumps(envelopes[0]["signatures"]))
+    doubled = (f'{{"payloadType":"application/vnd.in-toto+json","payload":"{envelopes[0]["payload"]}",'
+               f'"signatures":{json.dumps(envelopes[0]["signatures"])},"payloadtype":"x"}}')
     assert "repeats a key" in judge(signer, [doubled.encode()], claims)[0]
 
 

@@ -81,7 +81,7 @@ def test_a_callers_trace_id_reaches_the_log_line_the_traceresponse_header_and_th
             assert re.fullmatch(rf"00-{trace_id}-[0-9a-f]{{16}}-01", headers["traceresponse"])
             server_span_id = headers["traceresponse"].split("-")[2]
 
-            line = service.wait_for_log(lambda l: l.get("msg") == "request" and l.get("trace_id") == trace_id)
+            line = service.wait_for_log(lambda entry: entry.get("msg") == "request" and entry.get("trace_id") == trace_id)
             assert (line["span_id"], line["route"], line["status"], line["user_id"]) == (
                 server_span_id, "/hello", 200, "user-7")
 
@@ -159,4 +159,4 @@ def test_sigterm_during_a_burst_lets_every_in_flight_request_finish_and_exits_0(
 
     failures = [s for s in statuses if s != 200]
     assert len(statuses) == burst and failures == [], f"{len(failures)} failed: {failures[:5]}"
-    service.wait_for_log(lambda l: l.get("msg") == "stopped")
+    service.wait_for_log(lambda entry: entry.get("msg") == "stopped")

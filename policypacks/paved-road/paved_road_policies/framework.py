@@ -500,7 +500,7 @@ def _same(a: Any, b: Any) -> bool:
     if kind is list:
         if len(a) != len(b):
             return False
-        for left, right in zip(a, b):
+        for left, right in zip(a, b, strict=True):
             if not _same(left, right):
                 return False
         return True

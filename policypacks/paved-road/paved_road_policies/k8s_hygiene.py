@@ -93,7 +93,8 @@ def check_service_exposure(resource: Resource, config: Mapping[str, Any]) -> Ite
         if spec.get(field) not in (None, [], ""):
             yield Finding(f"{k8s.describe(resource)}: spec.{field} is set ({spec[field]!r}); it exposes or "
                           "redirects the service outside the cluster's network policy.", fix={"field": f"spec.{field}"})
-    ports = spec.get("ports") if isinstance(spec.get("ports"), list) else []
+    raw_ports = spec.get("ports")
+    ports = raw_ports if isinstance(raw_ports, list) else []
     for index, port in enumerate(ports):
         if isinstance(port, dict) and port.get("nodePort") not in (None, 0):
             yield Finding(f"{k8s.describe(resource)}: spec.ports[{index}].nodePort is {port['nodePort']!r}: the "
