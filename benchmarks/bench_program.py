@@ -58,23 +58,41 @@ def measure(count: int, runs: int) -> SizeResult:
         catalog, releases, _ = write_synthetic_catalog(Path(temp), count)
         samples = []
         for _ in range(runs):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), str(catalog), str(releases)],
-                                 capture_output=True, text=True, check=True, cwd=ROOT)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(ROOT), str(catalog), str(releases)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
             samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return SizeResult(stanzas=count, resources=samples[0]["resources"], types=Counter(samples[0]["types"]),
-                      program_s=[s["program_s"] for s in samples], import_s=[s["import_s"] for s in samples],
-                      rss_mb=[s["peak_rss_mb"] for s in samples])
+    return SizeResult(
+        stanzas=count,
+        resources=samples[0]["resources"],
+        types=Counter(samples[0]["types"]),
+        program_s=[s["program_s"] for s in samples],
+        import_s=[s["import_s"] for s in samples],
+        rss_mb=[s["peak_rss_mb"] for s in samples],
+    )
 
 
 def figures(results: list[SizeResult]) -> list[Figure]:
     found: list[Figure] = []
     for r in results:
         stanzas = f"{r.stanzas} stanza{'s' if r.stanzas != 1 else ''}"
-        found.append(Figure(GROUP, f"program, {stanzas}", "s", r.program_s,
-                            note=f"{r.resources} resources; fresh interpreter per run, imports excluded"))
+        found.append(
+            Figure(
+                GROUP,
+                f"program, {stanzas}",
+                "s",
+                r.program_s,
+                note=f"{r.resources} resources; fresh interpreter per run, imports excluded",
+            )
+        )
         found.append(Figure(GROUP, f"peak RSS, {stanzas}", "MB", r.rss_mb))
-    found.append(Figure(GROUP, "imports (companyos.mock_run, before the program)", "s",
-                        [s for r in results for s in r.import_s]))
+    found.append(
+        Figure(GROUP, "imports (companyos.mock_run, before the program)", "s", [s for r in results for s in r.import_s])
+    )
     return found
 
 
@@ -90,15 +108,21 @@ def main() -> None:
     print(f"Resources per released stanza: {sum(per_service.values())}")
     for type_token, n in per_service.items():
         print(f"  {n:>2}  {type_token}")
-    print(f"\n{'stanzas':>8} {'resources':>10} {'program s (median, min-max)':>30} {'imports s':>10} {'peak RSS MB':>12}")
+    print(
+        f"\n{'stanzas':>8} {'resources':>10} {'program s (median, min-max)':>30} {'imports s':>10} {'peak RSS MB':>12}"
+    )
     for r in results:
         spread = f"{statistics.median(r.program_s):.2f} ({min(r.program_s):.2f}-{max(r.program_s):.2f})"
-        print(f"{r.stanzas:>8} {r.resources:>10} {spread:>30} {statistics.median(r.import_s):>10.2f} "
-              f"{max(r.rss_mb):>12.0f}")
+        print(
+            f"{r.stanzas:>8} {r.resources:>10} {spread:>30} {statistics.median(r.import_s):>10.2f} "
+            f"{max(r.rss_mb):>12.0f}"
+        )
     if len(results) > 1:
         first, last = results[0], results[-1]
-        print(f"\nper stanza at {last.stanzas}: {statistics.median(last.program_s) / last.stanzas * 1000:.1f} ms "
-              f"(at {first.stanzas}: {statistics.median(first.program_s) / first.stanzas * 1000:.1f} ms)")
+        print(
+            f"\nper stanza at {last.stanzas}: {statistics.median(last.program_s) / last.stanzas * 1000:.1f} ms "
+            f"(at {first.stanzas}: {statistics.median(first.program_s) / first.stanzas * 1000:.1f} ms)"
+        )
     if args.json:
         write_figures(args.json, "bench_program", figures(results))
         print(f"figures written to {args.json}")

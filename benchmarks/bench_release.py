@@ -46,8 +46,10 @@ MARKER = ".bench-release"
 def prepare(work: Path) -> None:
     """A dedicated work tree with the local base image in its registry (built once, outside the timing)."""
     if work.exists() and any(work.iterdir()) and not (work / MARKER).exists():
-        raise SystemExit(f"--work-dir {work} exists and was not created by this benchmark; each run deletes the "
-                         f"service folder in it. Fix: pass a new or empty directory.")
+        raise SystemExit(
+            f"--work-dir {work} exists and was not created by this benchmark; each run deletes the "
+            f"service folder in it. Fix: pass a new or empty directory."
+        )
     work.mkdir(parents=True, exist_ok=True)
     (work / MARKER).write_text("work tree of benchmarks/bench_release.py; safe to delete\n")
     data = work / "registry"
@@ -64,13 +66,18 @@ def release_once(work: Path) -> tuple[list[Stage], float]:
     for folder in (work / "services" / SERVICE, work / "releases" / SERVICE):
         shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()
-    outcome = run_release(ReleaseOptions(service=SERVICE, version=VERSION, catalog=ROOT / "services.yaml",
-                                         work=work, registry_port=free_port()),
-                          Console(width=200, highlight=False))
+    outcome = run_release(
+        ReleaseOptions(
+            service=SERVICE, version=VERSION, catalog=ROOT / "services.yaml", work=work, registry_port=free_port()
+        ),
+        Console(width=200, highlight=False),
+    )
     total = time.perf_counter() - started
     if not outcome.complete:
-        raise SystemExit(f"the release stopped at stage `{outcome.failed_stage}`; nothing to measure. "
-                         f"See {outcome.evidence_markdown} and {outcome.out / 'logs'}")
+        raise SystemExit(
+            f"the release stopped at stage `{outcome.failed_stage}`; nothing to measure. "
+            f"See {outcome.evidence_markdown} and {outcome.out / 'logs'}"
+        )
     return outcome.stages, total
 
 
@@ -78,14 +85,31 @@ def figures(runs: list[tuple[list[Stage], float]]) -> list[Figure]:
     # The pipeline appends the evidence step with 0 s (it is written after the timed stages): the
     # evidence pack and the clean-up are measured as the rest of the total instead.
     names = [stage.name for stage in runs[0][0] if stage.name != "evidence"]
-    result = [Figure(GROUP, f"stage: {name}", "s",
-                     [next(s.duration_s for s in stages if s.name == name) for stages, _ in runs])
-              for name in names]
+    result = [
+        Figure(
+            GROUP, f"stage: {name}", "s", [next(s.duration_s for s in stages if s.name == name) for stages, _ in runs]
+        )
+        for name in names
+    ]
     rest = [total - sum(s.duration_s for s in stages if s.name in names) for stages, total in runs]
-    result.append(Figure(GROUP, "evidence pack + clean-up", "s", rest,
-                         note="total minus the stages: evidence Markdown/HTML, provenance, stopping servers"))
-    result.append(Figure(GROUP, f"total `companyos release {SERVICE} --local`", "s", [total for _, total in runs],
-                         note="warm work tree: base image present, npm caches warm; scaffold included"))
+    result.append(
+        Figure(
+            GROUP,
+            "evidence pack + clean-up",
+            "s",
+            rest,
+            note="total minus the stages: evidence Markdown/HTML, provenance, stopping servers",
+        )
+    )
+    result.append(
+        Figure(
+            GROUP,
+            f"total `companyos release {SERVICE} --local`",
+            "s",
+            [total for _, total in runs],
+            note="warm work tree: base image present, npm caches warm; scaffold included",
+        )
+    )
     return result
 
 
@@ -93,15 +117,20 @@ def print_table(table: list[Figure]) -> None:
     width = max(len(f.name) for f in table)
     print(f"\n{'figure':<{width}}  {'runs':>4}  {'median s':>8}  {'min s':>7}  {'max s':>7}")
     for f in table:
-        print(f"{f.name:<{width}}  {len(f.samples):>4}  {f.median:>8.1f}  {min(f.samples):>7.1f}  "
-              f"{max(f.samples):>7.1f}")
+        print(
+            f"{f.name:<{width}}  {len(f.samples):>4}  {f.median:>8.1f}  {min(f.samples):>7.1f}  {max(f.samples):>7.1f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=1, help="releases (default 1; each takes 1-2 minutes)")
-    parser.add_argument("--work-dir", type=Path, default=ROOT / ".work" / "bench-release",
-                        help="this benchmark's own work tree, kept between runs (default .work/bench-release)")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=ROOT / ".work" / "bench-release",
+        help="this benchmark's own work tree, kept between runs (default .work/bench-release)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures there (benchmarks/results.py format)")
     args = parser.parse_args()
     if args.runs < 1:

@@ -16,8 +16,8 @@ syft takes tens of seconds, hence 2 runs by default. Counts come from each run's
 
 from __future__ import annotations
 
-import functools
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -154,37 +154,64 @@ def measure(image: str, service: Path, work: Path, runs: int) -> tuple[Series, S
         scanned, syft_s = timed(lambda: image_sbom(source, insecure_http=insecure))
         syft.add(scanned, syft_s)
         app, app_s = timed(lambda: app_sbom(service, tools))
-        combined, merge_s = timed(functools.partial(merge_sboms, app, scanned,
-                                                    image_repository=reference.repository, image_digest=digest))
+        combined, merge_s = timed(
+            functools.partial(merge_sboms, app, scanned, image_repository=reference.repository, image_digest=digest)
+        )
         text, render_s = timed(functools.partial(render, combined))
         ours.add(json.loads(text), syft_s + app_s + merge_s + render_s)
         steps.app.append(app_s)
         steps.merge.append(merge_s)
         steps.render.append(render_s)
-        print(f"run {run + 1}/{runs}: syft {syft_s:.1f} s, cyclonedx-npm {app_s:.1f} s, merge {merge_s:.2f} s, "
-              f"render + validate {render_s:.1f} s", file=sys.stderr, flush=True)
+        print(
+            f"run {run + 1}/{runs}: syft {syft_s:.1f} s, cyclonedx-npm {app_s:.1f} s, merge {merge_s:.2f} s, "
+            f"render + validate {render_s:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     return ours, syft, steps
 
 
 def edgeless(document: dict[str, Any]) -> int:
     """Components named in no dependency edge at all (the looser measure syft#5173 counts)."""
-    linked = {ref for entry in document.get("dependencies", []) if entry.get("dependsOn")
-              for ref in [entry["ref"], *entry["dependsOn"]]}
+    linked = {
+        ref
+        for entry in document.get("dependencies", [])
+        if entry.get("dependsOn")
+        for ref in [entry["ref"], *entry["dependsOn"]]
+    }
     return sum(1 for component in document.get("components", []) if component.get("bom-ref") not in linked)
 
 
 def figures(ours: Series, syft: Series, steps: Steps) -> list[Figure]:
     def figure(name: str, unit: str, attribute: str, better: Better, note: str = "") -> Figure:
-        return Figure(GROUP, name, unit, getattr(ours, attribute), better=better, comparator=SYFT,
-                      comparator_samples=getattr(syft, attribute), note=note)
+        return Figure(
+            GROUP,
+            name,
+            unit,
+            getattr(ours, attribute),
+            better=better,
+            comparator=SYFT,
+            comparator_samples=getattr(syft, attribute),
+            note=note,
+        )
 
     return [
-        figure("time, ours (syft + cyclonedx-npm + merge + validate)", "s", "seconds", "lower",
-               "ours includes syft's own time of the same run, so it cannot be faster than syft alone"),
+        figure(
+            "time, ours (syft + cyclonedx-npm + merge + validate)",
+            "s",
+            "seconds",
+            "lower",
+            "ours includes syft's own time of the same run, so it cannot be faster than syft alone",
+        ),
         Figure(GROUP, "time, of which cyclonedx-npm (lockfile)", "s", steps.app),
         Figure(GROUP, "time, of which merge", "s", steps.merge),
-        Figure(GROUP, "time, of which render + schema validation", "s", steps.render,
-               note="cyclonedx-python-lib Bom.from_json + JSON output + strict CycloneDX 1.6 schema validation"),
+        Figure(
+            GROUP,
+            "time, of which render + schema validation",
+            "s",
+            steps.render,
+            note="cyclonedx-python-lib Bom.from_json + JSON output + strict CycloneDX 1.6 schema validation",
+        ),
         figure("components", "components", "components", "higher"),
         figure("dependency edges", "edges", "edges", "higher"),
         figure("orphans", "components", "orphans", "lower", "components not reachable from metadata.component"),
@@ -194,11 +221,15 @@ def figures(ours: Series, syft: Series, steps: Steps) -> list[Figure]:
 
 def print_table(ours: Series, syft: Series) -> None:
     print("orphans: not reachable from metadata.component; edgeless: in no dependency edge at all")
-    print(f"{'sbom':<15} {'median s':>9} {'components':>11} {'edges':>7} {'orphans':>8} {'orphan %':>9} {'edgeless':>9}")
+    print(
+        f"{'sbom':<15} {'median s':>9} {'components':>11} {'edges':>7} {'orphans':>8} {'orphan %':>9} {'edgeless':>9}"
+    )
     for name, series in ((SYFT, syft), ("ours (merged)", ours)):
         components, orphans = series.components[-1], series.orphans[-1]
-        print(f"{name:<15} {statistics.median(series.seconds):>9.2f} {components:>11.0f} {series.edges[-1]:>7.0f} "
-              f"{orphans:>8.0f} {100.0 * orphans / max(components, 1):>8.1f}% {series.edgeless[-1]:>9.0f}")
+        print(
+            f"{name:<15} {statistics.median(series.seconds):>9.2f} {components:>11.0f} {series.edges[-1]:>7.0f} "
+            f"{orphans:>8.0f} {100.0 * orphans / max(components, 1):>8.1f}% {series.edgeless[-1]:>9.0f}"
+        )
 
 
 def main() -> None:

@@ -30,8 +30,10 @@ GROUP = "scaffold"
 
 
 def summary(samples: list[float]) -> str:
-    return (f"median {statistics.median(samples):.3f} s  min {min(samples):.3f} s  max {max(samples):.3f} s  "
-            f"(n={len(samples)})")
+    return (
+        f"median {statistics.median(samples):.3f} s  min {min(samples):.3f} s  max {max(samples):.3f} s  "
+        f"(n={len(samples)})"
+    )
 
 
 def main() -> None:
@@ -63,27 +65,51 @@ def scaffold_figures(work: Path, runs: int) -> list[Figure]:
     in_process = []
     for run in range(runs):
         started = time.perf_counter()
-        new_service(ServiceAnswers(name=f"inproc-{run}", owner="team-bench"), parent=work,
-                    catalog_path=work / "services.yaml")
+        new_service(
+            ServiceAnswers(name=f"inproc-{run}", owner="team-bench"), parent=work, catalog_path=work / "services.yaml"
+        )
         in_process.append(time.perf_counter() - started)
     cli = [companyos(work, "new-service", f"cli-{run}", "--owner", "team-bench") for run in range(runs)]
     floor = [companyos(work, "--help") for _ in range(runs)]
 
-    print("companyos new-service (template already published; render + ci.yml + catalogue write); "
-          f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(
+        "companyos new-service (template already published; render + ci.yml + catalogue write); "
+        f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
+    )
     print(f"  in-process new_service():        {summary(in_process)}")
     print(f"  CLI wall time (python start):    {summary(cli)}")
     print(f"  CLI floor (`companyos --help`):  {summary(floor)}")
     goal = statistics.median(in_process)
-    print(f"  goal <= 1 s (scaffold alone):    {'met' if goal <= 1 else 'NOT met'} ({goal:.3f} s in-process; "
-          f"CLI adds {statistics.median(cli) - goal:.3f} s of interpreter start and imports of all commands)")
+    print(
+        f"  goal <= 1 s (scaffold alone):    {'met' if goal <= 1 else 'NOT met'} ({goal:.3f} s in-process; "
+        f"CLI adds {statistics.median(cli) - goal:.3f} s of interpreter start and imports of all commands)"
+    )
     return [
-        Figure(GROUP, "scaffold, in-process new_service()", "s", in_process, goal="<= 1 s",
-               goal_met=statistics.median(in_process) <= 1, note="render + ci.yml + catalogue write"),
-        Figure(GROUP, "scaffold, CLI `companyos new-service`", "s", cli, goal="<= 1 s",
-               goal_met=statistics.median(cli) <= 1, note="wall time of the command, interpreter start included"),
-        Figure(GROUP, "CLI floor `companyos --help`", "s", floor,
-               note="interpreter start and CLI imports, the part of the CLI time that is not scaffolding"),
+        Figure(
+            GROUP,
+            "scaffold, in-process new_service()",
+            "s",
+            in_process,
+            goal="<= 1 s",
+            goal_met=statistics.median(in_process) <= 1,
+            note="render + ci.yml + catalogue write",
+        ),
+        Figure(
+            GROUP,
+            "scaffold, CLI `companyos new-service`",
+            "s",
+            cli,
+            goal="<= 1 s",
+            goal_met=statistics.median(cli) <= 1,
+            note="wall time of the command, interpreter start included",
+        ),
+        Figure(
+            GROUP,
+            "CLI floor `companyos --help`",
+            "s",
+            floor,
+            note="interpreter start and CLI imports, the part of the CLI time that is not scaffolding",
+        ),
     ]
 
 
@@ -97,13 +123,22 @@ def green_figures(work: Path, runs: int) -> list[Figure]:
         install.append(npm(work / name, "ci", "--prefer-offline"))
         test.append(npm(work / name, "test"))  # its script builds, type-checks, then runs node:test
         total.append(time.perf_counter() - started)
-        print(f"  new-service {scaffold[-1]:.1f} s + npm ci {install[-1]:.1f} s + npm test {test[-1]:.1f} s "
-              f"= {total[-1]:.1f} s")
+        print(
+            f"  new-service {scaffold[-1]:.1f} s + npm ci {install[-1]:.1f} s + npm test {test[-1]:.1f} s "
+            f"= {total[-1]:.1f} s"
+        )
     met = statistics.median(total) <= 60
     print(f"  goal <= 60 s:                    {'met' if met else 'NOT met'} ({summary(total)})")
     return [
-        Figure(GROUP, "scaffold -> green npm test (warm npm cache)", "s", total, goal="<= 60 s", goal_met=met,
-               note="companyos new-service + npm ci --prefer-offline + npm test (build, typecheck, node:test)"),
+        Figure(
+            GROUP,
+            "scaffold -> green npm test (warm npm cache)",
+            "s",
+            total,
+            goal="<= 60 s",
+            goal_met=met,
+            note="companyos new-service + npm ci --prefer-offline + npm test (build, typecheck, node:test)",
+        ),
         Figure(GROUP, "green run: npm ci --prefer-offline", "s", install),
         Figure(GROUP, "green run: npm test", "s", test),
     ]

@@ -106,16 +106,32 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def autocannon(tool: Path, url: str, connections: int, duration: int) -> dict[str, float]:
     result = subprocess.run(
-        ["node", str(tool / "node_modules" / "autocannon" / "autocannon.js"), "--json", "-c", str(connections),
-         "-d", str(duration), url],
-        capture_output=True, text=True, timeout=duration + 60, check=False)
+        [
+            "node",
+            str(tool / "node_modules" / "autocannon" / "autocannon.js"),
+            "--json",
+            "-c",
+            str(connections),
+            "-d",
+            str(duration),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+        check=False,
+    )
     if result.returncode != 0:
         raise SystemExit(f"autocannon failed: {result.stderr[-2000:]}")
     report = json.loads(result.stdout)
     if report["non2xx"] or report["errors"] or report["timeouts"]:
         raise SystemExit(f"{url}: {report['non2xx']} non-2xx, {report['errors']} errors, {report['timeouts']} timeouts")
-    return {"rps": report["requests"]["average"], "p50": report["latency"]["p50"], "p99": report["latency"]["p99"],
-            "total": report["requests"]["total"]}
+    return {
+        "rps": report["requests"]["average"],
+        "p50": report["latency"]["p50"],
+        "p99": report["latency"]["p99"],
+        "total": report["requests"]["total"],
+    }
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -131,8 +147,13 @@ def run_once(variant: Variant, tool: Path, connections: int, duration: int, warm
     port = free_port()
     # stdout to a file, as a container runtime keeps it; the bare app prints one line at start.
     with open(logs / f"{variant.name.replace(' ', '-').replace(',', '')}.log", "ab") as out:
-        process = subprocess.Popen(variant.argv, cwd=variant.cwd, stdout=out, stderr=subprocess.DEVNULL,
-                                   env={"PATH": os.environ["PATH"], **variant.env, "PORT": str(port)})
+        process = subprocess.Popen(
+            variant.argv,
+            cwd=variant.cwd,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            env={"PATH": os.environ["PATH"], **variant.env, "PORT": str(port)},
+        )
         try:
             url = f"http://127.0.0.1:{port}/hello"
             wait_ready(url, process)
@@ -178,8 +199,13 @@ def variants(service: Path, bare: Path, quick: bool, stack: ExitStack) -> tuple[
     shipped = start_command(service)
     chosen = [
         Variant(BARE, bare, ["node", "server.js"], {"SERVICE_NAME": "bench-api"}, "the comparator"),
-        Variant("generated service (as shipped)", service, shipped, {},
-                "npm start command, default environment (LOG_LEVEL info, tracing on, no exporter), stdout to a file"),
+        Variant(
+            "generated service (as shipped)",
+            service,
+            shipped,
+            {},
+            "npm start command, default environment (LOG_LEVEL info, tracing on, no exporter), stdout to a file",
+        ),
     ]
     if quick:
         return chosen, lambda: 0
@@ -198,25 +224,53 @@ def variants(service: Path, bare: Path, quick: bool, stack: ExitStack) -> tuple[
         return Variant(name, floor, argv, {"SERVICE_NAME": "bench-api"}, f"{note}: not a shipped configuration")
 
     return chosen + [
-        Variant("service, LOG_LEVEL=warn", service, shipped, {"LOG_LEVEL": "warn"},
-                "as shipped without the request log line: locates the cost of logging"),
-        Variant("service, OTLP export on", service, shipped, {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint},
-                "as shipped with spans batched and sent over OTLP/HTTP to a local receiver in the benchmark process"),
-        Variant("service, 10% of traces sampled", service, shipped,
-                {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"},
-                "as shipped with the SDK's ratio sampler: 1 in 10 new traces recorded, the rest keep ids only"),
-        Variant("service, OTEL_SDK_DISABLED=true", service, shipped, {"OTEL_SDK_DISABLED": "true"},
-                "as shipped with tracing off (nothing patched): the cost of metrics, logs and middleware alone"),
-        bare_with("tracing floor", "otel-http-only.cjs",
-                  "bare app + OpenTelemetry's HTTP instrumentation alone (span recorded, not exported), the cost "
-                  "of one recorded span per request by itself"),
-        bare_with("context alone", "context-only.cjs",
-                  "bare app, each request inside AsyncLocalStorage.run (no SDK, no span), the cost of Node 20's "
-                  "async context per request"),
-        bare_with("span by hand", "manual-span.cjs",
-                  "bare app + the OpenTelemetry SDK, server span started/ended by a small http.Server wrapper "
-                  "(traceparent extracted, span recorded, not exported) instead of the HTTP instrumentation, the "
-                  "span's cost without the instrumentation's own"),
+        Variant(
+            "service, LOG_LEVEL=warn",
+            service,
+            shipped,
+            {"LOG_LEVEL": "warn"},
+            "as shipped without the request log line: locates the cost of logging",
+        ),
+        Variant(
+            "service, OTLP export on",
+            service,
+            shipped,
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint},
+            "as shipped with spans batched and sent over OTLP/HTTP to a local receiver in the benchmark process",
+        ),
+        Variant(
+            "service, 10% of traces sampled",
+            service,
+            shipped,
+            {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"},
+            "as shipped with the SDK's ratio sampler: 1 in 10 new traces recorded, the rest keep ids only",
+        ),
+        Variant(
+            "service, OTEL_SDK_DISABLED=true",
+            service,
+            shipped,
+            {"OTEL_SDK_DISABLED": "true"},
+            "as shipped with tracing off (nothing patched): the cost of metrics, logs and middleware alone",
+        ),
+        bare_with(
+            "tracing floor",
+            "otel-http-only.cjs",
+            "bare app + OpenTelemetry's HTTP instrumentation alone (span recorded, not exported), the cost "
+            "of one recorded span per request by itself",
+        ),
+        bare_with(
+            "context alone",
+            "context-only.cjs",
+            "bare app, each request inside AsyncLocalStorage.run (no SDK, no span), the cost of Node 20's "
+            "async context per request",
+        ),
+        bare_with(
+            "span by hand",
+            "manual-span.cjs",
+            "bare app + the OpenTelemetry SDK, server span started/ended by a small http.Server wrapper "
+            "(traceparent extracted, span recorded, not exported) instead of the HTTP instrumentation, the "
+            "span's cost without the instrumentation's own",
+        ),
     ], lambda: len(receiver.spans())
 
 
@@ -237,21 +291,51 @@ def figures(base: Variant, others: list[Variant], setting: str) -> list[Figure]:
         p99_ratio = median(variant, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
         note = f"{variant.note}; {setting}"
         out += [
-            Figure(GROUP, f"GET /hello req/s, {variant.name}", "req/s", samples(variant, "rps"), better="higher",
-                   comparator=BARE, comparator_samples=samples(base, "rps"),
-                   goal=">= 85% of bare req/s" if judged else "", goal_met=rps_ratio >= RPS_GOAL if judged else None,
-                   note=note),
-            Figure(GROUP, f"GET /hello p50 latency, {variant.name}", "ms", samples(variant, "p50"),
-                   comparator=BARE, comparator_samples=samples(base, "p50"), note=note),
-            Figure(GROUP, f"GET /hello p99 latency, {variant.name}", "ms", samples(variant, "p99"),
-                   comparator=BARE, comparator_samples=samples(base, "p99"),
-                   goal="p99 <= 1.25x bare" if judged else "", goal_met=p99_ratio <= P99_GOAL if judged else None,
-                   note=note),
+            Figure(
+                GROUP,
+                f"GET /hello req/s, {variant.name}",
+                "req/s",
+                samples(variant, "rps"),
+                better="higher",
+                comparator=BARE,
+                comparator_samples=samples(base, "rps"),
+                goal=">= 85% of bare req/s" if judged else "",
+                goal_met=rps_ratio >= RPS_GOAL if judged else None,
+                note=note,
+            ),
+            Figure(
+                GROUP,
+                f"GET /hello p50 latency, {variant.name}",
+                "ms",
+                samples(variant, "p50"),
+                comparator=BARE,
+                comparator_samples=samples(base, "p50"),
+                note=note,
+            ),
+            Figure(
+                GROUP,
+                f"GET /hello p99 latency, {variant.name}",
+                "ms",
+                samples(variant, "p99"),
+                comparator=BARE,
+                comparator_samples=samples(base, "p99"),
+                goal="p99 <= 1.25x bare" if judged else "",
+                goal_met=p99_ratio <= P99_GOAL if judged else None,
+                note=note,
+            ),
         ]
         if has_cpu(base) and has_cpu(variant):
-            out.append(Figure(GROUP, f"server CPU per request, {variant.name}", "us", samples(variant, "cpu_us"),
-                              comparator=BARE, comparator_samples=samples(base, "cpu_us"),
-                              note=f"user+system CPU of the server process over the measured run / requests; {note}"))
+            out.append(
+                Figure(
+                    GROUP,
+                    f"server CPU per request, {variant.name}",
+                    "us",
+                    samples(variant, "cpu_us"),
+                    comparator=BARE,
+                    comparator_samples=samples(base, "cpu_us"),
+                    note=f"user+system CPU of the server process over the measured run / requests; {note}",
+                )
+            )
     return out
 
 
@@ -262,20 +346,29 @@ def has_cpu(variant: Variant) -> bool:
 def print_table(chosen: list[Variant], setting: str) -> None:
     base = chosen[0]
     print(f"GET /hello, {setting}; load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"{'variant':34} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'req/s vs bare':>14} {'p99 vs bare':>12} "
-          f"{'CPU us/req':>11} {'vs bare':>8}")
+    print(
+        f"{'variant':34} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'req/s vs bare':>14} {'p99 vs bare':>12} "
+        f"{'CPU us/req':>11} {'vs bare':>8}"
+    )
     for variant in chosen:
         rps, p50, p99 = median(variant, "rps"), median(variant, "p50"), median(variant, "p99")
         p99_ratio = p99 / median(base, "p99") if median(base, "p99") else float("inf")
-        cpu = (f"{median(variant, 'cpu_us'):11.0f} {median(variant, 'cpu_us') / median(base, 'cpu_us'):7.2f}x"
-               if has_cpu(base) and has_cpu(variant) else "")
-        print(f"{variant.name:34} {rps:7.0f} {p50:7.1f} {p99:7.1f} {rps / median(base, 'rps'):13.0%} {p99_ratio:11.2f}x "
-              f"{cpu}")
+        cpu = (
+            f"{median(variant, 'cpu_us'):11.0f} {median(variant, 'cpu_us') / median(base, 'cpu_us'):7.2f}x"
+            if has_cpu(base) and has_cpu(variant)
+            else ""
+        )
+        print(
+            f"{variant.name:34} {rps:7.0f} {p50:7.1f} {p99:7.1f} {rps / median(base, 'rps'):13.0%} {p99_ratio:11.2f}x "
+            f"{cpu}"
+        )
     shipped = chosen[1]
     rps_ratio = median(shipped, "rps") / median(base, "rps")
     p99_ratio = median(shipped, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
-    print(f"goals for the generated service as shipped: req/s >= 85% of bare: {'met' if rps_ratio >= RPS_GOAL else 'NOT met'} "
-          f"({rps_ratio:.0%}); p99 <= 1.25x bare: {'met' if p99_ratio <= P99_GOAL else 'NOT met'} ({p99_ratio:.2f}x)")
+    print(
+        f"goals for the generated service as shipped: req/s >= 85% of bare: {'met' if rps_ratio >= RPS_GOAL else 'NOT met'} "
+        f"({rps_ratio:.0%}); p99 <= 1.25x bare: {'met' if p99_ratio <= P99_GOAL else 'NOT met'} ({p99_ratio:.2f}x)"
+    )
     print("runs (req/s): " + "; ".join(f"{v.name}: " + ", ".join(f"{s['rps']:.0f}" for s in v.samples) for v in chosen))
 
 
@@ -284,10 +377,12 @@ def main() -> None:
     parser.add_argument("-c", "--connections", type=int, default=50)
     parser.add_argument("-d", "--duration", type=int, help="seconds per measured run (default 10, --quick 6)")
     parser.add_argument("--warmup", type=int, help="seconds of discarded load before each run (default 3, --quick 2)")
-    parser.add_argument("--rounds", type=int,
-                        help="alternating rounds, one sample per variant each (default 3, --quick 4)")
-    parser.add_argument("--quick", action="store_true",
-                        help="only bare vs the service as shipped, in short runs (~100 s with setup)")
+    parser.add_argument(
+        "--rounds", type=int, help="alternating rounds, one sample per variant each (default 3, --quick 4)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="only bare vs the service as shipped, in short runs (~100 s with setup)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures there (benchmarks/results.py format)")
     args = parser.parse_args()
     # Quick: more, shorter rounds rather than fewer long ones, so each service run sits next to a bare one.
@@ -310,8 +405,10 @@ def main() -> None:
             print(f"OTLP receiver: {spans_received()} spans for the {exported.requests} requests of '{exported.name}'")
 
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    setting = (f"autocannon 9.0.0 -c {args.connections} -d {duration} (+{warmup} s warm-up), {rounds} "
-               f"alternating rounds, medians; node {node}, {os.cpu_count()} CPUs shared with the load generator")
+    setting = (
+        f"autocannon 9.0.0 -c {args.connections} -d {duration} (+{warmup} s warm-up), {rounds} "
+        f"alternating rounds, medians; node {node}, {os.cpu_count()} CPUs shared with the load generator"
+    )
     print_table(chosen, setting)
     if args.json:
         write_figures(args.json, Path(__file__).name, figures(chosen[0], chosen[1:], setting))

@@ -54,20 +54,40 @@ def measure(operation: Callable[[], object], runs: int, calls: int) -> list[floa
     return samples
 
 
-def openssl_commands(openssl: str, folder: Path, private_pem: bytes, public_pem: bytes, payload: bytes,
-                     signature: str) -> tuple[list[str], list[str]]:
+def openssl_commands(
+    openssl: str, folder: Path, private_pem: bytes, public_pem: bytes, payload: bytes, signature: str
+) -> tuple[list[str], list[str]]:
     """`openssl dgst` sign and verify commands over files holding the same key, payload and signature."""
     private_key = load_private_key(private_pem, PASSWORD)
     # openssl cannot read cosign's scrypt+secretbox envelope; it gets the same key as plain PKCS#8.
-    (folder / "key.pem").write_bytes(private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (folder / "key.pem").write_bytes(
+        private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     (folder / "key.pub").write_bytes(public_pem)
     (folder / "payload").write_bytes(payload)
     (folder / "sig.der").write_bytes(base64.b64decode(signature))
-    sign = [openssl, "dgst", "-sha256", "-sign", str(folder / "key.pem"), "-out", str(folder / "openssl.sig"),
-            str(folder / "payload")]
-    check = [openssl, "dgst", "-sha256", "-verify", str(folder / "key.pub"), "-signature", str(folder / "sig.der"),
-             str(folder / "payload")]
+    sign = [
+        openssl,
+        "dgst",
+        "-sha256",
+        "-sign",
+        str(folder / "key.pem"),
+        "-out",
+        str(folder / "openssl.sig"),
+        str(folder / "payload"),
+    ]
+    check = [
+        openssl,
+        "dgst",
+        "-sha256",
+        "-verify",
+        str(folder / "key.pub"),
+        "-signature",
+        str(folder / "sig.der"),
+        str(folder / "payload"),
+    ]
     return sign, check
 
 
@@ -79,10 +99,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs (samples) per operation (default 5)")
     parser.add_argument("--calls", type=int, default=200, help="in-process calls per run (default 200)")
-    parser.add_argument("--openssl-calls", type=int, default=20,
-                        help="openssl subprocess calls per run (default 20; each starts a process)")
-    parser.add_argument("--key-load-runs", type=int, default=3,
-                        help="runs of the scrypt key load, one call each (default 3; ~0.5-1 s a call)")
+    parser.add_argument(
+        "--openssl-calls",
+        type=int,
+        default=20,
+        help="openssl subprocess calls per run (default 20; each starts a process)",
+    )
+    parser.add_argument(
+        "--key-load-runs",
+        type=int,
+        default=3,
+        help="runs of the scrypt key load, one call each (default 3; ~0.5-1 s a call)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures there (benchmarks/results.py format)")
     args = parser.parse_args()
     openssl = shutil.which("openssl")
@@ -95,8 +123,9 @@ def main() -> None:
     signature = sign_payload(private_key, payload)
 
     def verify_full() -> None:
-        if not verify(payload, signature, [public_pem], expected_digest=DIGEST, manifest=MANIFEST,
-                      expected_reference=REPOSITORY).verified:
+        if not verify(
+            payload, signature, [public_pem], expected_digest=DIGEST, manifest=MANIFEST, expected_reference=REPOSITORY
+        ).verified:
             raise SystemExit("verify() rejected a signature it should accept: the benchmark measures nothing")
 
     def verify_cold_key() -> None:
@@ -104,8 +133,9 @@ def main() -> None:
         verify_full()
 
     with tempfile.TemporaryDirectory(prefix="bench-sign-") as work:
-        openssl_sign, openssl_verify = openssl_commands(openssl, Path(work), private_pem, public_pem, payload,
-                                                        signature)
+        openssl_sign, openssl_verify = openssl_commands(
+            openssl, Path(work), private_pem, public_pem, payload, signature
+        )
         sign_ms = measure(lambda: sign_payload(private_key, payload), args.runs, args.calls)
         openssl_sign_ms = measure(lambda: run_command(openssl_sign), args.runs, args.openssl_calls)
         verify_ms = measure(verify_full, args.runs, args.calls)
@@ -115,16 +145,40 @@ def main() -> None:
 
     openssl_note = "comparator: openssl dgst as a subprocess per call (process start included)"
     figures = [
-        Figure(GROUP, "sign (sign_payload, ECDSA P-256)", "ms", sign_ms, comparator="openssl dgst -sha256 -sign",
-               comparator_samples=openssl_sign_ms, note=f"{args.calls} calls per run; {openssl_note}"),
-        Figure(GROUP, "verify (full, key cached)", "ms", verify_ms, comparator="openssl dgst -sha256 -verify",
-               comparator_samples=openssl_verify_ms,
-               note="signature + payload parse + manifest sha256 + digest and reference checks"),
-        Figure(GROUP, "verify (full, key parsed each call)", "ms", verify_cold_ms,
-               comparator="openssl dgst -sha256 -verify", comparator_samples=openssl_verify_ms,
-               note="the public key cache cleared before each call, as openssl parses its key every time"),
-        Figure(GROUP, "load signing key (scrypt N=2^16)", "ms", key_load_ms,
-               note="once per signing command; the cost cosign's key format chooses"),
+        Figure(
+            GROUP,
+            "sign (sign_payload, ECDSA P-256)",
+            "ms",
+            sign_ms,
+            comparator="openssl dgst -sha256 -sign",
+            comparator_samples=openssl_sign_ms,
+            note=f"{args.calls} calls per run; {openssl_note}",
+        ),
+        Figure(
+            GROUP,
+            "verify (full, key cached)",
+            "ms",
+            verify_ms,
+            comparator="openssl dgst -sha256 -verify",
+            comparator_samples=openssl_verify_ms,
+            note="signature + payload parse + manifest sha256 + digest and reference checks",
+        ),
+        Figure(
+            GROUP,
+            "verify (full, key parsed each call)",
+            "ms",
+            verify_cold_ms,
+            comparator="openssl dgst -sha256 -verify",
+            comparator_samples=openssl_verify_ms,
+            note="the public key cache cleared before each call, as openssl parses its key every time",
+        ),
+        Figure(
+            GROUP,
+            "load signing key (scrypt N=2^16)",
+            "ms",
+            key_load_ms,
+            note="once per signing command; the cost cosign's key format chooses",
+        ),
     ]
     print_table(figures, args)
     if args.json:
@@ -135,12 +189,16 @@ def print_table(figures: list[Figure], args: argparse.Namespace) -> None:
     rows = [(f.name, f.samples) for f in figures]
     rows += [(f"{f.comparator} (subprocess)", f.comparator_samples) for f in figures[:2]]
     width = max(len(name) for name, _ in rows)
-    print(f"mean ms per call; {args.runs} runs of {args.calls} in-process calls, {args.openssl_calls} openssl calls, "
-          f"{args.key_load_runs} key loads")
+    print(
+        f"mean ms per call; {args.runs} runs of {args.calls} in-process calls, {args.openssl_calls} openssl calls, "
+        f"{args.key_load_runs} key loads"
+    )
     print(f"{'operation':<{width}}  {'runs':>4}  {'median ms':>9}  {'min ms':>8}  {'max ms':>8}")
     for name, samples in rows:
-        print(f"{name:<{width}}  {len(samples):>4}  {statistics.median(samples):>9.3f}  {min(samples):>8.3f}  "
-              f"{max(samples):>8.3f}")
+        print(
+            f"{name:<{width}}  {len(samples):>4}  {statistics.median(samples):>9.3f}  {min(samples):>8.3f}  "
+            f"{max(samples):>8.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,11 @@ class Bench:
 
 PLAN: tuple[Bench, ...] = (
     # b82f5f4: the pack before default-deny (issue 13), measured beside the current one.
-    Bench("gate", "bench_gate.py", ("--sizes", "1,10,100,500", "--resources", "500", "--repeats", "2",
-                                    "--baseline", "b82f5f4")),
+    Bench(
+        "gate",
+        "bench_gate.py",
+        ("--sizes", "1,10,100,500", "--resources", "500", "--repeats", "2", "--baseline", "b82f5f4"),
+    ),
     Bench("throughput", "bench_service_throughput.py", ("--quick",)),
     Bench("scaffold", "bench_scaffold.py", ("--runs", "3")),
     Bench("sbom", "bench_sbom.py", ("--runs", "2")),
@@ -81,8 +84,12 @@ def run_bench(bench: Bench, out_dir: Path) -> Outcome:
     started = time.perf_counter()
     print(f"==> {bench.script} {' '.join(bench.args)}", flush=True)
     try:
-        done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / bench.script), *bench.args,
-                               "--json", str(out)], cwd=ROOT, timeout=SCRIPT_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / bench.script), *bench.args, "--json", str(out)],
+            cwd=ROOT,
+            timeout=SCRIPT_TIMEOUT_S,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return Outcome(bench, time.perf_counter() - started, [], f"timed out after {SCRIPT_TIMEOUT_S} s")
     seconds = time.perf_counter() - started
@@ -106,6 +113,7 @@ def kept_outcome(bench: Bench) -> Outcome:
 
 
 # --- formatting ----------------------------------------------------------------------------------------
+
 
 def number(value: float) -> str:
     """Three significant figures, no exponent for the magnitudes benchmarks produce."""
@@ -149,13 +157,17 @@ def comparator_cell(figure: Figure) -> str:
 
 
 def goals_table(outcomes: list[Outcome]) -> list[str]:
-    rows = ["| goal | figure | measured (median) | comparator (same run) | ratio | verdict |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| goal | figure | measured (median) | comparator (same run) | ratio | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     for outcome in outcomes:
         for figure in outcome.figures:
             if figure.goal:
-                rows.append(f"| {figure.goal} | {figure.group}: {figure.name} | {with_unit(figure.median, figure.unit)} "
-                            f"| {comparator_cell(figure)} | {ratio(figure)} | {verdict(figure)} |")
+                rows.append(
+                    f"| {figure.goal} | {figure.group}: {figure.name} | {with_unit(figure.median, figure.unit)} "
+                    f"| {comparator_cell(figure)} | {ratio(figure)} | {verdict(figure)} |"
+                )
         if outcome.error:
             rows.append(f"| (all of {outcome.bench.script}) | not measured | {outcome.error} | | | **not met** |")
     return rows
@@ -166,17 +178,24 @@ def figures_tables(outcomes: list[Outcome]) -> list[str]:
     for outcome in outcomes:
         when = f"kept from the run of {outcome.measured_at}" if outcome.measured_at else f"{outcome.seconds:.0f} s"
         args = outcome.bench.args if outcome.args is None and not outcome.measured_at else outcome.args
-        command = f"`benchmarks/{outcome.bench.script} {' '.join(args)}`" if args is not None else \
-            f"`benchmarks/{outcome.bench.script}`, arguments not recorded"
+        command = (
+            f"`benchmarks/{outcome.bench.script} {' '.join(args)}`"
+            if args is not None
+            else f"`benchmarks/{outcome.bench.script}`, arguments not recorded"
+        )
         lines += ["", f"### {outcome.bench.name} ({command}, {when})", ""]
         if outcome.error:
             lines.append(f"Not measured: {outcome.error}.")
             continue
-        lines += ["| group | figure | median | min-max | n | comparator (same run) | ratio | goal | verdict |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "| group | figure | median | min-max | n | comparator (same run) | ratio | goal | verdict |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for f in outcome.figures:
-            lines.append(f"| {f.group} | {f.name} | {with_unit(f.median, f.unit)} | {spread(f)} | {len(f.samples)} "
-                         f"| {comparator_cell(f)} | {ratio(f)} | {f.goal} | {verdict(f)} |")
+            lines.append(
+                f"| {f.group} | {f.name} | {with_unit(f.median, f.unit)} | {spread(f)} | {len(f.samples)} "
+                f"| {comparator_cell(f)} | {ratio(f)} | {f.goal} | {verdict(f)} |"
+            )
         notes = [f"- {f.name}: {f.note}" for f in outcome.figures if f.note]
         if notes:
             lines += ["", *notes]
@@ -190,15 +209,29 @@ def machine_info() -> list[str]:
         except OSError:
             return "not found"
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    memory_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    memory_kb = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     commit = command("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD")
-    return [f"- CPU: {cpu}, {os.cpu_count()} logical CPUs (load generators share them with the servers)",
-            f"- Memory: {memory_kb / 1024 / 1024:.1f} GiB; OS: {platform.platform()}",
-            f"- Python {platform.python_version()}; Node {command('node', '--version')}",
-            f"- Commit {commit}; load average at the end {', '.join(f'{x:.2f}' for x in os.getloadavg())}"]
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} logical CPUs (load generators share them with the servers)",
+        f"- Memory: {memory_kb / 1024 / 1024:.1f} GiB; OS: {platform.platform()}",
+        f"- Python {platform.python_version()}; Node {command('node', '--version')}",
+        f"- Commit {commit}; load average at the end {', '.join(f'{x:.2f}' for x in os.getloadavg())}",
+    ]
 
 
 def provenance(outcomes: list[Outcome], total_s: float) -> str:
@@ -208,29 +241,47 @@ def provenance(outcomes: list[Outcome], total_s: float) -> str:
         return f" in {total_s / 60:.1f} minutes"
     if len(kept) == len(outcomes):
         return " from kept figures only (each section says when it was measured)"
-    return (f"; this run took {total_s / 60:.1f} minutes, and the figures of {', '.join(kept)} are kept from earlier "
-            "runs (each section says when)")
+    return (
+        f"; this run took {total_s / 60:.1f} minutes, and the figures of {', '.join(kept)} are kept from earlier "
+        "runs (each section says when)"
+    )
 
 
 def render_results(outcomes: list[Outcome], started: datetime, total_s: float) -> str:
-    lines = ["# Benchmark results", "",
-             f"Generated by `make bench` (`benchmarks/run.py`) on {started:%Y-%m-%d %H:%M} UTC{provenance(outcomes, total_s)}. "
-             "Do not edit: rerun `make bench`. Each figure is the median of its runs (n) with min-max; a "
-             "comparator is measured in the same run, and the ratio is figure / comparator.", "",
-             "## Machine", "", *machine_info(), "", GOALS_HEADING, "", *goals_table(outcomes), "",
-             "## All figures", *figures_tables(outcomes), ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `make bench` (`benchmarks/run.py`) on {started:%Y-%m-%d %H:%M} UTC{provenance(outcomes, total_s)}. "
+        "Do not edit: rerun `make bench`. Each figure is the median of its runs (n) with min-max; a "
+        "comparator is measured in the same run, and the ratio is figure / comparator.",
+        "",
+        "## Machine",
+        "",
+        *machine_info(),
+        "",
+        GOALS_HEADING,
+        "",
+        *goals_table(outcomes),
+        "",
+        "## All figures",
+        *figures_tables(outcomes),
+        "",
+    ]
     return "\n".join(lines)
 
 
 # --- README ----------------------------------------------------------------------------------------------
+
 
 def goals_section(results_md: str) -> str:
     """The goals table of RESULTS.md, as the README shows it."""
     after = results_md.split(GOALS_HEADING, 1)[1]
     table = after.split("\n## ", 1)[0].strip()
     generated = re.search(r" on (\d{4}-\d\d-\d\d \d\d:\d\d UTC)", results_md.split("\n## ", 1)[0])
-    return (f"Measured by `make bench` (generated {generated.group(1) if generated else 'see RESULTS.md'}); "
-            f"every figure, its min-max and the machine: [benchmarks/RESULTS.md](benchmarks/RESULTS.md).\n\n{table}")
+    return (
+        f"Measured by `make bench` (generated {generated.group(1) if generated else 'see RESULTS.md'}); "
+        f"every figure, its min-max and the machine: [benchmarks/RESULTS.md](benchmarks/RESULTS.md).\n\n{table}"
+    )
 
 
 def readme_with_performance(readme: str, results_md: str) -> str:
@@ -247,9 +298,12 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated bench names: " + ",".join(b.name for b in PLAN))
     parser.add_argument("--skip", default="", help="comma-separated bench names to leave out")
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite the README's Performance section")
-    parser.add_argument("--output", type=Path,
-                        help=f"where to write the results (default: {RESULTS.relative_to(ROOT)} for the whole plan; "
-                             "a partial run writes only where this says)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help=f"where to write the results (default: {RESULTS.relative_to(ROOT)} for the whole plan; "
+        "a partial run writes only where this says)",
+    )
     args = parser.parse_args()
     names = {b.name for b in PLAN}
     only = {n for n in args.only.split(",") if n}
@@ -277,8 +331,10 @@ def main() -> int:
 
     print("\n".join(figures_tables(outcomes)))
     print(f"\n{GOALS_HEADING}\n" + "\n".join(goals_table(outcomes)))
-    print(f"\n{sum(len(o.figures) for o in outcomes)} figures from {len(outcomes)} benchmarks in "
-          f"{total_s / 60:.1f} min; " + (f"written to {output}" if output else "partial run: nothing written"))
+    print(
+        f"\n{sum(len(o.figures) for o in outcomes)} figures from {len(outcomes)} benchmarks in "
+        f"{total_s / 60:.1f} min; " + (f"written to {output}" if output else "partial run: nothing written")
+    )
     failed = [o for o in outcomes if o.error]
     for outcome in failed:
         print(f"NOT MEASURED: {outcome.bench.script}: {outcome.error}", file=sys.stderr)

@@ -22,8 +22,12 @@ def write_synthetic_catalog(directory: Path, count: int) -> tuple[Path, Path, by
     lines = ["services:"]
     for index in range(count):
         name = f"svc-{index:04d}"
-        lines += [f"  - name: {name}", f"    owner: team-{index % 7}", f"    risk: {RISKS[index % 3]}",
-                  f"    data_classification: {CLASSES[index % 4]}"]
+        lines += [
+            f"  - name: {name}",
+            f"    owner: team-{index % 7}",
+            f"    risk: {RISKS[index % 3]}",
+            f"    data_classification: {CLASSES[index % 4]}",
+        ]
         write_release_record(signer.release(name, version="1.0.0"), releases / f"{name}.json")
     catalog = directory / "services.yaml"
     catalog.write_text("\n".join(lines) + "\n")

@@ -16,7 +16,6 @@ def cli() -> None:
     """Paved Road: create, validate, gate and release paved-road services."""
 
 
-
 def main() -> None:
     """Entry point: user errors print as plain text with their exit code, never a traceback."""
     try:

@@ -33,6 +33,7 @@ def trusted_key_config(public_key_pems: list[str]) -> dict[str, dict[str, list[s
     """The policy-config entries that make `public_key_pems` the release keys every signature rule trusts."""
     return {policy: {"trusted_public_keys": list(public_key_pems)} for policy in TRUSTED_KEY_POLICIES}
 
+
 # Status checks the branch protection requires: the CI workflow's job names.
 REQUIRED_STATUS_CHECKS = ("build", "test", "sbom", "sign", "policy-gate")
 

@@ -36,18 +36,36 @@ def step(title: str, *args: str, expect: int = 0) -> subprocess.CompletedProcess
 def main() -> None:
     started = time.perf_counter()
     step("1. The service catalogue is valid", "validate")
-    step("2. Release hello-prod end to end (local)", "release", "hello-prod", "--local", "--work-dir", str(WORK),
-         "--registry-port", str(free_port()))
+    step(
+        "2. Release hello-prod end to end (local)",
+        "release",
+        "hello-prod",
+        "--local",
+        "--work-dir",
+        str(WORK),
+        "--registry-port",
+        str(free_port()),
+    )
     folder = max((WORK / "releases" / "hello-prod").iterdir(), key=lambda p: p.stat().st_mtime)
     record = load_release_record(folder / "release.json")
     other = "sha256:" + "0" * 63 + "1"
     repointed = dataclasses.replace(record, image=ImageRef(record.image.repository, other, record.image.tag))
     bad = write_release_record(repointed, WORK / "variants" / "hello-prod-repointed.json")
     exceptions = folder / "policy-exceptions.yaml"  # the release's unscanned waiver, when it was not scanned
-    blocked = step("3. A re-pointed image (signature covers another digest) is BLOCKED by the policy gate",
-                   "preview", "--service", "hello-prod", "--release", str(bad), "--policy-pack-config",
-                   str(folder / "policy-config.json"), "--json", str(WORK / "variants" / "gate-report.json"),
-                   *(["--exceptions", str(exceptions)] if exceptions.exists() else []), expect=1)
+    blocked = step(
+        "3. A re-pointed image (signature covers another digest) is BLOCKED by the policy gate",
+        "preview",
+        "--service",
+        "hello-prod",
+        "--release",
+        str(bad),
+        "--policy-pack-config",
+        str(folder / "policy-config.json"),
+        "--json",
+        str(WORK / "variants" / "gate-report.json"),
+        *(["--exceptions", str(exceptions)] if exceptions.exists() else []),
+        expect=1,
+    )
     report = json.loads((WORK / "variants" / "gate-report.json").read_text())
     rules = sorted({v["rule"] for v in report["violations"] if v["level"] == "mandatory"})
     page = folder / "evidence" / f"release-{record.version}.md"

@@ -81,8 +81,13 @@ class PavedRoadMocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         if args.typ == "github:index/repository:Repository":
             name = state.get("name", args.name)
-            state.update(html_url=f"https://github.com/mock-org/{name}", full_name=f"mock-org/{name}",
-                         node_id=f"R_mock_{name}", repo_id=1, git_clone_url=f"git://github.com/mock-org/{name}.git")
+            state.update(
+                html_url=f"https://github.com/mock-org/{name}",
+                full_name=f"mock-org/{name}",
+                node_id=f"R_mock_{name}",
+                repo_id=1,
+                git_clone_url=f"git://github.com/mock-org/{name}.git",
+            )
         elif args.typ == "docker:index/image:Image":
             image = state.get("imageName", args.name)
             state["repoDigest"] = f"{image.split(':')[0]}@{_fake_digest(image)}"
@@ -115,20 +120,22 @@ class RecordingMonitor(mocks.MockMonitor):
         outputs, _ = rpc.deserialize_properties_unwrap_secrets(response.object) if registration else ({}, False)
         struct = struct_pb2.Struct()
         struct.CopyFrom(request.object)
-        self.recorded.append(RecordedResource(
-            urn=response.urn,
-            type=request.type,
-            name=request.name,
-            parent=request.parent,
-            custom=bool(request.custom),
-            inputs=_plain(inputs),
-            inputs_struct=struct,
-            outputs=_plain(outputs),
-            dependencies=list(request.dependencies),
-            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-            provider=request.provider,
-            protect=bool(request.protect),
-        ))
+        self.recorded.append(
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                inputs=_plain(inputs),
+                inputs_struct=struct,
+                outputs=_plain(outputs),
+                dependencies=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                provider=request.provider,
+                protect=bool(request.protect),
+            )
+        )
         return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
@@ -140,10 +147,22 @@ class RecordingMonitor(mocks.MockMonitor):
         state, _ = rpc.deserialize_properties_unwrap_secrets(request.properties)
         struct = struct_pb2.Struct()
         struct.CopyFrom(request.properties)
-        self.recorded.append(RecordedResource(
-            urn=response.urn, type=request.type, name=request.name, parent=request.parent, custom=True,
-            inputs=_plain(state), inputs_struct=struct, outputs=_plain(state), dependencies=list(request.dependencies),
-            property_dependencies={}, provider=request.provider, protect=False))
+        self.recorded.append(
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=True,
+                inputs=_plain(state),
+                inputs_struct=struct,
+                outputs=_plain(state),
+                dependencies=list(request.dependencies),
+                property_dependencies={},
+                provider=request.provider,
+                protect=False,
+            )
+        )
         return response
 
     def RegisterPackage(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
@@ -224,8 +243,9 @@ def run_program(
         # A non-None root stops set_mocks from creating its own Stack; run_in_stack then creates the one
         # Stack of this run, as a fresh `pulumi up` process would.
         settings.set_root_resource(_NO_STACK_YET)  # type: ignore[arg-type]
-        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, logger=logger,
-                                 monitor=monitor)
+        pulumi.runtime.set_mocks(
+            monitor.mocks, project=project, stack=stack, preview=preview, logger=logger, monitor=monitor
+        )
         settings.set_root_resource(None)  # type: ignore[arg-type]
         # The language host runs the program with its directory first on sys.path, as done here.
         sys.path.insert(0, str(project_dir))
@@ -239,9 +259,16 @@ def run_program(
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-    return ProgramRun(project=project, stack=stack, resources=monitor.recorded, stack_outputs=monitor.stack_outputs,
-                      logs=collector.records, error=error, transforms=monitor.transforms,
-                      plugin_downloads=monitor.plugin_downloads)
+    return ProgramRun(
+        project=project,
+        stack=stack,
+        resources=monitor.recorded,
+        stack_outputs=monitor.stack_outputs,
+        logs=collector.records,
+        error=error,
+        transforms=monitor.transforms,
+        plugin_downloads=monitor.plugin_downloads,
+    )
 
 
 def _run_main(main: Path) -> None:

@@ -95,7 +95,9 @@ def parse_release_record(data: Any, source: str) -> ReleaseRecord:
         return value
 
     if not isinstance(data, dict):
-        raise UserError(f"{source}: a release record must be a JSON object. Fix: regenerate it with `companyos release`.")
+        raise UserError(
+            f"{source}: a release record must be a JSON object. Fix: regenerate it with `companyos release`."
+        )
     if data.get("schema") != SCHEMA:
         problems.append(f"schema: expected '{SCHEMA}', got {data.get('schema')!r}")
     image = need(data, "image", "", dict)
@@ -124,18 +126,27 @@ def parse_release_record(data: Any, source: str) -> ReleaseRecord:
     version = need(data, "version", "")
     git_commit = data.get("git_commit", "") if isinstance(data.get("git_commit", ""), str) else ""
     if problems:
-        raise UserError(f"{source}: invalid release record:\n  - " + "\n  - ".join(problems)
-                        + "\n  Fix: regenerate the record with `companyos release` (or the CI build job).")
+        raise UserError(
+            f"{source}: invalid release record:\n  - "
+            + "\n  - ".join(problems)
+            + "\n  Fix: regenerate the record with `companyos release` (or the CI build job)."
+        )
     return ReleaseRecord(
         service=service,
         version=version,
         git_commit=git_commit,
         image=ImageRef(repository=repository, digest=digest, tag=str(image.get("tag", ""))),
-        sbom=SbomRef(**{k: sbom[k] for k in ("digest", "location", "format", "components") if k in sbom}) if sbom else None,
-        signature=SignatureRef(**{k: signature[k] for k in ("ref", "payload_b64", "signature_b64", "key_fingerprint")
-                                  if k in signature}) if signature else None,
-        scan=ScanSummary(**{k: scan[k] for k in ("status", "scanner", "db_version", "counts", "max_cvss", "findings")
-                            if k in scan}),
+        sbom=SbomRef(**{k: sbom[k] for k in ("digest", "location", "format", "components") if k in sbom})
+        if sbom
+        else None,
+        signature=SignatureRef(
+            **{k: signature[k] for k in ("ref", "payload_b64", "signature_b64", "key_fingerprint") if k in signature}
+        )
+        if signature
+        else None,
+        scan=ScanSummary(
+            **{k: scan[k] for k in ("status", "scanner", "db_version", "counts", "max_cvss", "findings") if k in scan}
+        ),
         created_at=str(data.get("created_at", "")),
         attestations=attestations,
     )
@@ -159,8 +170,12 @@ def _attestation_refs(value: Any, problems: list[str]) -> tuple[AttestationRef, 
             problems.append(f"{where}: not an object with predicate_type, ref and envelope")
             continue
         predicate_type, ref, envelope = entry.get("predicate_type"), entry.get("ref"), entry.get("envelope")
-        if not isinstance(predicate_type, str) or not isinstance(ref, str) or not isinstance(envelope, dict) \
-                or not (predicate_type and ref and envelope):
+        if (
+            not isinstance(predicate_type, str)
+            or not isinstance(ref, str)
+            or not isinstance(envelope, dict)
+            or not (predicate_type and ref and envelope)
+        ):
             problems.append(f"{where}: predicate_type, ref (strings) and envelope (an object) are required")
             continue
         refs.append(AttestationRef(predicate_type=predicate_type, ref=ref, envelope=envelope))
@@ -183,8 +198,9 @@ def _scan_result_problems(scan: dict[str, Any]) -> list[str]:
             problems.append(f"scan.counts.{key}: not a severity ({', '.join(SCAN_SEVERITIES)}, lower case)")
         elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(f"scan.counts.{key}: {value!r} is not a count (a non-negative integer)")
-    problems += [f"scan.counts.{key}: missing (a missing count is not zero)" for key in REQUIRED_COUNTS
-                 if key not in counts]
+    problems += [
+        f"scan.counts.{key}: missing (a missing count is not zero)" for key in REQUIRED_COUNTS if key not in counts
+    ]
     cvss = scan.get("max_cvss")
     if isinstance(cvss, bool) or not isinstance(cvss, (int, float)) or not 0 <= cvss <= 10:
         problems.append(f"scan.max_cvss: {cvss!r} is not a CVSS score between 0 and 10")
@@ -196,10 +212,14 @@ def load_release_record(path: str | Path) -> ReleaseRecord:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"{path}: release record not found. Fix: run the service's CI build (or "
-                        "`companyos release SERVICE --local`), or point paved-road:releaseRecord at an existing record.") from None
+        raise UserError(
+            f"{path}: release record not found. Fix: run the service's CI build (or "
+            "`companyos release SERVICE --local`), or point paved-road:releaseRecord at an existing record."
+        ) from None
     except (OSError, ValueError) as exc:
-        raise UserError(f"{path}: cannot read the release record ({exc}). Fix: regenerate it with `companyos release`.") from None
+        raise UserError(
+            f"{path}: cannot read the release record ({exc}). Fix: regenerate it with `companyos release`."
+        ) from None
     return parse_release_record(data, str(path))
 
 

@@ -45,9 +45,14 @@ class ServiceAnswers:
     port: int = DEFAULT_PORT
 
     def template_data(self) -> dict[str, Any]:
-        return {"name": self.name, "owner": self.owner, "risk": self.risk,
-                "data_classification": self.data_classification, "description": self.description,
-                "port": self.port}
+        return {
+            "name": self.name,
+            "owner": self.owner,
+            "risk": self.risk,
+            "data_classification": self.data_classification,
+            "description": self.description,
+            "port": self.port,
+        }
 
 
 @dataclass(frozen=True)
@@ -99,8 +104,10 @@ def append_stanza(text: str, answers: ServiceAnswers, path: Path) -> str:
     document = yaml.load(text)
     services = document.get("services") if isinstance(document, dict) else None
     if not isinstance(services, CommentedSeq):
-        raise UserError(f"{path}: has no 'services:' list to add '{answers.name}' to. "
-                        "Fix: start the list with 'services:' (see services.yaml).")
+        raise UserError(
+            f"{path}: has no 'services:' list to add '{answers.name}' to. "
+            "Fix: start the list with 'services:' (see services.yaml)."
+        )
     services.append(stanza(answers))
     return _dump(yaml, document)
 
@@ -110,17 +117,23 @@ def plan_registration(catalog_path: Path, answers: ServiceAnswers, *, register: 
     if not register:
         return _unregistered(catalog_path, answers)
     if not catalog_path.is_file():
-        raise UserError(f"{catalog_path}: catalogue file not found. Fix: run from the platform repository root, "
-                        "pass --catalog PATH, or pass --no-register to generate the code only.")
+        raise UserError(
+            f"{catalog_path}: catalogue file not found. Fix: run from the platform repository root, "
+            "pass --catalog PATH, or pass --no-register to generate the code only."
+        )
     try:
         current = load_catalog(catalog_path)
     except CatalogError as error:
-        raise UserError(f"{catalog_path} is invalid before '{answers.name}' is added; fix it first "
-                        f"(or pass --no-register):\n{error}") from None
+        raise UserError(
+            f"{catalog_path} is invalid before '{answers.name}' is added; fix it first "
+            f"(or pass --no-register):\n{error}"
+        ) from None
     if answers.name in current.names():
         existing = current.service(answers.name)
-        raise UserError(f"{catalog_path}:{existing.line}: service '{answers.name}' is already in the catalogue. "
-                        "Fix: choose another name, or pass --no-register to generate code for the existing stanza.")
+        raise UserError(
+            f"{catalog_path}:{existing.line}: service '{answers.name}' is already in the catalogue. "
+            "Fix: choose another name, or pass --no-register to generate code for the existing stanza."
+        )
     old_text = catalog_path.read_text(encoding="utf-8")
     new_text = append_stanza(old_text, answers, catalog_path)
     catalog = _validated(new_text, catalog_path, answers)
@@ -140,8 +153,10 @@ def _validated(text: str, catalog_path: Path, answers: ServiceAnswers) -> Catalo
     try:
         return load_catalog_text(text, catalog_path)
     except CatalogError as error:
-        raise UserError(f"the stanza for '{answers.name}' would make {catalog_path} invalid; "
-                        f"nothing was written. Fix the option named below:\n{error}") from None
+        raise UserError(
+            f"the stanza for '{answers.name}' would make {catalog_path} invalid; "
+            f"nothing was written. Fix the option named below:\n{error}"
+        ) from None
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -29,8 +29,18 @@ BUNDLED_TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "service_templates"
 EXCLUDED = ("node_modules", "dist", ".git")
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?$")
 # The publisher commits in a repository of its own; it must not depend on the user's git identity or signing setup.
-_GIT_CONFIG = ["-c", "user.name=paved-road template publisher", "-c", "user.email=templates@paved-road.invalid",
-               "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main"]
+_GIT_CONFIG = [
+    "-c",
+    "user.name=paved-road template publisher",
+    "-c",
+    "user.email=templates@paved-road.invalid",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "tag.gpgsign=false",
+    "-c",
+    "init.defaultBranch=main",
+]
 GIT_TIMEOUT_S = 60
 
 
@@ -60,8 +70,9 @@ def template_version(template_dir: Path = BUNDLED_TEMPLATE_DIR) -> str:
     try:
         version = version_file.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise UserError(f"{version_file}: cannot read the template version ({exc}). "
-                        "Fix: create it with one line such as 0.1.0.") from None
+        raise UserError(
+            f"{version_file}: cannot read the template version ({exc}). Fix: create it with one line such as 0.1.0."
+        ) from None
     if not _VERSION.match(version):
         raise UserError(f"{version_file}: '{version}' is not a version. Fix: write MAJOR.MINOR.PATCH, e.g. 0.1.0.")
     return version
@@ -69,8 +80,9 @@ def template_version(template_dir: Path = BUNDLED_TEMPLATE_DIR) -> str:
 
 def git(cwd: Path, *args: str) -> str:
     try:
-        result = subprocess.run(["git", *_GIT_CONFIG, *args], cwd=cwd, capture_output=True, text=True,
-                                timeout=GIT_TIMEOUT_S, check=False)
+        result = subprocess.run(
+            ["git", *_GIT_CONFIG, *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=False
+        )
     except FileNotFoundError:
         raise UserError("git is not installed. Fix: install git (apt-get install -y git).") from None
     if result.returncode != 0:
@@ -91,8 +103,13 @@ def _locked(destination: Path) -> Iterator[None]:
 
 
 def _has_commit(repo: Path) -> bool:
-    probe = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=repo,
-                           capture_output=True, timeout=GIT_TIMEOUT_S, check=False)
+    probe = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
+        cwd=repo,
+        capture_output=True,
+        timeout=GIT_TIMEOUT_S,
+        check=False,
+    )
     return probe.returncode == 0
 
 
@@ -114,14 +131,18 @@ def publish_template(source: Path = BUNDLED_TEMPLATE_DIR, destination: Path | No
     publishing different content under an existing tag is refused (bump VERSION instead)."""
     destination = destination or default_published_dir()
     if not (source / "copier.yml").is_file():
-        raise UserError(f"{source}: no copier.yml, so this is not a copier template. "
-                        "Fix: run from a paved-road checkout, or pass --template URL_OR_PATH.")
+        raise UserError(
+            f"{source}: no copier.yml, so this is not a copier template. "
+            "Fix: run from a paved-road checkout, or pass --template URL_OR_PATH."
+        )
     tag = f"v{template_version(source)}"
     with _locked(destination):
         if not (destination / ".git").is_dir():
             if destination.exists() and any(destination.iterdir()):
-                raise UserError(f"{destination}: exists and is not a template repository. "
-                                "Fix: remove it, or publish to another directory.")
+                raise UserError(
+                    f"{destination}: exists and is not a template repository. "
+                    "Fix: remove it, or publish to another directory."
+                )
             destination.mkdir(parents=True, exist_ok=True)
             git(destination, "init", "--quiet")
         has_head = _has_commit(destination)
@@ -135,7 +156,8 @@ def publish_template(source: Path = BUNDLED_TEMPLATE_DIR, destination: Path | No
                         f"{source} differs from the published {tag} in {destination}, but {source / 'VERSION'} "
                         f"still says {tag[1:]}. A published version must not change: services generated from it "
                         "diff against it when they update. Fix: bump VERSION (e.g. to the next patch version) "
-                        "and run again.")
+                        "and run again."
+                    )
                 return PublishedTemplate(destination, tag, created=False)
             if not has_head or staged_tree != git(destination, "rev-parse", "HEAD^{tree}").strip():
                 git(destination, "commit", "--quiet", "--message", f"{TEMPLATE_NAME} {tag}")
@@ -156,8 +178,10 @@ def resolve_template_source(explicit: str | None = None) -> TemplateSource:
         if "://" not in chosen and not chosen.startswith("git@"):
             path = Path(chosen).expanduser().resolve()
             if not path.is_dir():
-                raise UserError(f"template source {chosen} does not exist. Fix: pass --template (or set "
-                                f"{TEMPLATE_ENV}) to a git URL or a local template repository.")
+                raise UserError(
+                    f"template source {chosen} does not exist. Fix: pass --template (or set "
+                    f"{TEMPLATE_ENV}) to a git URL or a local template repository."
+                )
             chosen = str(path)
         return TemplateSource(src=chosen, published=None)
     published = publish_template()

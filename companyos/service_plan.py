@@ -26,20 +26,28 @@ def selected_services(catalog: Catalog, settings: StackSettings) -> list[Service
     try:
         return [catalog.service(settings.service)]
     except KeyError as missing:
-        raise UserError(f"paved-road:service: {missing.args[0]}. Fix: add its stanza to the catalogue "
-                        "(`companyos new-service NAME`) or correct the stack config.") from None
+        raise UserError(
+            f"paved-road:service: {missing.args[0]}. Fix: add its stanza to the catalogue "
+            "(`companyos new-service NAME`) or correct the stack config."
+        ) from None
 
 
-def plan_service(spec: ServiceSpec, catalog: Catalog, settings: StackSettings, secret: SecretLookup) -> PavedRoadServiceArgs:
+def plan_service(
+    spec: ServiceSpec, catalog: Catalog, settings: StackSettings, secret: SecretLookup
+) -> PavedRoadServiceArgs:
     release_path = settings.release_path_for(spec.name)
     release = load_release_record(release_path) if release_path else None
     if release is not None and release.service != spec.name:
-        raise UserError(f"{release_path}: the release record is for '{release.service}', not '{spec.name}'. "
-                        "Fix: point paved-road:releaseRecord at this service's record.")
+        raise UserError(
+            f"{release_path}: the release record is for '{release.service}', not '{spec.name}'. "
+            "Fix: point paved-road:releaseRecord at this service's record."
+        )
     return PavedRoadServiceArgs(
         spec=spec,
         environment=settings.environment,
-        repository_files=repository_files(spec, settings.github_org, render_ci_workflow(spec, image_registry=catalog.image_registry)),
+        repository_files=repository_files(
+            spec, settings.github_org, render_ci_workflow(spec, image_registry=catalog.image_registry)
+        ),
         dashboard_json=dashboard_json(spec),
         rule_groups=generate_rules(spec)["groups"],
         release=release,

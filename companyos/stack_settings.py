@@ -39,8 +39,10 @@ def read_stack_settings(project_dir: Path) -> StackSettings:
     environment = config.get("environment") or _environment_from_stack(stack, service)
     release = config.get("releaseRecord")
     if release and not service:
-        raise UserError("paved-road:releaseRecord is set but paved-road:service is not. Fix: "
-                        "`pulumi config set paved-road:service <name>` (one stack per service and environment).")
+        raise UserError(
+            "paved-road:releaseRecord is set but paved-road:service is not. Fix: "
+            "`pulumi config set paved-road:service <name>` (one stack per service and environment)."
+        )
     return StackSettings(
         catalog_path=project_dir / (config.get("catalog") or "services.yaml"),
         service=service,
@@ -55,5 +57,5 @@ def read_stack_settings(project_dir: Path) -> StackSettings:
 def _environment_from_stack(stack: str, service: str | None) -> str:
     """`hello-prod-dev` with service `hello-prod` -> `dev`; anything else -> the stack name itself."""
     if service and stack.startswith(service + "-"):
-        return stack[len(service) + 1:]
+        return stack[len(service) + 1 :]
     return stack

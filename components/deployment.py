@@ -50,19 +50,28 @@ class ServiceDeployment(pulumi.ComponentResource):
         selector = {"app.kubernetes.io/name": args.name}
         namespace_name = args.namespace or args.name
 
-        def meta(object_name: str, annotations: Mapping[str, pulumi.Input[str]] | None = None) -> k8s.meta.v1.ObjectMetaArgs:
+        def meta(
+            object_name: str, annotations: Mapping[str, pulumi.Input[str]] | None = None
+        ) -> k8s.meta.v1.ObjectMetaArgs:
             # Explicit names: the Service name is the DNS name other services use, and the namespace is fixed.
-            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=namespace_name, labels=labels,
-                                              annotations=dict(annotations) if annotations else None)
+            return k8s.meta.v1.ObjectMetaArgs(
+                name=object_name,
+                namespace=namespace_name,
+                labels=labels,
+                annotations=dict(annotations) if annotations else None,
+            )
 
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-ns",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=namespace_name, labels={
-                **labels,
-                # Pod Security Admission: the namespace refuses pods that are not "restricted".
-                "pod-security.kubernetes.io/enforce": "restricted",
-                "pod-security.kubernetes.io/enforce-version": "latest",
-            }),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=namespace_name,
+                labels={
+                    **labels,
+                    # Pod Security Admission: the namespace refuses pods that are not "restricted".
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                },
+            ),
             opts=child,
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
@@ -90,8 +99,12 @@ class ServiceDeployment(pulumi.ComponentResource):
                 opts=in_namespace,
             )
             env_vars += [
-                k8s.core.v1.EnvVarArgs(name=key, value_from=k8s.core.v1.EnvVarSourceArgs(
-                    secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=f"{args.name}-secrets", key=key)))
+                k8s.core.v1.EnvVarArgs(
+                    name=key,
+                    value_from=k8s.core.v1.EnvVarSourceArgs(
+                        secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=f"{args.name}-secrets", key=key)
+                    ),
+                )
                 for key in sorted(args.secret_env)
             ]
 
@@ -104,10 +117,17 @@ class ServiceDeployment(pulumi.ComponentResource):
             env=env_vars,
             liveness_probe=k8s.core.v1.ProbeArgs(
                 http_get=k8s.core.v1.HTTPGetActionArgs(path="/healthz", port=probe_port),
-                initial_delay_seconds=5, period_seconds=10, timeout_seconds=2, failure_threshold=3),
+                initial_delay_seconds=5,
+                period_seconds=10,
+                timeout_seconds=2,
+                failure_threshold=3,
+            ),
             readiness_probe=k8s.core.v1.ProbeArgs(
                 http_get=k8s.core.v1.HTTPGetActionArgs(path="/readyz", port=probe_port),
-                period_seconds=5, timeout_seconds=2, failure_threshold=2),
+                period_seconds=5,
+                timeout_seconds=2,
+                failure_threshold=2,
+            ),
             resources=k8s.core.v1.ResourceRequirementsArgs(
                 requests={"cpu": args.resources.requests.cpu, "memory": args.resources.requests.memory},
                 limits={"cpu": args.resources.limits.cpu, "memory": args.resources.limits.memory},
@@ -132,7 +152,8 @@ class ServiceDeployment(pulumi.ComponentResource):
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(
                     type="RollingUpdate",
-                    rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_unavailable=0, max_surge=1)),
+                    rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_unavailable=0, max_surge=1),
+                ),
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels, annotations=dict(args.annotations) or None),
                     spec=k8s.core.v1.PodSpecArgs(
@@ -141,8 +162,11 @@ class ServiceDeployment(pulumi.ComponentResource):
                         # Matches the template's SHUTDOWN_TIMEOUT_MS default (10 s) plus headroom.
                         termination_grace_period_seconds=30,
                         security_context=k8s.core.v1.PodSecurityContextArgs(
-                            run_as_non_root=True, run_as_user=RUN_AS_USER, fs_group=RUN_AS_USER,
-                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),
+                            run_as_non_root=True,
+                            run_as_user=RUN_AS_USER,
+                            fs_group=RUN_AS_USER,
+                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+                        ),
                         containers=[container],
                         volumes=[k8s.core.v1.VolumeArgs(name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs())],
                     ),
@@ -179,10 +203,14 @@ class ServiceDeployment(pulumi.ComponentResource):
                 pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 policy_types=["Ingress"],
                 # Only the HTTP port is reachable (callers, ingress, Prometheus); everything else is denied.
-                ingress=[k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=[k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs())],
-                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.port, protocol="TCP")],
-                )],
+                ingress=[
+                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        from_=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs())
+                        ],
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.port, protocol="TCP")],
+                    )
+                ],
             ),
             opts=in_namespace,
         )
@@ -201,9 +229,11 @@ class ServiceDeployment(pulumi.ComponentResource):
         )
 
         self.namespace_name = self.namespace.metadata.apply(lambda m: m.name if m and m.name else namespace_name)
-        self.register_outputs({
-            "namespace": self.namespace_name,
-            "deployment_name": args.name,
-            "service_name": args.name,
-            "image_ref": args.image_ref,
-        })
+        self.register_outputs(
+            {
+                "namespace": self.namespace_name,
+                "deployment_name": args.name,
+                "service_name": args.name,
+                "image_ref": args.image_ref,
+            }
+        )

@@ -33,8 +33,9 @@ class ServiceObservability(pulumi.ComponentResource):
         super().__init__("paved-road:index:ServiceObservability", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.dashboard_name = f"{args.name}-dashboard"
-        self.alert_names = sorted({rule["alert"] for group in args.rule_groups for rule in group.get("rules", [])
-                                   if "alert" in rule})
+        self.alert_names = sorted(
+            {rule["alert"] for group in args.rule_groups for rule in group.get("rules", []) if "alert" in rule}
+        )
 
         self.dashboard = k8s.core.v1.ConfigMap(
             f"{name}-dashboard",
@@ -53,12 +54,16 @@ class ServiceObservability(pulumi.ComponentResource):
             f"{name}-slo-rules",
             api_version="monitoring.coreos.com/v1",
             kind="PrometheusRule",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.name}-slo", namespace=args.namespace, labels=dict(args.labels)),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{args.name}-slo", namespace=args.namespace, labels=dict(args.labels)
+            ),
             spec={"groups": [dict(group) for group in args.rule_groups]},
             opts=child,
         )
 
-        self.register_outputs({
-            "dashboard_name": self.dashboard_name,
-            "alert_names": self.alert_names,
-        })
+        self.register_outputs(
+            {
+                "dashboard_name": self.dashboard_name,
+                "alert_names": self.alert_names,
+            }
+        )

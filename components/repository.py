@@ -35,13 +35,15 @@ class ServiceRepositoryArgs:
 
 def governance_topics(args: ServiceRepositoryArgs) -> list[str]:
     """GitHub topics carry the governance labels (topics allow only [a-z0-9-], hence no ':')."""
-    return sorted({
-        "paved-road",
-        f"owner-{args.owner_team}",
-        f"risk-{args.risk}",
-        f"data-classification-{args.data_classification}",
-        *args.extra_topics,
-    })
+    return sorted(
+        {
+            "paved-road",
+            f"owner-{args.owner_team}",
+            f"risk-{args.risk}",
+            f"data-classification-{args.data_classification}",
+            *args.extra_topics,
+        }
+    )
 
 
 class ServiceRepository(pulumi.ComponentResource):
@@ -116,23 +118,29 @@ class ServiceRepository(pulumi.ComponentResource):
             allows_deletions=False,
             allows_force_pushes=False,
             require_conversation_resolution=True,
-            required_status_checks=[github.BranchProtectionRequiredStatusCheckArgs(
-                strict=True,
-                contexts=list(args.required_status_checks),
-            )],
-            required_pull_request_reviews=[github.BranchProtectionRequiredPullRequestReviewArgs(
-                required_approving_review_count=args.required_approvals,
-                require_code_owner_reviews=True,
-                dismiss_stale_reviews=True,
-            )],
+            required_status_checks=[
+                github.BranchProtectionRequiredStatusCheckArgs(
+                    strict=True,
+                    contexts=list(args.required_status_checks),
+                )
+            ],
+            required_pull_request_reviews=[
+                github.BranchProtectionRequiredPullRequestReviewArgs(
+                    required_approving_review_count=args.required_approvals,
+                    require_code_owner_reviews=True,
+                    dismiss_stale_reviews=True,
+                )
+            ],
             # Files first: the initial platform commit must not race the protection rule.
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.files),
         )
 
         self.html_url = self.repository.html_url
         self.full_name = self.repository.full_name
-        self.register_outputs({
-            "html_url": self.html_url,
-            "full_name": self.full_name,
-            "required_status_checks": list(args.required_status_checks),
-        })
+        self.register_outputs(
+            {
+                "html_url": self.html_url,
+                "full_name": self.full_name,
+                "required_status_checks": list(args.required_status_checks),
+            }
+        )

@@ -50,12 +50,15 @@ class PavedRoadServiceArgs:
 def release_annotations(spec: ServiceSpec, release: ReleaseRecord | None) -> dict[str, str]:
     """Evidence the policy gate verifies on the Deployment; absent fields stay absent so the gate reports them."""
     annotations = {
-        ANNOTATION_SLO: json.dumps({
-            "availability": spec.slo.availability,
-            "latency_threshold_ms": spec.slo.latency.threshold_ms,
-            "latency_objective": spec.slo.latency.objective,
-            "window_days": spec.slo.window_days,
-        }, sort_keys=True),
+        ANNOTATION_SLO: json.dumps(
+            {
+                "availability": spec.slo.availability,
+                "latency_threshold_ms": spec.slo.latency.threshold_ms,
+                "latency_objective": spec.slo.latency.objective,
+                "window_days": spec.slo.window_days,
+            },
+            sort_keys=True,
+        ),
     }
     if release is None:
         return annotations
@@ -70,10 +73,16 @@ def release_annotations(spec: ServiceSpec, release: ReleaseRecord | None) -> dic
         annotations[ANNOTATION_SIGNATURE] = release.signature.signature_b64
         annotations[ANNOTATION_SIGNATURE_PAYLOAD] = release.signature.payload_b64
     scan = release.scan
-    annotations[ANNOTATION_SCAN] = json.dumps({
-        "status": scan.status, "scanner": scan.scanner, "db_version": scan.db_version,
-        "counts": scan.counts, "max_cvss": scan.max_cvss,
-    }, sort_keys=True)
+    annotations[ANNOTATION_SCAN] = json.dumps(
+        {
+            "status": scan.status,
+            "scanner": scan.scanner,
+            "db_version": scan.db_version,
+            "counts": scan.counts,
+            "max_cvss": scan.max_cvss,
+        },
+        sort_keys=True,
+    )
     return annotations
 
 
@@ -98,40 +107,52 @@ class PavedRoadService(pulumi.ComponentResource):
 
         self.repository = None
         if args.manage_repository:
-            self.repository = ServiceRepository(name, ServiceRepositoryArgs(
-                name=spec.name,
-                description=spec.description,
-                owner_team=spec.owner,
-                risk=spec.risk,
-                data_classification=spec.data_classification,
-                files=args.repository_files,
-                visibility=args.github_visibility,
-                # High-risk services need two approvals: the second pair of eyes is the cheap control.
-                required_approvals=2 if spec.risk == "high" else 1,
-            ), child)
+            self.repository = ServiceRepository(
+                name,
+                ServiceRepositoryArgs(
+                    name=spec.name,
+                    description=spec.description,
+                    owner_team=spec.owner,
+                    risk=spec.risk,
+                    data_classification=spec.data_classification,
+                    files=args.repository_files,
+                    visibility=args.github_visibility,
+                    # High-risk services need two approvals: the second pair of eyes is the cheap control.
+                    required_approvals=2 if spec.risk == "high" else 1,
+                ),
+                child,
+            )
 
         self.image = self.deployment = self.observability = None
         if args.release is not None or args.image_build is not None:
             self.image = ServiceImage(name, ServiceImageArgs(release=args.release, build=args.image_build), child)
-            self.deployment = ServiceDeployment(name, ServiceDeploymentArgs(
-                name=spec.name,
-                image_ref=self.image.image_ref,
-                port=spec.port,
-                replicas=spec.replicas,
-                resources=spec.resources,
-                labels=labels,
-                annotations=release_annotations(spec, args.release),
-                workload_annotations=attestation_annotations(args.release),
-                env=spec.env,
-                secret_env=args.secret_env,
-            ), child)
-            self.observability = ServiceObservability(name, ServiceObservabilityArgs(
-                name=spec.name,
-                namespace=self.deployment.namespace_name,
-                labels=labels,
-                dashboard_json=args.dashboard_json,
-                rule_groups=args.rule_groups,
-            ), pulumi.ResourceOptions(parent=self, depends_on=[self.deployment.namespace]))
+            self.deployment = ServiceDeployment(
+                name,
+                ServiceDeploymentArgs(
+                    name=spec.name,
+                    image_ref=self.image.image_ref,
+                    port=spec.port,
+                    replicas=spec.replicas,
+                    resources=spec.resources,
+                    labels=labels,
+                    annotations=release_annotations(spec, args.release),
+                    workload_annotations=attestation_annotations(args.release),
+                    env=spec.env,
+                    secret_env=args.secret_env,
+                ),
+                child,
+            )
+            self.observability = ServiceObservability(
+                name,
+                ServiceObservabilityArgs(
+                    name=spec.name,
+                    namespace=self.deployment.namespace_name,
+                    labels=labels,
+                    dashboard_json=args.dashboard_json,
+                    rule_groups=args.rule_groups,
+                ),
+                pulumi.ResourceOptions(parent=self, depends_on=[self.deployment.namespace]),
+            )
         else:
             pulumi.log.warn(
                 f"{spec.name}: no release record yet, so only the repository is provisioned. The service's CI "

@@ -43,8 +43,9 @@ def test_every_companyos_command_in_the_docs_exists_with_its_options(doc, line) 
     real = str(doc.relative_to(ROOT)) in RUN_FOR_REAL
     # click parses every option before it honours --help, so an unknown option or command still fails.
     extra = [] if real else ["--help"]
-    result = subprocess.run([sys.executable, "-m", "companyos.cli", *argv, *extra], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "companyos.cli", *argv, *extra], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
 
 
@@ -65,8 +66,12 @@ def prose(doc: Path) -> str:
     return re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", doc.read_text(), flags=re.S))
 
 
-LINK_CASES = [(doc, target) for doc in DOCS for target, _ in LINK.findall(prose(doc))
-              if not target.startswith(("http://", "https://", "mailto:"))]
+LINK_CASES = [
+    (doc, target)
+    for doc in DOCS
+    for target, _ in LINK.findall(prose(doc))
+    if not target.startswith(("http://", "https://", "mailto:"))
+]
 
 
 @pytest.mark.parametrize("doc, target", LINK_CASES, ids=[f"{d.relative_to(ROOT)} -> {t}" for d, t in LINK_CASES])

@@ -29,8 +29,10 @@ REGO_DIR = Path(__file__).resolve().parent
 PACK_DIR = REGO_DIR.parents[1] / "policypacks" / "paved-road"
 MODULES = ("labels.rego", "image_digest.rego")
 # The paved-road rule each Rego module stands for, and the set of violations it defines.
-RULES = {"kubernetes-governance-labels": "data.paved_road.labels.violations",
-         "image-pinned-by-digest": "data.paved_road.image_digest.violations"}
+RULES = {
+    "kubernetes-governance-labels": "data.paved_road.labels.violations",
+    "image-pinned-by-digest": "data.paved_road.image_digest.violations",
+}
 QUERY = "[" + ", ".join(f"count({rule})" for rule in RULES.values()) + "]"
 
 
@@ -43,13 +45,15 @@ def pack_facts(labels_config: Mapping[str, Any]) -> dict[str, Any]:
     from paved_road_policies import k8s
     from paved_road_policies.framework import UNKNOWN_SENTINELS
 
-    return {"risk_values": list(labels_config["risk_values"]),
-            "data_classification_values": list(labels_config["data_classification_values"]),
-            "owner_pattern": labels_config["owner_pattern"],
-            "governance_labels": list(GOVERNANCE_LABELS),
-            "pod_spec_paths": {t: list(path) for t, path in k8s.WELL_KNOWN_POD_SPEC_PATHS.items()},
-            "container_lists": list(k8s.CONTAINER_LISTS),
-            "unknown_values": sorted(UNKNOWN_SENTINELS)}
+    return {
+        "risk_values": list(labels_config["risk_values"]),
+        "data_classification_values": list(labels_config["data_classification_values"]),
+        "owner_pattern": labels_config["owner_pattern"],
+        "governance_labels": list(GOVERNANCE_LABELS),
+        "pod_spec_paths": {t: list(path) for t, path in k8s.WELL_KNOWN_POD_SPEC_PATHS.items()},
+        "container_lists": list(k8s.CONTAINER_LISTS),
+        "unknown_values": sorted(UNKNOWN_SENTINELS),
+    }
 
 
 class RegoRules:

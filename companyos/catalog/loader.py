@@ -85,7 +85,9 @@ def load_catalog(path: str | Path) -> Catalog:
             "(or set the stack config paved-road:catalog)."
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read the catalogue ({exc}). Fix: make it a readable UTF-8 YAML file.") from None
+        raise UserError(
+            f"{path}: cannot read the catalogue ({exc}). Fix: make it a readable UTF-8 YAML file."
+        ) from None
     return load_catalog_text(text, path)
 
 
@@ -98,11 +100,24 @@ def load_catalog_text(text: str, path: str | Path = "services.yaml") -> Catalog:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CatalogError(file, [Issue(file, line, None, "(document)", f"not valid YAML: {problem}", None,
-                                        "fix the YAML syntax at that line (indentation, quotes, ':' after keys)")]) from None
+        raise CatalogError(
+            file,
+            [
+                Issue(
+                    file,
+                    line,
+                    None,
+                    "(document)",
+                    f"not valid YAML: {problem}",
+                    None,
+                    "fix the YAML syntax at that line (indentation, quotes, ':' after keys)",
+                )
+            ],
+        ) from None
     except Exception as exc:  # ruamel raises a few non-YAMLError types on odd input (e.g. duplicate anchors)
-        raise CatalogError(file, [Issue(file, 0, None, "(document)", f"not valid YAML: {exc}", None,
-                                        "fix the YAML syntax")]) from None
+        raise CatalogError(
+            file, [Issue(file, 0, None, "(document)", f"not valid YAML: {exc}", None, "fix the YAML syntax")]
+        ) from None
     if document is None:
         document = CommentedMap()
     issues = list(_schema_issues(document, file))
@@ -166,8 +181,15 @@ def _dotted(path: list[Any]) -> str:
 
 def _schema_issues(document: Any, file: str) -> Iterable[Issue]:
     if not isinstance(document, dict):
-        yield Issue(file, 1, None, "(document)", f"the catalogue must be a mapping, got {type(_plain(document)).__name__}",
-                    None, "start the file with 'services:' followed by a list of stanzas")
+        yield Issue(
+            file,
+            1,
+            None,
+            "(document)",
+            f"the catalogue must be a mapping, got {type(_plain(document)).__name__}",
+            None,
+            "start the file with 'services:' followed by a list of stanzas",
+        )
         return
     from companyos.jsonschema_import import jsonschema
 
@@ -187,30 +209,68 @@ def _issues_from_error(error: jsonschema.ValidationError, document: Any, file: s
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         name = missing[0] if missing else "?"
         allowed = _allowed_from_schema(_schema_at(path + [name]))
-        yield Issue(file, line, service, _dotted(inner + [name]), "is required but missing", allowed,
-                    f"add '{name}: <value>' to the stanza")
+        yield Issue(
+            file,
+            line,
+            service,
+            _dotted(inner + [name]),
+            "is required but missing",
+            allowed,
+            f"add '{name}: <value>' to the stanza",
+        )
     elif kind == "additionalProperties":
         known = sorted(sub.get("properties", {}))
         extras = re.findall(r"'([^']+)'", error.message.split("(")[-1]) or ["?"]
         for extra in extras:
             close = difflib.get_close_matches(extra, known, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            yield Issue(file, _line_of(document, path + [extra]) or line, service, _dotted(inner + [extra]),
-                        "is not a known field", ", ".join(known), f"{hint}remove or rename it")
+            yield Issue(
+                file,
+                _line_of(document, path + [extra]) or line,
+                service,
+                _dotted(inner + [extra]),
+                "is not a known field",
+                ", ".join(known),
+                f"{hint}remove or rename it",
+            )
     elif kind == "enum":
         allowed = ", ".join(str(v) for v in _listed(error.validator_value))
-        yield Issue(file, line, service, field, f"{_show(error.instance)} is not allowed", allowed,
-                    f"set {inner[-1] if inner else field} to one of the allowed values")
+        yield Issue(
+            file,
+            line,
+            service,
+            field,
+            f"{_show(error.instance)} is not allowed",
+            allowed,
+            f"set {inner[-1] if inner else field} to one of the allowed values",
+        )
     elif kind == "type":
-        expected = (error.validator_value if isinstance(error.validator_value, str)
-                    else " or ".join(str(v) for v in _listed(error.validator_value)))
-        yield Issue(file, line, service, field, f"must be {_a(expected)}, got {_show(error.instance)}", None,
-                    f"write {field} as {_a(expected)}" + (" (quote strings that look like numbers)" if expected == "string" else ""))
+        expected = (
+            error.validator_value
+            if isinstance(error.validator_value, str)
+            else " or ".join(str(v) for v in _listed(error.validator_value))
+        )
+        yield Issue(
+            file,
+            line,
+            service,
+            field,
+            f"must be {_a(expected)}, got {_show(error.instance)}",
+            None,
+            f"write {field} as {_a(expected)}"
+            + (" (quote strings that look like numbers)" if expected == "string" else ""),
+        )
     elif kind == "pattern" and "propertyNames" in error.schema_path:
         key = str(error.instance)
-        yield Issue(file, _line_of(document, path + [key]) or line, service, _dotted(inner + [key]),
-                    "is not a valid environment variable name", "UPPER_SNAKE_CASE: A-Z, 0-9 and '_', not starting with a digit",
-                    f"rename it to {_env_name(key)}")
+        yield Issue(
+            file,
+            _line_of(document, path + [key]) or line,
+            service,
+            _dotted(inner + [key]),
+            "is not a valid environment variable name",
+            "UPPER_SNAKE_CASE: A-Z, 0-9 and '_', not starting with a digit",
+            f"rename it to {_env_name(key)}",
+        )
     elif kind == "pattern":
         description = sub.get("description") or f"must match the pattern {error.validator_value}"
         fix = f"change {field} to match"
@@ -220,14 +280,36 @@ def _issues_from_error(error: jsonschema.ValidationError, document: Any, file: s
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         word = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
         bounds = _bounds(sub)
-        yield Issue(file, line, service, field, f"{_show(error.instance)} is out of range", bounds or f"{word} {error.validator_value}",
-                    f"set {field} {word} {error.validator_value}")
+        yield Issue(
+            file,
+            line,
+            service,
+            field,
+            f"{_show(error.instance)} is out of range",
+            bounds or f"{word} {error.validator_value}",
+            f"set {field} {word} {error.validator_value}",
+        )
     elif kind in ("maxLength", "minLength"):
         word = "at most" if kind == "maxLength" else "at least"
-        yield Issue(file, line, service, field, f"is {len(str(error.instance))} characters long", f"{word} {error.validator_value} characters",
-                    f"shorten {field}" if kind == "maxLength" else f"lengthen {field}")
+        yield Issue(
+            file,
+            line,
+            service,
+            field,
+            f"is {len(str(error.instance))} characters long",
+            f"{word} {error.validator_value} characters",
+            f"shorten {field}" if kind == "maxLength" else f"lengthen {field}",
+        )
     elif kind == "minItems":
-        yield Issue(file, line, service, field, "is empty", None, "add at least one service stanza (name, owner, risk, data_classification)")
+        yield Issue(
+            file,
+            line,
+            service,
+            field,
+            "is empty",
+            None,
+            "add at least one service stanza (name, owner, risk, data_classification)",
+        )
     else:
         yield Issue(file, line, service, field, error.message, None, "see services.schema.json for the allowed shape")
 
@@ -303,11 +385,25 @@ def _semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
         base = ["services", index]
         line = _line_of(document, base + ["name"])
         if name in seen:
-            yield Issue(file, line, name, "name", f"duplicates the stanza at line {seen[name]}", None,
-                        "give each service a unique name, or delete one of the two stanzas")
+            yield Issue(
+                file,
+                line,
+                name,
+                "name",
+                f"duplicates the stanza at line {seen[name]}",
+                None,
+                "give each service a unique name, or delete one of the two stanzas",
+            )
         if isinstance(raw_name, str) and (name == "default" or name.startswith("kube-")):
-            yield Issue(file, line, name, "name", "is a namespace the cluster owns (the service's namespace is named "
-                        "after it)", None, "choose another name: `default` and `kube-*` belong to Kubernetes")
+            yield Issue(
+                file,
+                line,
+                name,
+                "name",
+                "is a namespace the cluster owns (the service's namespace is named after it)",
+                None,
+                "choose another name: `default` and `kube-*` belong to Kubernetes",
+            )
         seen.setdefault(name, line)
 
         template = stanza.get("template", "node-express")
@@ -316,9 +412,15 @@ def _semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
         buckets = TEMPLATE_LATENCY_BUCKETS_MS.get(template) if isinstance(template, str) else None
         if buckets and isinstance(threshold, int) and not isinstance(threshold, bool) and threshold not in buckets:
             nearest = min(buckets, key=lambda b: abs(b - threshold))
-            yield Issue(file, _line_of(document, base + ["slo", "latency", "threshold_ms"]), name, "slo.latency.threshold_ms",
-                        f"{threshold} ms is not a histogram bucket of the {template} template, so the SLI cannot be measured",
-                        ", ".join(str(b) for b in buckets), f"use a bucket boundary, e.g. {nearest}")
+            yield Issue(
+                file,
+                _line_of(document, base + ["slo", "latency", "threshold_ms"]),
+                name,
+                "slo.latency.threshold_ms",
+                f"{threshold} ms is not a histogram bucket of the {template} template, so the SLI cannot be measured",
+                ", ".join(str(b) for b in buckets),
+                f"use a bucket boundary, e.g. {nearest}",
+            )
 
         resources = _mapping(stanza.get("resources"))
         defaults = Resources()
@@ -328,41 +430,85 @@ def _semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
             req_q, lim_q = _quantity(str(request)), _quantity(str(limit))
             for which, text, amount in (("requests", request, req_q), ("limits", limit, lim_q)):
                 if amount is not None and amount <= 0:
-                    yield Issue(file, _line_of(document, base + ["resources", which, kind]), name,
-                                f"resources.{which}.{kind}", f"{text} is zero: the container would get no {kind}",
-                                None, f"set a positive quantity, or leave resources.{which}.{kind} out for the default")
+                    yield Issue(
+                        file,
+                        _line_of(document, base + ["resources", which, kind]),
+                        name,
+                        f"resources.{which}.{kind}",
+                        f"{text} is zero: the container would get no {kind}",
+                        None,
+                        f"set a positive quantity, or leave resources.{which}.{kind} out for the default",
+                    )
             if req_q is not None and lim_q is not None and req_q > lim_q:
-                yield Issue(file, _line_of(document, base + ["resources", "requests", kind]), name, f"resources.requests.{kind}",
-                            f"request {request} exceeds limit {limit}", None,
-                            f"lower resources.requests.{kind} or raise resources.limits.{kind}")
+                yield Issue(
+                    file,
+                    _line_of(document, base + ["resources", "requests", kind]),
+                    name,
+                    f"resources.requests.{kind}",
+                    f"request {request} exceeds limit {limit}",
+                    None,
+                    f"lower resources.requests.{kind} or raise resources.limits.{kind}",
+                )
 
         env = _mapping(stanza.get("env"))
         secrets = _mapping(stanza.get("secrets"))
         for section, values in (("env", env), ("secrets", secrets)):
             for key in values:
                 if isinstance(key, str) and key != "PORT" and PLATFORM_ENV.match(key):
-                    yield Issue(file, _line_of(document, base + [section, key]), name, f"{section}.{key}",
-                                "is set by the platform on every container; a stanza cannot override it", None,
-                                f"delete {section}.{key}")
+                    yield Issue(
+                        file,
+                        _line_of(document, base + [section, key]),
+                        name,
+                        f"{section}.{key}",
+                        "is set by the platform on every container; a stanza cannot override it",
+                        None,
+                        f"delete {section}.{key}",
+                    )
         for key, reference in secrets.items():
             if isinstance(key, str) and isinstance(reference, str) and not _own_secret(reference, name):
-                yield Issue(file, _line_of(document, base + ["secrets", key]), name, f"secrets.{key}",
-                            f"reads stack config {reference!r}, outside the service's own namespace '{name}:' (a "
-                            "provider's or another service's secret would be copied into this service)",
-                            f"{name}:<key>", f"use {name}:<key> and `pulumi config set --secret {name}:<key> <value>`")
+                yield Issue(
+                    file,
+                    _line_of(document, base + ["secrets", key]),
+                    name,
+                    f"secrets.{key}",
+                    f"reads stack config {reference!r}, outside the service's own namespace '{name}:' (a "
+                    "provider's or another service's secret would be copied into this service)",
+                    f"{name}:<key>",
+                    f"use {name}:<key> and `pulumi config set --secret {name}:<key> <value>`",
+                )
         for key in env:
             if not isinstance(key, str):
                 continue
             if key in secrets:
-                yield Issue(file, _line_of(document, base + ["env", key]), name, f"env.{key}",
-                            "is set both as a plain value and as a secret", None, f"delete env.{key}; keep secrets.{key}")
+                yield Issue(
+                    file,
+                    _line_of(document, base + ["env", key]),
+                    name,
+                    f"env.{key}",
+                    "is set both as a plain value and as a secret",
+                    None,
+                    f"delete env.{key}; keep secrets.{key}",
+                )
             elif SECRET_LOOKING_ENV.search(key):
-                yield Issue(file, _line_of(document, base + ["env", key]), name, f"env.{key}",
-                            "looks like a secret but is a plain value (it would be committed and visible in the Deployment)",
-                            None, f"move it to secrets: {key}: <stack config key>, then `pulumi config set --secret <key> <value>`")
+                yield Issue(
+                    file,
+                    _line_of(document, base + ["env", key]),
+                    name,
+                    f"env.{key}",
+                    "looks like a secret but is a plain value (it would be committed and visible in the Deployment)",
+                    None,
+                    f"move it to secrets: {key}: <stack config key>, then `pulumi config set --secret <key> <value>`",
+                )
         if "PORT" in env:
-            yield Issue(file, _line_of(document, base + ["env", "PORT"]), name, "env.PORT",
-                        "is derived from the stanza's port", None, "delete env.PORT and set port: instead")
+            yield Issue(
+                file,
+                _line_of(document, base + ["env", "PORT"]),
+                name,
+                "env.PORT",
+                "is derived from the stanza's port",
+                None,
+                "delete env.PORT and set port: instead",
+            )
 
 
 def _own_secret(reference: str, service: str) -> bool:
@@ -384,31 +530,33 @@ def _to_catalog(document: dict[str, Any], path: Path) -> Catalog:
         base = Resources()
         slo = stanza.get("slo", {})
         latency = slo.get("latency", {})
-        services.append(ServiceSpec(
-            name=stanza["name"],
-            owner=stanza["owner"],
-            risk=stanza["risk"],
-            data_classification=stanza["data_classification"],
-            description=stanza.get("description", ""),
-            template=stanza.get("template", "node-express"),
-            port=stanza.get("port", 8080),
-            replicas=stanza.get("replicas", 2),
-            resources=Resources(
-                requests=ResourceList(**{**vars(base.requests), **resources.get("requests", {})}),
-                limits=ResourceList(**{**vars(base.limits), **resources.get("limits", {})}),
-            ),
-            slo=Slo(
-                availability=float(slo.get("availability", Slo.availability)),
-                latency=LatencySlo(
-                    threshold_ms=int(latency.get("threshold_ms", LatencySlo.threshold_ms)),
-                    objective=float(latency.get("objective", LatencySlo.objective)),
+        services.append(
+            ServiceSpec(
+                name=stanza["name"],
+                owner=stanza["owner"],
+                risk=stanza["risk"],
+                data_classification=stanza["data_classification"],
+                description=stanza.get("description", ""),
+                template=stanza.get("template", "node-express"),
+                port=stanza.get("port", 8080),
+                replicas=stanza.get("replicas", 2),
+                resources=Resources(
+                    requests=ResourceList(**{**vars(base.requests), **resources.get("requests", {})}),
+                    limits=ResourceList(**{**vars(base.limits), **resources.get("limits", {})}),
                 ),
-                window_days=int(slo.get("window_days", Slo.window_days)),
-            ),
-            env={k: _env_value(v) for k, v in stanza.get("env", {}).items()},
-            secrets=dict(stanza.get("secrets", {})),
-            line=_line_of(document, ["services", index]),
-        ))
+                slo=Slo(
+                    availability=float(slo.get("availability", Slo.availability)),
+                    latency=LatencySlo(
+                        threshold_ms=int(latency.get("threshold_ms", LatencySlo.threshold_ms)),
+                        objective=float(latency.get("objective", LatencySlo.objective)),
+                    ),
+                    window_days=int(slo.get("window_days", Slo.window_days)),
+                ),
+                env={k: _env_value(v) for k, v in stanza.get("env", {}).items()},
+                secrets=dict(stanza.get("secrets", {})),
+                line=_line_of(document, ["services", index]),
+            )
+        )
     return Catalog(
         path=path,
         services=tuple(services),

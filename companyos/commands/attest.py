@@ -32,23 +32,44 @@ def read_predicate(path: Path) -> object:
     try:
         return json.loads(data)
     except ValueError as error:
-        raise UserError(f"--predicate {path} is not JSON ({error}); pass the SBOM, or the file written by "
-                        "`companyos predicate vuln|provenance`") from None
+        raise UserError(
+            f"--predicate {path} is not JSON ({error}); pass the SBOM, or the file written by "
+            "`companyos predicate vuln|provenance`"
+        ) from None
 
 
 @click.command("attest")
 @click.argument("image")
-@click.option("--key", "key_path", required=True, help="cosign private key file, or env://VAR (password in $COSIGN_PASSWORD).")
-@click.option("--type", "cosign_type", required=True, type=click.Choice(sorted(PREDICATE_TYPES)),
-              help="Predicate type, as cosign names it.")
-@click.option("--predicate", "predicate_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The predicate JSON (for cyclonedx: the SBOM itself).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the signed DSSE envelope (one JSON line, as `cosign download attestation` prints it).")
+@click.option(
+    "--key", "key_path", required=True, help="cosign private key file, or env://VAR (password in $COSIGN_PASSWORD)."
+)
+@click.option(
+    "--type",
+    "cosign_type",
+    required=True,
+    type=click.Choice(sorted(PREDICATE_TYPES)),
+    help="Predicate type, as cosign names it.",
+)
+@click.option(
+    "--predicate",
+    "predicate_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The predicate JSON (for cyclonedx: the SBOM itself).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the signed DSSE envelope (one JSON line, as `cosign download attestation` prints it).",
+)
 def command(image: str, key_path: str, cosign_type: str, predicate_path: Path, out_path: Path | None) -> None:
     """Attest IMAGE (which must pin @sha256:...) with a signed in-toto Statement and push it."""
-    reference = parse_pinned_reference(image, option="IMAGE", why="attest REPOSITORY@sha256:... (a tag can be "
-                                       "re-pointed; `companyos build` prints the digest)")
+    reference = parse_pinned_reference(
+        image,
+        option="IMAGE",
+        why="attest REPOSITORY@sha256:... (a tag can be re-pointed; `companyos build` prints the digest)",
+    )
     digest = reference.digest
     predicate = read_predicate(predicate_path)
     key_pem = read_key_source(key_path)
@@ -56,8 +77,9 @@ def command(image: str, key_path: str, cosign_type: str, predicate_path: Path, o
     # As cosign does: the digest must exist, or the attestation describes nothing that can be deployed.
     registry_fetcher()(f"{reference.repository}@{digest}")
     try:
-        layer = attest_image(reference.repository, digest, PREDICATE_TYPES[cosign_type], predicate,
-                             private_key, push_attestation)
+        layer = attest_image(
+            reference.repository, digest, PREDICATE_TYPES[cosign_type], predicate, private_key, push_attestation
+        )
     except ValueError as error:
         raise UserError(f"--predicate {predicate_path} cannot be attested: {error}") from None
     if out_path is not None:
@@ -66,6 +88,8 @@ def command(image: str, key_path: str, cosign_type: str, predicate_path: Path, o
             atomic_write(out_path, layer.envelope + b"\n")
         except OSError as error:
             raise UserError(f"attested, but cannot write --out {out_path}: {error.strerror}") from None
-    click.echo(f"attested {reference.repository}@{digest} ({cosign_type}, {layer.predicate_type}) with key "
-               f"{public_key_fingerprint(private_key.public_key())}")
+    click.echo(
+        f"attested {reference.repository}@{digest} ({cosign_type}, {layer.predicate_type}) with key "
+        f"{public_key_fingerprint(private_key.public_key())}"
+    )
     click.echo(f"attestation: {layer.repository}:{layer.tag}")

@@ -15,13 +15,18 @@ from companyos.supply_chain.release_paths import BUILD_FILE, release_dir
 @click.argument("service_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--registry", required=True, help="Registry host:port to push to (loopback registries use HTTP).")
 @click.option("--tag", help="Image tag (default: package.json version).")
-@click.option("--base-image", help="BASE_IMAGE build argument, pinned REPO@sha256:... (default: the Dockerfile's "
-                                   "pinned official base; on a loopback registry the local node base).")
+@click.option(
+    "--base-image",
+    help="BASE_IMAGE build argument, pinned REPO@sha256:... (default: the Dockerfile's "
+    "pinned official base; on a loopback registry the local node base).",
+)
 def command(service_dir: Path, registry: str, tag: str | None, base_image: str | None) -> None:
     """Build SERVICE_DIR's Dockerfile without a daemon and push it; prints REPOSITORY@DIGEST."""
     work = work_dir()
     result = build_service(service_dir, registry, work, tag=tag, base_image=base_image)
     record = release_dir(work, result.service, result.version) / BUILD_FILE
-    click.echo(f"built {result.repository}:{result.tag} (base {result.base_image or 'from the Dockerfile'}); "
-               f"build record {record}")
+    click.echo(
+        f"built {result.repository}:{result.tag} (base {result.base_image or 'from the Dockerfile'}); "
+        f"build record {record}"
+    )
     click.echo(result.pinned)

@@ -32,9 +32,14 @@ def print_report(report: DeployReport, console: Console) -> None:
         probes.add_column(column)
     for p in report.probes:
         answers = ", ".join(f"{code} x{n}" for code, n in sorted(p.statuses.items()))
-        probes.add_row(f"{p.method} {p.path}", f"[{_STYLE[p.status]}]{p.status}[/]", answers,
-                       _number(p.latency_ms_p50) + " ms" if p.latency_ms_p50 is not None else "-",
-                       _number(p.latency_ms_max) + " ms" if p.latency_ms_max is not None else "-", p.detail)
+        probes.add_row(
+            f"{p.method} {p.path}",
+            f"[{_STYLE[p.status]}]{p.status}[/]",
+            answers,
+            _number(p.latency_ms_p50) + " ms" if p.latency_ms_p50 is not None else "-",
+            _number(p.latency_ms_max) + " ms" if p.latency_ms_max is not None else "-",
+            p.detail,
+        )
     console.print(probes)
     checks = Table(title=f"{report.service}: SLO checks over {report.window} ({report.prometheus})")
     for column in ("check", "status", "value", "threshold", "detail"):
@@ -42,8 +47,9 @@ def print_report(report: DeployReport, console: Console) -> None:
     units = {"error-ratio": "ratio", "latency": "s"}
     for c in report.checks:
         unit = units.get(c.name, "")
-        checks.add_row(c.name, f"[{_STYLE[c.status]}]{c.status}[/]", _number(c.value, unit),
-                       _number(c.threshold, unit), c.detail)
+        checks.add_row(
+            c.name, f"[{_STYLE[c.status]}]{c.status}[/]", _number(c.value, unit), _number(c.threshold, unit), c.detail
+        )
     console.print(checks)
     colour = {"healthy": "green", "unhealthy": "bold red"}.get(report.verdict, "yellow")
     console.print(f"verdict: [{colour}]{report.verdict}[/] (exit {report.exit_code}) in {report.duration_seconds:.2f}s")
@@ -53,14 +59,32 @@ def print_report(report: DeployReport, console: Console) -> None:
 @click.option("--url", required=True, help="Base URL of the running service, e.g. http://127.0.0.1:8080.")
 @click.option("--prometheus", "prometheus_url", required=True, help="Prometheus base URL, e.g. http://127.0.0.1:9090.")
 @click.option("--service", default=None, help="Catalogue stanza (default: the only one).")
-@click.option("--catalog", "catalog_path", default="services.yaml", show_default=True,
-              type=click.Path(dir_okay=False), help="Service catalogue.")
+@click.option(
+    "--catalog",
+    "catalog_path",
+    default="services.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Service catalogue.",
+)
 @click.option("--window", default="5m", show_default=True, help="PromQL range of the error-ratio and latency checks.")
 @click.option("--probe-count", type=int, default=5, show_default=True, help="Requests per probed route.")
-@click.option("--json", "json_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the report as JSON (schema paved-road.check-deploy/v1) to this file.")
-def command(url: str, prometheus_url: str, service: str | None, catalog_path: str, window: str, probe_count: int,
-            json_path: Path | None) -> None:
+@click.option(
+    "--json",
+    "json_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report as JSON (schema paved-road.check-deploy/v1) to this file.",
+)
+def command(
+    url: str,
+    prometheus_url: str,
+    service: str | None,
+    catalog_path: str,
+    window: str,
+    probe_count: int,
+    json_path: Path | None,
+) -> None:
     """Probe a deployed service and check its SLO in Prometheus; exit 0 healthy, 1 unhealthy, 2 could not check."""
     spec = catalog_service(catalog_path, service)
     if json_path is not None and not json_path.parent.is_dir():

@@ -30,16 +30,30 @@ GATE = "policy-gate/gate-report.json"
 
 @click.command("evidence")
 @click.argument("service")
-@click.option("--artifacts", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder holding the run's downloaded artifacts (one sub-folder per artifact).")
+@click.option(
+    "--artifacts",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder holding the run's downloaded artifacts (one sub-folder per artifact).",
+)
 @click.option("--post-deploy", type=click.Path(dir_okay=False, path_type=Path), help="`check-deploy --json` output.")
-@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The previous release record (for the image change and the rollback commands).")
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The previous release record (for the image change and the rollback commands).",
+)
 @click.option("--run-url", default=None, help="This CI run (default: from GITHUB_* variables).")
 @click.option("--environment", default="dev", show_default=True)
 @click.option("--output", required=True, type=click.Path(file_okay=False, path_type=Path))
-def command(service: str, artifacts: Path, post_deploy: Path | None, previous: Path | None, run_url: str | None,
-            environment: str, output: Path) -> None:
+def command(
+    service: str,
+    artifacts: Path,
+    post_deploy: Path | None,
+    previous: Path | None,
+    run_url: str | None,
+    environment: str,
+    output: Path,
+) -> None:
     """Write release-<version>.md/.html into OUTPUT from a CI run's artifacts."""
     record = load_release_record(artifacts / RELEASE)
     before = load_release_record(previous) if previous else None
@@ -50,29 +64,43 @@ def command(service: str, artifacts: Path, post_deploy: Path | None, previous: P
     verdict, rules = read_gate_report(gate_path) if gate_path.exists() else ("passed (job policy-gate)", [])
     checked = post_deploy is not None and post_deploy.exists()
     pack = EvidencePack(
-        service=service, version=record.version, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        complete=checked, failed_stage=None if checked else "post-deploy",
-        error=None if checked else "no post-deploy check report", stages=[
-            Stage(name, "passed") for name in ("build", "test", "sbom", "sign", "policy-gate", "deploy")
-        ] + [Stage("post-deploy", "passed" if checked else "failed")],
-        changes=Changes([], "", f"commit `{record.git_commit[:12]}` (see the CI run for its diff)",
-                        before.image.digest if before else None, record.image.digest),
+        service=service,
+        version=record.version,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        complete=checked,
+        failed_stage=None if checked else "post-deploy",
+        error=None if checked else "no post-deploy check report",
+        stages=[Stage(name, "passed") for name in ("build", "test", "sbom", "sign", "policy-gate", "deploy")]
+        + [Stage("post-deploy", "passed" if checked else "failed")],
+        changes=Changes(
+            [],
+            "",
+            f"commit `{record.git_commit[:12]}` (see the CI run for its diff)",
+            before.image.digest if before else None,
+            record.image.digest,
+        ),
         tests=read_junit(junit, f"{_rel(junit, output)}") if junit.exists() else None,
         post_deploy=read_check_deploy(post_deploy) if post_deploy is not None and checked else None,
         compliance=Compliance(
-            gate_verdict=verdict, rules=rules, gate_report=_rel(gate_path, output) if gate_path.exists() else "",
+            gate_verdict=verdict,
+            rules=rules,
+            gate_report=_rel(gate_path, output) if gate_path.exists() else "",
             sbom_digest=record.sbom.digest if record.sbom else None,
             sbom_components=record.sbom.components if record.sbom else None,
             sbom_location=record.sbom.location if record.sbom else None,
             # `companyos record` refuses a release whose signature does not verify under the trusted key.
-            signature_verified=record.signature is not None, signature_detail="no signature in the record",
+            signature_verified=record.signature is not None,
+            signature_detail="no signature in the record",
             key_fingerprint=record.signature.key_fingerprint if record.signature else None,
             scan=asdict(record.scan),
             exceptions=read_gate_exceptions(gate_path) if gate_path.exists() else [],
             # `companyos record --attestations` refuses envelopes that do not verify for this record.
             attestations_verified=bool(record.attestations),
-            attestations_detail=", ".join(PREDICATE_NAMES.get(a.predicate_type, a.predicate_type)
-                                          for a in record.attestations) or "no attestations in the record"),
+            attestations_detail=", ".join(
+                PREDICATE_NAMES.get(a.predicate_type, a.predicate_type) for a in record.attestations
+            )
+            or "no attestations in the record",
+        ),
         rollback=rollback_plan(service, before, str(previous) if previous else None, environment),
         links=[Link("CI run", url) for url in [run_url or ci_run_url()] if url]
         + [Link("Release record", _rel(artifacts / RELEASE, output))],

@@ -17,10 +17,19 @@ from companyos.resource_graph import resource_tree, type_counts
 @click.command("graph")
 @click.option("--catalog", "catalog_path", default="services.yaml", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--service", help="Only this stanza (as a `<service>-<env>` stack would). Default: the whole catalogue.")
-@click.option("--release", "release_path", type=click.Path(dir_okay=False, exists=True),
-              help="Release record to deploy for --service (default: releases/<service>.json if present).")
-@click.option("--project-dir", default=".", show_default=True, type=click.Path(file_okay=False, exists=True),
-              help="Directory holding Pulumi.yaml and __main__.py.")
+@click.option(
+    "--release",
+    "release_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Release record to deploy for --service (default: releases/<service>.json if present).",
+)
+@click.option(
+    "--project-dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, exists=True),
+    help="Directory holding Pulumi.yaml and __main__.py.",
+)
 def command(catalog_path: str, service: str | None, release_path: str | None, project_dir: str) -> None:
     """Print the resource graph of the Pulumi program, built offline under Pulumi's mocks."""
     load_catalog(catalog_path)  # report catalogue problems as the validate command does

@@ -13,8 +13,12 @@ from companyos.supply_chain.password import cosign_password
 
 
 @click.command("keygen")
-@click.option("--output-key-prefix", default="cosign", show_default=True,
-              help="Write <prefix>.key (encrypted, mode 0600) and <prefix>.pub.")
+@click.option(
+    "--output-key-prefix",
+    default="cosign",
+    show_default=True,
+    help="Write <prefix>.key (encrypted, mode 0600) and <prefix>.pub.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing key pair.")
 def command(output_key_prefix: str, force: bool) -> None:
     """Generate an ECDSA P-256 key pair in cosign's format, encrypted with $COSIGN_PASSWORD."""
@@ -23,13 +27,17 @@ def command(output_key_prefix: str, force: bool) -> None:
     if not force:
         for path in (key_path, pub_path):
             if path.exists():
-                raise UserError(f"{path} already exists; pass --force to replace it (anything signed with the "
-                                "old key then needs its old .pub to verify) or choose another --output-key-prefix")
+                raise UserError(
+                    f"{path} already exists; pass --force to replace it (anything signed with the "
+                    "old key then needs its old .pub to verify) or choose another --output-key-prefix"
+                )
     private_pem, public_pem = generate_key_pair(password)
     try:
         atomic_write_all([(key_path, private_pem, 0o600), (pub_path, public_pem, 0o644)])
     except OSError as error:
-        raise UserError(f"cannot write {key_path} and {pub_path}: {error.strerror}; check that the directory "
-                        "exists and is writable, or choose another --output-key-prefix") from None
+        raise UserError(
+            f"cannot write {key_path} and {pub_path}: {error.strerror}; check that the directory "
+            "exists and is writable, or choose another --output-key-prefix"
+        ) from None
     click.echo(f"Private key written to {key_path}")
     click.echo(f"Public key written to {pub_path}")

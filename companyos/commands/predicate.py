@@ -61,10 +61,15 @@ def vuln(report: Path, report_format: str, started_on: str | None, finished_on: 
     summary = load_report(report, report_format)
     name, _, version = summary.scanner.partition(" ")
     finished = _timestamp(finished_on, "--finished-on")
-    predicate = vuln_predicate(asdict(summary), scanner_uri=SCANNER_URIS.get(name, name), scanner_version=version,
-                               db_uri="", db_version=summary.db_version,
-                               started_on=_timestamp(started_on, "--started-on") if started_on else finished,
-                               finished_on=finished)
+    predicate = vuln_predicate(
+        asdict(summary),
+        scanner_uri=SCANNER_URIS.get(name, name),
+        scanner_version=version,
+        db_uri="",
+        db_version=summary.db_version,
+        started_on=_timestamp(started_on, "--started-on") if started_on else finished,
+        finished_on=finished,
+    )
     _write(out, predicate)
     click.echo(f"vuln predicate {out}: {summary.scanner or report_format}, max CVSS {summary.max_cvss}")
 
@@ -74,29 +79,65 @@ def vuln(report: Path, report_format: str, started_on: str | None, finished_on: 
 @click.option("--service", required=True)
 @click.option("--version", required=True)
 @click.option("--git-commit", required=True, help="Full commit id the image was built from.")
-@click.option("--source-uri", required=True,
-              help="The source repository and ref, e.g. git+https://github.com/acme/hello-prod@refs/heads/main.")
-@click.option("--builder-id", required=True, help="Who built it, e.g. the workflow: https://github.com/OWNER/REPO/"
-              ".github/workflows/ci.yml@REF.")
+@click.option(
+    "--source-uri",
+    required=True,
+    help="The source repository and ref, e.g. git+https://github.com/acme/hello-prod@refs/heads/main.",
+)
+@click.option(
+    "--builder-id",
+    required=True,
+    help="Who built it, e.g. the workflow: https://github.com/OWNER/REPO/.github/workflows/ci.yml@REF.",
+)
 @click.option("--invocation-id", required=True, help="This build run, e.g. the Actions run URL.")
 @click.option("--base-image", default="", help="REPO@sha256:... passed as BASE_IMAGE; default: the Dockerfile's.")
 @click.option("--started-on", help="When the build started (RFC 3339); default now.")
-@click.option("--sbom", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The SBOM the build produced: named as a byproduct, so the release cannot swap it.")
-@click.option("--scan-report", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The scanner's report: named as a byproduct, so the release cannot drop the scan.")
+@click.option(
+    "--sbom",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The SBOM the build produced: named as a byproduct, so the release cannot swap it.",
+)
+@click.option(
+    "--scan-report",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The scanner's report: named as a byproduct, so the release cannot drop the scan.",
+)
 @click.option("--out", required=True, type=OUT)
-def provenance(service_dir: Path, service: str, version: str, git_commit: str, source_uri: str, builder_id: str,
-               invocation_id: str, base_image: str, started_on: str | None, sbom: Path | None,
-               scan_report: Path | None, out: Path) -> None:
+def provenance(
+    service_dir: Path,
+    service: str,
+    version: str,
+    git_commit: str,
+    source_uri: str,
+    builder_id: str,
+    invocation_id: str,
+    base_image: str,
+    started_on: str | None,
+    sbom: Path | None,
+    scan_report: Path | None,
+    out: Path,
+) -> None:
     """SLSA provenance v1 for SERVICE_DIR's image: source commit, base image by digest, lockfile, builder."""
     finished = _now()
-    predicate = service_provenance(BuildFacts(
-        service=service, version=version, service_dir=service_dir, git_commit=git_commit, source_uri=source_uri,
-        base_image=base_image, builder_id=builder_id, invocation_id=invocation_id,
-        started_on=_timestamp(started_on, "--started-on") if started_on else finished, finished_on=finished,
-        sbom=sbom, scan_report=scan_report))
+    predicate = service_provenance(
+        BuildFacts(
+            service=service,
+            version=version,
+            service_dir=service_dir,
+            git_commit=git_commit,
+            source_uri=source_uri,
+            base_image=base_image,
+            builder_id=builder_id,
+            invocation_id=invocation_id,
+            started_on=_timestamp(started_on, "--started-on") if started_on else finished,
+            finished_on=finished,
+            sbom=sbom,
+            scan_report=scan_report,
+        )
+    )
     _write(out, predicate)
     dependencies = predicate["buildDefinition"]["resolvedDependencies"]
-    click.echo(f"provenance predicate {out}: {len(dependencies)} resolved dependencies "
-               f"({', '.join(dep.get('name', dep['uri']) for dep in dependencies)})")
+    click.echo(
+        f"provenance predicate {out}: {len(dependencies)} resolved dependencies "
+        f"({', '.join(dep.get('name', dep['uri']) for dep in dependencies)})"
+    )

@@ -17,32 +17,85 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--catalog", type=FILE, help="Service catalogue (default: paved-road:catalog, else services.yaml).")
 @click.option("--stack", default="dev", show_default=True, help="Stack name; Pulumi.<stack>.yaml config is read.")
 @click.option("--service", help="Preview one stanza (a per-service stack), as paved-road:service.")
-@click.option("--policy-pack", "pack_dir", default=DEFAULT_PACK, show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="CrossGuard pack folder (PulumiPolicy.yaml).")
-@click.option("--policy-pack-config", "policy_config", type=FILE,
-              help='JSON as for pulumi: {"policy": "mandatory"} or {"policy": {"enforcementLevel": ..., prop: ...}}.')
+@click.option(
+    "--policy-pack",
+    "pack_dir",
+    default=DEFAULT_PACK,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="CrossGuard pack folder (PulumiPolicy.yaml).",
+)
+@click.option(
+    "--policy-pack-config",
+    "policy_config",
+    type=FILE,
+    help='JSON as for pulumi: {"policy": "mandatory"} or {"policy": {"enforcementLevel": ..., prop: ...}}.',
+)
 @click.option("--json", "json_path", type=FILE, help="Write the gate report (paved-road.gate-report/v1) here.")
 @click.option("--release", type=FILE, help="Release record to deploy (needs --service), as paved-road:releaseRecord.")
-@click.option("--releases-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of <service>.json release records, as paved-road:releasesDir.")
-@click.option("--project-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("."),
-              show_default=True, help="Folder holding Pulumi.yaml and __main__.py.")
-@click.option("--exceptions", "exceptions", type=FILE,
-              help="policy-exceptions.yaml: the reviewed, expiring exceptions any weakening of the baseline needs "
-                   "(default: the pack's own, if any).")
-@click.option("--allow-env-config", is_flag=True,
-              help="Accept stack config from the environment (PULUMI_CONFIG, PULUMI_CONFIG_*); it is recorded in the "
-                   "report. Without it such config is refused (exit 2).")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT_S, show_default=True,
-              help="Seconds for the pack to start and for each policy call.")
-def command(catalog: Path | None, stack: str, service: str | None, pack_dir: Path, policy_config: Path | None,
-            json_path: Path | None, release: Path | None, releases_dir: Path | None, project_dir: Path,
-            exceptions: Path | None, allow_env_config: bool, timeout_s: float) -> None:
+@click.option(
+    "--releases-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of <service>.json release records, as paved-road:releasesDir.",
+)
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder holding Pulumi.yaml and __main__.py.",
+)
+@click.option(
+    "--exceptions",
+    "exceptions",
+    type=FILE,
+    help="policy-exceptions.yaml: the reviewed, expiring exceptions any weakening of the baseline needs "
+    "(default: the pack's own, if any).",
+)
+@click.option(
+    "--allow-env-config",
+    is_flag=True,
+    help="Accept stack config from the environment (PULUMI_CONFIG, PULUMI_CONFIG_*); it is recorded in the "
+    "report. Without it such config is refused (exit 2).",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    help="Seconds for the pack to start and for each policy call.",
+)
+def command(
+    catalog: Path | None,
+    stack: str,
+    service: str | None,
+    pack_dir: Path,
+    policy_config: Path | None,
+    json_path: Path | None,
+    release: Path | None,
+    releases_dir: Path | None,
+    project_dir: Path,
+    exceptions: Path | None,
+    allow_env_config: bool,
+    timeout_s: float,
+) -> None:
     """Preview the stack and gate it with the policy pack, as `pulumi preview --policy-pack` would."""
-    result = run_preview(PreviewOptions(project_dir=project_dir.resolve(), catalog=catalog, stack=stack, service=service,
-                                        pack_dir=pack_dir, policy_config=policy_config, release=release,
-                                        releases_dir=releases_dir, timeout_s=timeout_s,
-                                        allow_env_config=allow_env_config, exceptions=exceptions))
+    result = run_preview(
+        PreviewOptions(
+            project_dir=project_dir.resolve(),
+            catalog=catalog,
+            stack=stack,
+            service=service,
+            pack_dir=pack_dir,
+            policy_config=policy_config,
+            release=release,
+            releases_dir=releases_dir,
+            timeout_s=timeout_s,
+            allow_env_config=allow_env_config,
+            exceptions=exceptions,
+        )
+    )
     click.echo(render_summary(result, include_error=False), nl=False)
     if json_path is not None:
         write_report(result.to_report(), json_path)

@@ -46,10 +46,16 @@ def cosign_signature(path: Path, repository: str, digest: str, public_keys: list
             continue
         result = verify(payload, signature_b64, public_keys, expected_digest=digest)
         if result.verified:
-            return SignatureRef(ref=f"{repository}:{signature_tag(digest)}", payload_b64=payload_b64,
-                                signature_b64=signature_b64, key_fingerprint=result.key_fingerprint or "")
-    raise UserError(f"{path}: none of its {len(lines)} signature(s) verifies for {repository}@{digest} under the "
-                    "trusted key(s); sign the image (CI `sign` job) before recording the release")
+            return SignatureRef(
+                ref=f"{repository}:{signature_tag(digest)}",
+                payload_b64=payload_b64,
+                signature_b64=signature_b64,
+                key_fingerprint=result.key_fingerprint or "",
+            )
+    raise UserError(
+        f"{path}: none of its {len(lines)} signature(s) verifies for {repository}@{digest} under the "
+        "trusted key(s); sign the image (CI `sign` job) before recording the release"
+    )
 
 
 def _require_attestable_form(path: Path, data: bytes) -> None:
@@ -60,9 +66,11 @@ def _require_attestable_form(path: Path, data: bytes) -> None:
     except ValueError as error:
         raise UserError(f"--sbom {path}: not a JSON SBOM ({error})") from None
     if canonical != data:
-        raise UserError(f"--sbom {path}: the file is not in the form an SBOM attestation binds (Go's JSON "
-                        "marshalling: sorted keys, compact, no trailing newline), so its digest could never match "
-                        "the attested one; write it with `companyos sbom-merge` or `companyos sbom`")
+        raise UserError(
+            f"--sbom {path}: the file is not in the form an SBOM attestation binds (Go's JSON "
+            "marshalling: sorted keys, compact, no trailing newline), so its digest could never match "
+            "the attested one; write it with `companyos sbom-merge` or `companyos sbom`"
+        )
 
 
 def cosign_attestations(path: Path, record: ReleaseRecord, public_keys: list[bytes]) -> tuple[AttestationRef, ...]:
@@ -71,10 +79,13 @@ def cosign_attestations(path: Path, record: ReleaseRecord, public_keys: list[byt
     envelopes = read_envelope_lines(path)
     verdict = judge_attestations(envelopes, public_keys, record.image.digest, claims_of(record), ignore_untrusted=True)
     if not verdict.ok:
-        raise UserError(f"{path}: the attestations do not vouch for this release:\n  - "
-                        + "\n  - ".join(verdict.problems + [f"(left out) {why}" for why in verdict.ignored])
-                        + "\n  Fix: attest the image in the CI `sign` job (cyclonedx, vuln, slsaprovenance1) with the "
-                        "key given as --key, from the same SBOM and scan report given here.", exit_code=1)
+        raise UserError(
+            f"{path}: the attestations do not vouch for this release:\n  - "
+            + "\n  - ".join(verdict.problems + [f"(left out) {why}" for why in verdict.ignored])
+            + "\n  Fix: attest the image in the CI `sign` job (cyclonedx, vuln, slsaprovenance1) with the "
+            "key given as --key, from the same SBOM and scan report given here.",
+            exit_code=1,
+        )
     for why in verdict.ignored:
         click.echo(f"left out of the record: {why}", err=True)
     kept = [envelopes[index] for index in verdict.trusted]
@@ -88,17 +99,33 @@ def cosign_attestations(path: Path, record: ReleaseRecord, public_keys: list[byt
 @click.option("--git-commit", default="", help="Commit the image was built from.")
 @click.option("--sbom", "sbom_path", type=FILE, help="The merged CycloneDX SBOM.")
 @click.option("--sbom-location", help="Where the SBOM is stored (oci://... or https://...).")
-@click.option("--signatures", "signatures_path", type=FILE, required=True,
-              help="`cosign download signature IMAGE` output.")
+@click.option(
+    "--signatures", "signatures_path", type=FILE, required=True, help="`cosign download signature IMAGE` output."
+)
 @click.option("--key", "key_paths", multiple=True, required=True, help="Trusted cosign.pub (repeatable).")
 @click.option("--scan", "scan_path", type=FILE, help="Scanner report (grype JSON or CycloneDX vulnerabilities).")
 @click.option("--scan-format", type=click.Choice(["grype", "cyclonedx"]), default="grype", show_default=True)
-@click.option("--attestations", "attestations_path", type=FILE,
-              help="`cosign download attestation IMAGE` output (one DSSE envelope per line).")
+@click.option(
+    "--attestations",
+    "attestations_path",
+    type=FILE,
+    help="`cosign download attestation IMAGE` output (one DSSE envelope per line).",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def command(service: str, image_ref: str, version: str, git_commit: str, sbom_path: Path | None,
-            sbom_location: str | None, signatures_path: Path, key_paths: tuple[str, ...], scan_path: Path | None,
-            scan_format: str, attestations_path: Path | None, out: Path) -> None:
+def command(
+    service: str,
+    image_ref: str,
+    version: str,
+    git_commit: str,
+    sbom_path: Path | None,
+    sbom_location: str | None,
+    signatures_path: Path,
+    key_paths: tuple[str, ...],
+    scan_path: Path | None,
+    scan_format: str,
+    attestations_path: Path | None,
+    out: Path,
+) -> None:
     """Write SERVICE's release record; refuses an image whose signature does not verify."""
     reference = parse_pinned_reference(image_ref, option="--image", why="a release pins REPOSITORY@sha256:...")
     keys = []
@@ -114,15 +141,24 @@ def command(service: str, image_ref: str, version: str, git_commit: str, sbom_pa
 
         data = sbom_path.read_bytes()
         _require_attestable_form(sbom_path, data)
-        sbom = SbomRef(digest="sha256:" + hashlib.sha256(data).hexdigest(),
-                       location=sbom_location or f"oci://{reference.repository}@{reference.digest}",
-                       components=len(json.loads(data).get("components", [])))
-    record = ReleaseRecord(service=service, version=version, git_commit=git_commit,
-                           image=ImageRef(repository=reference.repository, digest=reference.digest),
-                           sbom=sbom, signature=signature,
-                           scan=load_report(scan_path, scan_format) if scan_path else not_scanned())
+        sbom = SbomRef(
+            digest="sha256:" + hashlib.sha256(data).hexdigest(),
+            location=sbom_location or f"oci://{reference.repository}@{reference.digest}",
+            components=len(json.loads(data).get("components", [])),
+        )
+    record = ReleaseRecord(
+        service=service,
+        version=version,
+        git_commit=git_commit,
+        image=ImageRef(repository=reference.repository, digest=reference.digest),
+        sbom=sbom,
+        signature=signature,
+        scan=load_report(scan_path, scan_format) if scan_path else not_scanned(),
+    )
     if attestations_path is not None:
         record = replace(record, attestations=cosign_attestations(attestations_path, record, keys))
     write_release_record(record, out)
-    click.echo(f"release record {out}: {reference.repository}@{reference.digest}, signed by "
-               f"{signature.key_fingerprint or public_key_fingerprint(keys[0])}")
+    click.echo(
+        f"release record {out}: {reference.repository}@{reference.digest}, signed by "
+        f"{signature.key_fingerprint or public_key_fingerprint(keys[0])}"
+    )

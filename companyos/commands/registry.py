@@ -14,8 +14,13 @@ from companyos.supply_chain.registry import (
     stop_registry,
 )
 
-_DATA_DIR = click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA_DIR, show_default=True,
-                         help="Registry storage, config, PID and log files.")
+_DATA_DIR = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Registry storage, config, PID and log files.",
+)
 
 
 @click.group("registry")

@@ -18,6 +18,8 @@ from companyos.supply_chain.sbom_release import produce_sbom
 def command(service_dir: Path, image: str | None, out: Path, attach: bool) -> None:
     """Merge cyclonedx-npm's application graph with syft's image inventory; fails on any orphan or schema error."""
     result = produce_sbom(service_dir, out, work_dir(), image=image, attach=attach)
-    click.echo(f"SBOM {result.path} ({result.digest}): {result.components} components, {result.edges} edges, "
-               f"{result.orphans} orphans; copy {result.copy}")
+    click.echo(
+        f"SBOM {result.path} ({result.digest}): {result.components} components, {result.edges} edges, "
+        f"{result.orphans} orphans; copy {result.copy}"
+    )
     click.echo(f"location: {result.location}")

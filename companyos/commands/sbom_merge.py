@@ -37,16 +37,21 @@ def _read(path: Path, what: str) -> dict[str, Any]:
 @click.command("sbom-merge")
 @click.argument("app_sbom", type=FILE)
 @click.argument("image_sbom", type=FILE)
-@click.option("--image", "image_ref", help="The image REPOSITORY@sha256:... the image SBOM describes (becomes the root).")
+@click.option(
+    "--image", "image_ref", help="The image REPOSITORY@sha256:... the image SBOM describes (becomes the root)."
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Merged SBOM to write.")
 def command(app_sbom: Path, image_sbom: Path, image_ref: str | None, out: Path) -> None:
     """Merge APP_SBOM and IMAGE_SBOM into one CycloneDX 1.6 document; fail on any orphan or schema error."""
     repository = digest = None
     if image_ref:
-        reference = parse_pinned_reference(image_ref, option="--image", why="pass REPOSITORY@sha256:... (a tag can move)")
+        reference = parse_pinned_reference(
+            image_ref, option="--image", why="pass REPOSITORY@sha256:... (a tag can move)"
+        )
         repository, digest = reference.repository, reference.digest
-    document = merge_sboms(_read(app_sbom, "app SBOM"), _read(image_sbom, "image SBOM"),
-                           image_repository=repository, image_digest=digest)
+    document = merge_sboms(
+        _read(app_sbom, "app SBOM"), _read(image_sbom, "image SBOM"), image_repository=repository, image_digest=digest
+    )
     text = render(document)
     orphans = find_orphans(json.loads(text))
     if orphans:
@@ -54,5 +59,7 @@ def command(app_sbom: Path, image_sbom: Path, image_ref: str | None, out: Path) 
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, text.encode())
     stats = graph_stats(json.loads(text))
-    click.echo(f"SBOM {out} (sha256:{hashlib.sha256(text.encode()).hexdigest()}): {stats.components} components, "
-               f"{stats.edges} edges, {stats.orphans} orphans")
+    click.echo(
+        f"SBOM {out} (sha256:{hashlib.sha256(text.encode()).hexdigest()}): {stats.components} components, "
+        f"{stats.edges} edges, {stats.orphans} orphans"
+    )

@@ -34,5 +34,7 @@ def ingest(report: Path | None, report_format: str, out: Path) -> None:
         click.echo("not-scanned: no scanner report was given, so this release carries no vulnerability evidence")
     else:
         counts = ", ".join(f"{severity} {count}" for severity, count in summary.counts.items() if count)
-        click.echo(f"scanned by {summary.scanner} (db {summary.db_version or 'unknown'}): {counts or 'no findings'}; "
-                   f"max CVSS {summary.max_cvss}")
+        click.echo(
+            f"scanned by {summary.scanner} (db {summary.db_version or 'unknown'}): {counts or 'no findings'}; "
+            f"max CVSS {summary.max_cvss}"
+        )

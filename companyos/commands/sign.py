@@ -25,20 +25,30 @@ from companyos.supply_chain.signature_store import registry_fetcher, registry_pu
 
 @click.command("sign")
 @click.argument("image")
-@click.option("--key", "key_path", required=True, help="cosign private key file, or env://VAR (password in $COSIGN_PASSWORD).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the signature evidence (ref, payload, signature, key fingerprint) as JSON here.")
+@click.option(
+    "--key", "key_path", required=True, help="cosign private key file, or env://VAR (password in $COSIGN_PASSWORD)."
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the signature evidence (ref, payload, signature, key fingerprint) as JSON here.",
+)
 def command(image: str, key_path: str, out_path: Path | None) -> None:
     """Sign IMAGE (which must pin @sha256:...) as `cosign sign --key` does and push the signature."""
-    reference = parse_pinned_reference(image, option="IMAGE", why="sign REPOSITORY@sha256:... (a tag can be "
-                                       "re-pointed; `companyos build` prints the digest)")
+    reference = parse_pinned_reference(
+        image,
+        option="IMAGE",
+        why="sign REPOSITORY@sha256:... (a tag can be re-pointed; `companyos build` prints the digest)",
+    )
     key_pem = read_key_source(key_path)
     private_key = load_private_key(key_pem, cosign_password(f"of {key_path}"), source=key_path)
     # As cosign does: refuse to sign a digest the registry does not hold (a typo would sign nothing useful).
     registry_fetcher()(f"{reference.repository}@{reference.digest}")
     public_pem = public_key_pem(private_key.public_key())
-    layer = sign_image(reference.repository, reference.digest, private_key,
-                       registry_pusher(signer_public_pem=public_pem))
+    layer = sign_image(
+        reference.repository, reference.digest, private_key, registry_pusher(signer_public_pem=public_pem)
+    )
     evidence = signature_ref(layer, public_key_fingerprint(private_key.public_key()))
     if out_path is not None:
         try:
@@ -56,11 +66,15 @@ def read_key_source(key_path: str) -> bytes:
         name = key_path.removeprefix("env://")
         value = os.environ.get(name)
         if not value:
-            raise UserError(f"--key {key_path}: ${name} is not set or empty; export the private key PEM in it "
-                            "(in CI: the COSIGN_PRIVATE_KEY secret)")
+            raise UserError(
+                f"--key {key_path}: ${name} is not set or empty; export the private key PEM in it "
+                "(in CI: the COSIGN_PRIVATE_KEY secret)"
+            )
         return value.encode()
     try:
         return Path(key_path).read_bytes()
     except OSError as error:
-        raise UserError(f"cannot read --key {key_path}: {error.strerror}; pass the .key written by "
-                        "`companyos keygen`, or env://VARIABLE") from None
+        raise UserError(
+            f"cannot read --key {key_path}: {error.strerror}; pass the .key written by "
+            "`companyos keygen`, or env://VARIABLE"
+        ) from None

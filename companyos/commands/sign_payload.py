@@ -25,8 +25,14 @@ from companyos.supply_chain.simple_signing import simple_signing_payload
 @click.option("--reference", required=True, help="Image repository, e.g. registry.example.com/team/app.")
 @click.option("--digest", required=True, help="Manifest digest to sign, sha256:<64 hex>.")
 @click.option("--out-dir", required=True, help="Directory to write payload.json and signature.b64 into.")
-@click.option("--annotation", "-a", "annotations", multiple=True, metavar="KEY=VALUE",
-              help="Extra claim for the payload's optional section (repeatable), as cosign's -a.")
+@click.option(
+    "--annotation",
+    "-a",
+    "annotations",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Extra claim for the payload's optional section (repeatable), as cosign's -a.",
+)
 def command(key_path: str, reference: str, digest: str, out_dir: str, annotations: tuple[str, ...]) -> None:
     """Sign REFERENCE@DIGEST as `cosign sign --key` would, without pushing."""
     try:
@@ -38,8 +44,9 @@ def command(key_path: str, reference: str, digest: str, out_dir: str, annotation
     try:
         key_pem = Path(key_path).read_bytes()
     except OSError as error:
-        raise UserError(f"cannot read --key {key_path}: {error.strerror}; pass the .key file written by "
-                        "`companyos keygen`") from None
+        raise UserError(
+            f"cannot read --key {key_path}: {error.strerror}; pass the .key file written by `companyos keygen`"
+        ) from None
     private_key = load_private_key(key_pem, cosign_password(f"of {key_path}"), source=key_path)
     try:
         payload = simple_signing_payload(reference, digest, claims or None)
@@ -53,10 +60,13 @@ def command(key_path: str, reference: str, digest: str, out_dir: str, annotation
         atomic_write(directory / "payload.json", payload)
         atomic_write(directory / "signature.b64", signature.encode("ascii") + b"\n")
     except OSError as error:
-        raise UserError(f"cannot write into --out-dir {out_dir}: {error.strerror}; choose a writable "
-                        "directory") from None
-    click.echo(f"Signed {repository}@{digest}: wrote {directory / 'payload.json'} and "
-               f"{directory / 'signature.b64'}; push them as {repository}:{signature_tag(digest)}")
+        raise UserError(
+            f"cannot write into --out-dir {out_dir}: {error.strerror}; choose a writable directory"
+        ) from None
+    click.echo(
+        f"Signed {repository}@{digest}: wrote {directory / 'payload.json'} and "
+        f"{directory / 'signature.b64'}; push them as {repository}:{signature_tag(digest)}"
+    )
 
 
 def _parse_annotation(item: str) -> tuple[str, str]:

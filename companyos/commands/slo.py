@@ -13,13 +13,23 @@ from companyos.observability.output import write_atomic
 from companyos.observability.slo_doc import render_slo_doc
 from companyos.observability.slo_rules import DEFAULT_MIN_REQUESTS, render_rules
 
-_catalog_option = click.option("--catalog", "catalog_path", default="services.yaml", show_default=True,
-                               type=click.Path(dir_okay=False), help="Service catalogue.")
+_catalog_option = click.option(
+    "--catalog",
+    "catalog_path",
+    default="services.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Service catalogue.",
+)
 _service_option = click.option("--service", required=True, help="Service name (a catalogue stanza).")
 _out_option = click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 _min_requests_option = click.option(
-    "--min-requests", type=int, default=DEFAULT_MIN_REQUESTS, show_default=True,
-    help="Requests a long window must hold before its burn rate may alert (low-traffic guard; 0 disables).")
+    "--min-requests",
+    type=int,
+    default=DEFAULT_MIN_REQUESTS,
+    show_default=True,
+    help="Requests a long window must hold before its burn rate may alert (low-traffic guard; 0 disables).",
+)
 
 
 def _spec(catalog_path: str, name: str) -> ServiceSpec:
@@ -27,8 +37,10 @@ def _spec(catalog_path: str, name: str) -> ServiceSpec:
     try:
         return catalog.service(name)
     except KeyError:
-        raise UserError(f"--service {name}: no such stanza in {catalog_path} (known: {', '.join(catalog.names())}). "
-                        "Fix: pass one of the known names, or add the stanza.") from None
+        raise UserError(
+            f"--service {name}: no such stanza in {catalog_path} (known: {', '.join(catalog.names())}). "
+            "Fix: pass one of the known names, or add the stanza."
+        ) from None
 
 
 def _generate(catalog_path: str, service: str, out: str, render: Callable[[ServiceSpec], str], what: str) -> None:
@@ -49,8 +61,9 @@ def command() -> None:
 @_min_requests_option
 def rules(service: str, catalog_path: str, out: str, min_requests: int) -> None:
     """Prometheus recording and multiwindow burn-rate alerting rules."""
-    _generate(catalog_path, service, out, lambda spec: render_rules(spec, min_requests=min_requests),
-              "Prometheus SLO rules")
+    _generate(
+        catalog_path, service, out, lambda spec: render_rules(spec, min_requests=min_requests), "Prometheus SLO rules"
+    )
 
 
 @command.command("openslo")
@@ -69,5 +82,4 @@ def openslo(service: str, catalog_path: str, out: str) -> None:
 @_min_requests_option
 def doc(service: str, catalog_path: str, out: str, min_requests: int) -> None:
     """The human SLO page (objectives, SLI queries, alert policy)."""
-    _generate(catalog_path, service, out,
-              lambda spec: render_slo_doc(spec, min_requests=min_requests), "SLO page")
+    _generate(catalog_path, service, out, lambda spec: render_slo_doc(spec, min_requests=min_requests), "SLO page")

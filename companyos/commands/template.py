@@ -19,8 +19,13 @@ def command() -> None:
 
 
 @command.command("publish")
-@click.option("--to", "destination", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Git repository to publish into [default: ~/.cache/paved-road/templates/node-express].")
+@click.option(
+    "--to",
+    "destination",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Git repository to publish into [default: ~/.cache/paved-road/templates/node-express].",
+)
 def publish(destination: Path | None) -> None:
     """Commit service_templates/node-express/ and tag it v<VERSION> (refused if that tag holds other content)."""
     published = publish_template(BUNDLED_TEMPLATE_DIR, destination or default_published_dir())

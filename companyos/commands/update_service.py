@@ -20,15 +20,19 @@ def command(directory: Path, to_ref: str | None) -> None:
     if update.from_version == update.to_version and not update.changed:
         click.echo(f"{update.path}: already at template {update.to_version}")
         return
-    click.echo(f"{update.path}: template {update.from_version} -> {update.to_version}, "
-               f"{len(update.changed)} file(s) changed")
+    click.echo(
+        f"{update.path}: template {update.from_version} -> {update.to_version}, {len(update.changed)} file(s) changed"
+    )
     for name in update.changed:
         click.echo(f"  {name}")
     if update.conflicts:
         click.echo(f"conflicts in {len(update.conflicts)} file(s): your edits and the template's overlap:", err=True)
         for name in update.conflicts:
             click.echo(f"  {name}", err=True)
-        click.echo("fix: resolve the <<<<<<< before updating / >>>>>>> after updating blocks, then "
-                   "git add --all && git commit", err=True)
+        click.echo(
+            "fix: resolve the <<<<<<< before updating / >>>>>>> after updating blocks, then "
+            "git add --all && git commit",
+            err=True,
+        )
         click.get_current_context().exit(1)
     click.echo("review with git diff, then git add --all && git commit")

@@ -8,8 +8,14 @@ from companyos.catalog import load_catalog
 
 
 @click.command("validate")
-@click.option("--catalog", "catalog_path", default="services.yaml", show_default=True,
-              type=click.Path(dir_okay=False), help="Service catalogue to check.")
+@click.option(
+    "--catalog",
+    "catalog_path",
+    default="services.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Service catalogue to check.",
+)
 def command(catalog_path: str) -> None:
     """Validate the service catalogue against its schema and rules."""
     catalog = load_catalog(catalog_path)

@@ -27,9 +27,16 @@ EXIT_REJECTED = 1
 @click.option("--digest", help="Digest being deployed, sha256:<64 hex>; the payload must name it.")
 @click.option("--reference", help="Repository the payload must name (e.g. registry.example.com/team/app).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def command(image_ref: str | None, payload_path: str | None, signature_path: str | None,
-            manifest_path: str | None, key_paths: tuple[str, ...], digest: str | None, reference: str | None,
-            as_json: bool) -> None:
+def command(
+    image_ref: str | None,
+    payload_path: str | None,
+    signature_path: str | None,
+    manifest_path: str | None,
+    key_paths: tuple[str, ...],
+    digest: str | None,
+    reference: str | None,
+    as_json: bool,
+) -> None:
     """Verify IMAGE_REF, or a local --payload/--signature pair, against trusted --key files."""
     keys = [read_public_key(path) for path in key_paths]
     try:
@@ -42,8 +49,10 @@ def command(image_ref: str | None, payload_path: str | None, signature_path: str
 
     if image_ref is not None:
         if payload_path or signature_path or manifest_path or reference:
-            raise UserError("give either IMAGE_REF or --payload/--signature/--manifest/--reference, not both: "
-                            "IMAGE_REF brings its own repository and signatures")
+            raise UserError(
+                "give either IMAGE_REF or --payload/--signature/--manifest/--reference, not both: "
+                "IMAGE_REF brings its own repository and signatures"
+            )
         result = _verify_image_ref(image_ref, keys, digest)
     else:
         result = _verify_files(payload_path, signature_path, manifest_path, keys, digest, reference)
@@ -58,14 +67,23 @@ def command(image_ref: str | None, payload_path: str | None, signature_path: str
         raise SystemExit(EXIT_REJECTED)
 
 
-def _verify_files(payload_path: str | None, signature_path: str | None, manifest_path: str | None,
-                  keys: Sequence[bytes], digest: str | None, reference: str | None) -> VerificationResult:
+def _verify_files(
+    payload_path: str | None,
+    signature_path: str | None,
+    manifest_path: str | None,
+    keys: Sequence[bytes],
+    digest: str | None,
+    reference: str | None,
+) -> VerificationResult:
     if not payload_path or not signature_path:
-        raise UserError("pass IMAGE_REF, or both --payload FILE and --signature FILE (as written by "
-                        "`companyos sign-payload`)")
+        raise UserError(
+            "pass IMAGE_REF, or both --payload FILE and --signature FILE (as written by `companyos sign-payload`)"
+        )
     if digest is None and manifest_path is None:
-        raise UserError("pass --digest sha256:... (the digest being deployed) or --manifest FILE: a signature "
-                        "is only meaningful for the image it is checked against")
+        raise UserError(
+            "pass --digest sha256:... (the digest being deployed) or --manifest FILE: a signature "
+            "is only meaningful for the image it is checked against"
+        )
     payload = _read(payload_path, "--payload")
     signature = _read(signature_path, "--signature").decode("ascii", errors="replace")
     manifest = _read(manifest_path, "--manifest") if manifest_path else None
@@ -85,11 +103,15 @@ def _verify_image_ref(image_ref: str, keys: Sequence[bytes], digest: str | None)
     if parsed.digest is None and parsed.tag is not None:
         current, _, _ = fetch(image_ref)
         if current != digest:
-            return VerificationResult(False, "digest-mismatch", f"{image_ref} resolves to {current}, not the "
-                                      f"--digest {digest} being deployed: the tag was re-pointed")
+            return VerificationResult(
+                False,
+                "digest-mismatch",
+                f"{image_ref} resolves to {current}, not the --digest {digest} being deployed: the tag was re-pointed",
+            )
     elif parsed.digest is not None and parsed.digest != digest:
-        return VerificationResult(False, "digest-mismatch", f"{image_ref} pins {parsed.digest}, not the --digest "
-                                  f"{digest} being deployed")
+        return VerificationResult(
+            False, "digest-mismatch", f"{image_ref} pins {parsed.digest}, not the --digest {digest} being deployed"
+        )
     return verify_image(f"{parsed.repository}@{digest}", keys, fetch=fetch)
 
 

@@ -19,9 +19,11 @@ from companyos.supply_chain.signature_store import fetch_attestations
 
 def claims_of(record: ReleaseRecord) -> ReleaseClaims:
     scan = record.scan
-    return ReleaseClaims(sbom_digest=record.sbom.digest if record.sbom else None,
-                         scan={"status": scan.status, "counts": scan.counts, "max_cvss": scan.max_cvss},
-                         git_commit=record.git_commit or None)
+    return ReleaseClaims(
+        sbom_digest=record.sbom.digest if record.sbom else None,
+        scan={"status": scan.status, "counts": scan.counts, "max_cvss": scan.max_cvss},
+        git_commit=record.git_commit or None,
+    )
 
 
 def judge_record(record: ReleaseRecord, keys: list[bytes], *, from_registry: bool = False) -> AttestationVerdict:
@@ -46,10 +48,20 @@ def command(record_path: Path, key_paths: tuple[str, ...], from_registry: bool, 
     record = load_release_record(record_path)
     verdict = judge_record(record, keys, from_registry=from_registry)
     if as_json:
-        click.echo(json.dumps({"verified": verdict.ok, "image": record.image.pinned, "problems": verdict.problems,
-                               "ignored": verdict.ignored,
-                               "attested": {kind: len(found) for kind, found in verdict.verified.items()},
-                               "key_fingerprints": sorted(verdict.key_fingerprints)}, indent=2, sort_keys=True))
+        click.echo(
+            json.dumps(
+                {
+                    "verified": verdict.ok,
+                    "image": record.image.pinned,
+                    "problems": verdict.problems,
+                    "ignored": verdict.ignored,
+                    "attested": {kind: len(found) for kind, found in verdict.verified.items()},
+                    "key_fingerprints": sorted(verdict.key_fingerprints),
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
     elif verdict.ok:
         click.echo(f"attestations: verified for {record.image.pinned} ({verdict.summary()})")
         for why in verdict.ignored:

@@ -9,7 +9,9 @@ import os
 
 def ci_run_url() -> str | None:
     """The GitHub Actions run URL when running there (the documented default environment variables)."""
-    server, repository, run_id = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    server, repository, run_id = (
+        os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
     if server and repository and run_id:
         return f"{server}/{repository}/actions/runs/{run_id}"
     return None

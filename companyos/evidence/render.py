@@ -21,8 +21,9 @@ h2{border-bottom:1px solid #d0d7de;padding-bottom:.2em}img{max-width:100%}strong
 
 
 def render_markdown(pack: EvidencePack, template: Path = TEMPLATE) -> str:
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                                     autoescape=False, trim_blocks=False)
+    environment = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False, trim_blocks=False
+    )
     text = environment.from_string(template.read_text(encoding="utf-8")).render(pack=pack)
     return re.sub(r"\n{3,}", "\n\n", text).lstrip()
 
@@ -40,8 +41,10 @@ def render_html(markdown_text: str, base_dir: Path, title: str) -> str:
         return f'src="data:image/png;base64,{data}"'
 
     body = re.sub(r'src="([^"]+)"', inline, body)
-    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body>\n{body}</body></html>\n")
+    return (
+        f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body>\n{body}</body></html>\n"
+    )
 
 
 def write_evidence(pack: EvidencePack, out_dir: Path) -> tuple[Path, Path]:

@@ -22,16 +22,21 @@ def read_junit(path: Path, report_link: str) -> TestSummary:
     cases = list(root.iter("testcase"))
     failed = sum(1 for c in cases if c.find("failure") is not None or c.find("error") is not None)
     skipped = sum(1 for c in cases if c.find("skipped") is not None)
-    return TestSummary(tests=len(cases), passed=len(cases) - failed - skipped, failed=failed, skipped=skipped,
-                       report=report_link)
+    return TestSummary(
+        tests=len(cases), passed=len(cases) - failed - skipped, failed=failed, skipped=skipped, report=report_link
+    )
 
 
 def read_check_deploy(path: Path) -> dict[str, object]:
     """`companyos check-deploy --json` (paved-road.check-deploy/v1) as the page's post-deploy list."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    checks = [{"name": f"{p['method']} {p['path']}", "status": p["status"],
-               "detail": f"{p.get('latency_ms_p50')} ms p50"} for p in data.get("probes", [])]
-    checks += [{"name": c["name"], "status": c["status"], "detail": c.get("detail", "")} for c in data.get("checks", [])]
+    checks = [
+        {"name": f"{p['method']} {p['path']}", "status": p["status"], "detail": f"{p.get('latency_ms_p50')} ms p50"}
+        for p in data.get("probes", [])
+    ]
+    checks += [
+        {"name": c["name"], "status": c["status"], "detail": c.get("detail", "")} for c in data.get("checks", [])
+    ]
     return {"verdict": data.get("verdict"), "checks": checks}
 
 
@@ -40,12 +45,15 @@ def read_gate_exceptions(path: Path) -> list[str]:
     gate = json.loads(path.read_text(encoding="utf-8"))
     lines = []
     for entry in (gate.get("exceptions") or {}).get("in_force", []):
-        scope = ", ".join(entry["scope"]["services"]) + (f"; types {', '.join(entry['scope']['types'])}"
-                                                          if entry["scope"].get("types") else "")
-        lines.append(f"`{entry['rule']}` {entry['setting']} ({scope}): {entry['reason']}; owner {entry['owner']}, "
-                     f"approved by {entry['approver']}, expires {entry['expires']}"
-                     + (f", {entry['ticket']}" if entry.get("ticket") else "")
-                     + ("" if entry.get("used") else " (in force, not used by this run)"))
+        scope = ", ".join(entry["scope"]["services"]) + (
+            f"; types {', '.join(entry['scope']['types'])}" if entry["scope"].get("types") else ""
+        )
+        lines.append(
+            f"`{entry['rule']}` {entry['setting']} ({scope}): {entry['reason']}; owner {entry['owner']}, "
+            f"approved by {entry['approver']}, expires {entry['expires']}"
+            + (f", {entry['ticket']}" if entry.get("ticket") else "")
+            + ("" if entry.get("used") else " (in force, not used by this run)")
+        )
     return lines
 
 
@@ -70,10 +78,19 @@ def read_gate_report(path: Path) -> tuple[str, list[RuleOutcome]]:
         detail = waived.get(policy["name"], "")
         if policy["result"] == "violation":
             # The pack's message: description, then what is wrong, then "Fix: ..."; the middle line says it.
-            detail = "; ".join(next((line for line in v["message"].splitlines()[1:] if not line.startswith("Fix:")),
-                                    v["message"]) for v in gate.get("violations", []) if v["rule"] == policy["name"])
-        rules.append(RuleOutcome(policy["name"], policy["result"], policy["enforcement_level"],
-                                 detail.replace("|", "/").replace("\n", " ")[:300]))
+            detail = "; ".join(
+                next((line for line in v["message"].splitlines()[1:] if not line.startswith("Fix:")), v["message"])
+                for v in gate.get("violations", [])
+                if v["rule"] == policy["name"]
+            )
+        rules.append(
+            RuleOutcome(
+                policy["name"],
+                policy["result"],
+                policy["enforcement_level"],
+                detail.replace("|", "/").replace("\n", " ")[:300],
+            )
+        )
     return str(gate.get("verdict", "unknown")), rules
 
 
@@ -106,8 +123,13 @@ def git_head(repo: Path) -> str:
 def git_changes(repo: Path, previous: ReleaseRecord | None, new_digest: str | None) -> Changes:
     head = git_head(repo)
     base = previous.git_commit if previous and previous.git_commit else None
-    if base and subprocess.run(["git", "-C", str(repo), "cat-file", "-e", f"{base}^{{commit}}"],
-                               capture_output=True).returncode != 0:
+    if (
+        base
+        and subprocess.run(
+            ["git", "-C", str(repo), "cat-file", "-e", f"{base}^{{commit}}"], capture_output=True
+        ).returncode
+        != 0
+    ):
         base = None  # the previous release's commit is not in this clone (shallow or rewritten history)
     span = f"{base}..{head}" if base else head
     log = _git(repo, "log", "--format=%H%x09%s", span)
@@ -116,9 +138,13 @@ def git_changes(repo: Path, previous: ReleaseRecord | None, new_digest: str | No
         diffstat = _git(repo, "diff", "--stat", base, head).strip("\n")
     else:
         diffstat = _git(repo, "show", "--stat", "--format=", head).strip("\n")
-    return Changes(commits=commits, diffstat=_short_diffstat(diffstat),
-                   since=f"the previous release {previous.version} (`{base[:12]}`)" if base and previous else "the first commit",
-                   previous_digest=previous.image.digest if previous else None, new_digest=new_digest)
+    return Changes(
+        commits=commits,
+        diffstat=_short_diffstat(diffstat),
+        since=f"the previous release {previous.version} (`{base[:12]}`)" if base and previous else "the first commit",
+        previous_digest=previous.image.digest if previous else None,
+        new_digest=new_digest,
+    )
 
 
 def _short_diffstat(diffstat: str, files: int = 20) -> str:
@@ -129,21 +155,32 @@ def _short_diffstat(diffstat: str, files: int = 20) -> str:
     return "\n".join([*lines[:files], f" ... {len(lines) - files - 1} more file(s)", lines[-1]])
 
 
-def rollback_plan(service: str, previous: ReleaseRecord | None, previous_record: str | None,
-                  environment: str = "dev") -> Rollback:
+def rollback_plan(
+    service: str, previous: ReleaseRecord | None, previous_record: str | None, environment: str = "dev"
+) -> Rollback:
     stack = f"{service}-{environment}"
     if previous is None:
         # First release: without a record the program provisions the repository only (ADR-0011), so
         # `pulumi up` removes the workload and keeps the repository.
-        return Rollback(None, None, None, [
+        return Rollback(
+            None,
+            None,
+            None,
+            [
+                f"pulumi stack select {stack}",
+                "pulumi config rm paved-road:releaseRecord",
+                "pulumi up",
+            ],
+        )
+    return Rollback(
+        previous.version,
+        previous.image.digest,
+        previous_record,
+        [
             f"pulumi stack select {stack}",
-            "pulumi config rm paved-road:releaseRecord",
+            f"pulumi config set paved-road:releaseRecord {previous_record}",
+            "pulumi preview --policy-pack policypacks/paved-road   # the gate checks the previous release too",
             "pulumi up",
-        ])
-    return Rollback(previous.version, previous.image.digest, previous_record, [
-        f"pulumi stack select {stack}",
-        f"pulumi config set paved-road:releaseRecord {previous_record}",
-        "pulumi preview --policy-pack policypacks/paved-road   # the gate checks the previous release too",
-        "pulumi up",
-        f"companyos check-deploy --url <service URL> --prometheus <Prometheus URL> --service {service}",
-    ])
+            f"companyos check-deploy --url <service URL> --prometheus <Prometheus URL> --service {service}",
+        ],
+    )

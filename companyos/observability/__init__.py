@@ -3,10 +3,16 @@
 from companyos.observability.openslo import generate_openslo, render_openslo
 from companyos.observability.slo_doc import render_slo_doc
 from companyos.observability.slo_rules import (
-           DEFAULT_MIN_REQUESTS,
-           generate_rules,
-           render_rules,
+    DEFAULT_MIN_REQUESTS,
+    generate_rules,
+    render_rules,
 )
 
-__all__ = ["DEFAULT_MIN_REQUESTS", "generate_openslo", "generate_rules", "render_openslo", "render_rules",
-           "render_slo_doc"]
+__all__ = [
+    "DEFAULT_MIN_REQUESTS",
+    "generate_openslo",
+    "generate_rules",
+    "render_openslo",
+    "render_rules",
+    "render_slo_doc",
+]

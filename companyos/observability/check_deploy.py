@@ -123,8 +123,12 @@ class DeployReport:
         return EXIT_CODES[self.verdict]
 
     def to_json(self) -> str:
-        return json.dumps({"schema": SCHEMA, "verdict": self.verdict, "exit_code": self.exit_code,
-                           **asdict(self)}, indent=2) + "\n"
+        return (
+            json.dumps(
+                {"schema": SCHEMA, "verdict": self.verdict, "exit_code": self.exit_code, **asdict(self)}, indent=2
+            )
+            + "\n"
+        )
 
 
 def slo_thresholds(spec: ServiceSpec) -> SloThresholds:
@@ -173,9 +177,15 @@ def run_probe(url: str, probe: Probe, count: int) -> ProbeResult:
     else:
         outcome, detail = "pass", ""
     return ProbeResult(
-        method=probe.method, path=probe.path, expect=probe.expect, status=outcome, statuses=dict(statuses),
+        method=probe.method,
+        path=probe.path,
+        expect=probe.expect,
+        status=outcome,
+        statuses=dict(statuses),
         latency_ms_p50=round(median(latencies), 2) if latencies else None,
-        latency_ms_max=round(max(latencies), 2) if latencies else None, detail=detail)
+        latency_ms_max=round(max(latencies), 2) if latencies else None,
+        detail=detail,
+    )
 
 
 class PrometheusUnreachable(Exception):
@@ -187,9 +197,10 @@ def instant_query(prometheus_url: str, query: str) -> float | None:
     try:
         data = prometheus_api.query(prometheus_url, "/api/v1/query", {"query": query}, timeout=HTTP_TIMEOUT_S)
     except prometheus_api.PrometheusError as err:
-        message = {"rejected": f"Prometheus rejected {query!r}: {err.detail}",
-                   "unreachable": f"no answer from {prometheus_url} ({err.detail})"}.get(
-            err.kind, f"Prometheus failed {query!r}: {err.detail}")
+        message = {
+            "rejected": f"Prometheus rejected {query!r}: {err.detail}",
+            "unreachable": f"no answer from {prometheus_url} ({err.detail})",
+        }.get(err.kind, f"Prometheus failed {query!r}: {err.detail}")
         raise PrometheusUnreachable(message) from err
     result = data.get("result", [])
     if not result:
@@ -205,10 +216,11 @@ def queries(spec: ServiceSpec, window: str) -> dict[str, str]:
         "metrics-present": f"count(up{{{sel}}} == 1)",
         "traffic": f"sum(increase({REQUESTS_METRIC}{{{sel}}}[{window}]))",
         # No 5xx series exists before the first 5xx: count that as zero errors, not as no data.
-        "error-ratio": (f"(sum(rate({REQUESTS_METRIC}{{{sel},status_code=~{SERVER_ERRORS}}}[{window}])) or vector(0))"
-                        f" / sum(rate({REQUESTS_METRIC}{{{sel}}}[{window}]))"),
-        "latency": (f"histogram_quantile({quantile}, sum by (le) "
-                    f"(rate({DURATION_METRIC}_bucket{{{sel}}}[{window}])))"),
+        "error-ratio": (
+            f"(sum(rate({REQUESTS_METRIC}{{{sel},status_code=~{SERVER_ERRORS}}}[{window}])) or vector(0))"
+            f" / sum(rate({REQUESTS_METRIC}{{{sel}}}[{window}]))"
+        ),
+        "latency": (f"histogram_quantile({quantile}, sum by (le) (rate({DURATION_METRIC}_bucket{{{sel}}}[{window}])))"),
     }
 
 
@@ -226,35 +238,62 @@ def run_checks(spec: ServiceSpec, prometheus_url: str, window: str, slo: SloThre
             if value is not None and value >= 1:
                 results.append(CheckResult(name, "pass", value, 1, expr, f"{value:.0f} target(s) up"))
             else:
-                results.append(CheckResult(name, "no-data", value, 1, expr,
-                                           f'no scrape target with job="{spec.name}" is up in Prometheus'))
+                results.append(
+                    CheckResult(
+                        name, "no-data", value, 1, expr, f'no scrape target with job="{spec.name}" is up in Prometheus'
+                    )
+                )
         elif name == "traffic":
             ok = value is not None and value > 0
-            results.append(CheckResult(name, "pass" if ok else "no-data", value, None, expr,
-                                       f"{value:.0f} requests in {window}" if ok else
-                                       f"no requests counted in the last {window}; send traffic or widen --window"))
+            results.append(
+                CheckResult(
+                    name,
+                    "pass" if ok else "no-data",
+                    value,
+                    None,
+                    expr,
+                    f"{value:.0f} requests in {window}"
+                    if ok
+                    else f"no requests counted in the last {window}; send traffic or widen --window",
+                )
+            )
         elif name == "error-ratio":
             threshold = slo.error_ratio_threshold
             if value is None:
                 results.append(CheckResult(name, "no-data", None, threshold, expr, f"no requests in {window}"))
             else:
-                results.append(CheckResult(
-                    name, "fail" if value > threshold else "pass", value, threshold, expr,
-                    f"5xx ratio {value:.4%} = burn rate {value / slo.error_budget:.1f}x; pages above "
-                    f"{slo.page_burn_rate:g}x ({threshold:.4%})"))
+                results.append(
+                    CheckResult(
+                        name,
+                        "fail" if value > threshold else "pass",
+                        value,
+                        threshold,
+                        expr,
+                        f"5xx ratio {value:.4%} = burn rate {value / slo.error_budget:.1f}x; pages above "
+                        f"{slo.page_burn_rate:g}x ({threshold:.4%})",
+                    )
+                )
         else:
             threshold = slo.latency_threshold_ms / 1000
             if value is None:
                 results.append(CheckResult(name, "no-data", None, threshold, expr, f"no requests in {window}"))
             else:
-                results.append(CheckResult(
-                    name, "fail" if value > threshold else "pass", value, threshold, expr,
-                    f"{quantile} {value * 1000:.1f} ms vs SLO {slo.latency_threshold_ms} ms"))
+                results.append(
+                    CheckResult(
+                        name,
+                        "fail" if value > threshold else "pass",
+                        value,
+                        threshold,
+                        expr,
+                        f"{quantile} {value * 1000:.1f} ms vs SLO {slo.latency_threshold_ms} ms",
+                    )
+                )
     return results
 
 
-def check_deploy(spec: ServiceSpec, url: str, prometheus_url: str, *, window: str = "5m",
-                 probe_count: int = 5) -> DeployReport:
+def check_deploy(
+    spec: ServiceSpec, url: str, prometheus_url: str, *, window: str = "5m", probe_count: int = 5
+) -> DeployReport:
     if not _WINDOW.match(window):
         raise UserError(f"--window {window!r}: not a duration like 5m, 30s or 1h. Fix: pass e.g. 5m.")
     if probe_count < 1:
@@ -264,8 +303,14 @@ def check_deploy(spec: ServiceSpec, url: str, prometheus_url: str, *, window: st
             raise UserError(f"{flag} {value!r}: not an http(s) URL. Fix: pass e.g. http://127.0.0.1:8080.")
     began = time.monotonic()
     slo = slo_thresholds(spec)
-    report = DeployReport(service=spec.name, url=url.rstrip("/"), prometheus=prometheus_url.rstrip("/"),
-                          window=window, slo=slo, checked_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    report = DeployReport(
+        service=spec.name,
+        url=url.rstrip("/"),
+        prometheus=prometheus_url.rstrip("/"),
+        window=window,
+        slo=slo,
+        checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     report.probes = [run_probe(report.url, probe, probe_count) for probe in PROBES]
     report.checks = run_checks(spec, report.prometheus, window, slo)
     report.duration_seconds = round(time.monotonic() - began, 3)

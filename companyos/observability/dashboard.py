@@ -51,7 +51,7 @@ def dashboard_uid(name: str) -> str:
     if len(uid) <= 40:
         return uid
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"golden-{name[:40 - len('golden-') - 9]}-{digest}"
+    return f"golden-{name[: 40 - len('golden-') - 9]}-{digest}"
 
 
 def docs_url(docs_base_url: str, path: str) -> str:
@@ -129,7 +129,8 @@ def _slo_row(spec: ServiceSpec, q: GoldenQueries) -> tuple[dash.Row, list[PanelB
         f"Burn rate ({', '.join(w.window for w, _ in q.burn_rates)})",
         f"Error ratio divided by the error budget ({number(q.error_budget)}). 1 spends the {window} budget "
         f"exactly over the window; the dashed lines are the paging alerts' thresholds.",
-        "none", 9,
+        "none",
+        9,
     )
     for i, (window_rule, expr) in enumerate(q.burn_rates):
         burn = burn.with_target(_query(expr, f"burn rate {window_rule.window}", _ref_id(i)))
@@ -139,7 +140,9 @@ def _slo_row(spec: ServiceSpec, q: GoldenQueries) -> tuple[dash.Row, list[PanelB
         _stat(
             f"Availability SLO ({window}) — objective {objective_pct}%",
             f"Share of non-5xx responses over the last {window}; green at or above the {objective_pct}% objective.",
-            q.availability, "availability", q.availability_objective,
+            q.availability,
+            "availability",
+            q.availability_objective,
         ),
         gauge.Panel()
         .title(f"Error budget remaining ({window})")
@@ -163,7 +166,9 @@ def _slo_row(spec: ServiceSpec, q: GoldenQueries) -> tuple[dash.Row, list[PanelB
             f"Latency SLO compliance (≤ {latency_ms} ms, objective {latency_pct}%)",
             f"Share of requests answered within {latency_ms} ms (histogram bucket le={number(q.latency_threshold_seconds)}) "
             f"over the last {window}.",
-            q.latency_compliance, "within threshold", q.latency_objective,
+            q.latency_compliance,
+            "within threshold",
+            q.latency_objective,
         ),
         _threshold_lines(burn, GREEN, *steps),
     ]
@@ -173,21 +178,25 @@ def _red_row(q: GoldenQueries) -> tuple[dash.Row, list[PanelBuilder]]:
     latency = _graph(
         "Latency p50 / p95 / p99",
         "histogram_quantile over http_request_duration_seconds; the dashed line is the latency SLO threshold.",
-        "s", 8,
+        "s",
+        8,
     )
     for i, (label, expr) in enumerate(q.latency_quantiles):
         latency = latency.with_target(_query(expr, label, _ref_id(i)))
     return dash.Row("RED — rate, errors, duration"), [
-        _graph("Request rate by route", "Requests per second, per Express route.", "reqps", 8)
-        .with_target(_query(q.request_rate_by_route, "{{route}}", "A")),
+        _graph("Request rate by route", "Requests per second, per Express route.", "reqps", 8).with_target(
+            _query(q.request_rate_by_route, "{{route}}", "A")
+        ),
         _threshold_lines(
             _graph(
                 "Error rate (5xx ratio)",
                 f"Share of 5xx responses; the dashed line is the error budget ({number(q.error_budget)}), "
                 "where the burn rate is 1.",
-                "percentunit", 8,
+                "percentunit",
+                8,
             ).with_target(_query(q.error_ratio, "5xx ratio", "A")),
-            GREEN, (q.error_budget, RED),
+            GREEN,
+            (q.error_budget, RED),
         ),
         _threshold_lines(latency, GREEN, (q.latency_threshold_seconds, RED)),
     ]
@@ -199,19 +208,25 @@ def _saturation_row(spec: ServiceSpec, q: GoldenQueries) -> tuple[dash.Row, list
     memory_limit = quantity(limits.memory, field=f"service '{spec.name}': resources.limits.memory")
     return dash.Row("Saturation"), [
         _threshold_lines(
-            _graph("CPU (cores)", f"CPU seconds per second per pod; the dashed line is the {limits.cpu} limit.",
-                   "none", 8)
-            .with_target(_query(q.cpu_cores, "{{instance}}", "A")),
-            GREEN, (cpu_limit, RED),
+            _graph(
+                "CPU (cores)", f"CPU seconds per second per pod; the dashed line is the {limits.cpu} limit.", "none", 8
+            ).with_target(_query(q.cpu_cores, "{{instance}}", "A")),
+            GREEN,
+            (cpu_limit, RED),
         ),
         _threshold_lines(
-            _graph("Memory (resident)", f"Resident set size per pod; the dashed line is the {limits.memory} limit.",
-                   "bytes", 8)
-            .with_target(_query(q.memory_bytes, "{{instance}}", "A")),
-            GREEN, (memory_limit, RED),
+            _graph(
+                "Memory (resident)",
+                f"Resident set size per pod; the dashed line is the {limits.memory} limit.",
+                "bytes",
+                8,
+            ).with_target(_query(q.memory_bytes, "{{instance}}", "A")),
+            GREEN,
+            (memory_limit, RED),
         ),
-        _graph("Event-loop lag p99", "prom-client's p99 event-loop delay per pod.", "s", 8)
-        .with_target(_query(q.event_loop_lag_p99, "{{instance}}", "A")),
+        _graph("Event-loop lag p99", "prom-client's p99 event-loop delay per pod.", "s", 8).with_target(
+            _query(q.event_loop_lag_p99, "{{instance}}", "A")
+        ),
     ]
 
 
@@ -228,9 +243,7 @@ def build_dashboard(spec: ServiceSpec, docs_base_url: str = "") -> dict:
         .refresh("1m")
         .timezone("utc")
         .tooltip(DashboardCursorSync.CROSSHAIR)
-        .with_variable(
-            dash.DatasourceVariable(DATASOURCE_VARIABLE).label("Prometheus").type("prometheus")
-        )
+        .with_variable(dash.DatasourceVariable(DATASOURCE_VARIABLE).label("Prometheus").type("prometheus"))
         .link(
             dash.DashboardLink(f"Runbook: {spec.name}")
             .type(DashboardLinkType.LINK)

@@ -82,15 +82,22 @@ def _seconds(step: timedelta | float) -> float:
 def query_range(prometheus_url: str, expr: str, start: float, end: float, step: float) -> list[dict]:
     """The matrix result of one range query (Prometheus' JSON, unchanged)."""
     try:
-        data = prometheus_api.query(prometheus_url, "/api/v1/query_range",
-                                    {"query": expr, "start": start, "end": end, "step": step},
-                                    timeout=QUERY_TIMEOUT_SECONDS, post=True)
+        data = prometheus_api.query(
+            prometheus_url,
+            "/api/v1/query_range",
+            {"query": expr, "start": start, "end": end, "step": step},
+            timeout=QUERY_TIMEOUT_SECONDS,
+            post=True,
+        )
     except prometheus_api.PrometheusError as err:
         if err.kind == "unreachable":
-            raise UserError(f"Prometheus at {prometheus_url} did not answer ({err.detail}); start it or pass the "
-                            "right URL") from err
-        raise UserError(f"Prometheus at {prometheus_url} {'rejected' if err.kind == 'rejected' else 'gave no matrix for'}"
-                        f" the query {expr!r}: {err.detail}") from err
+            raise UserError(
+                f"Prometheus at {prometheus_url} did not answer ({err.detail}); start it or pass the right URL"
+            ) from err
+        raise UserError(
+            f"Prometheus at {prometheus_url} {'rejected' if err.kind == 'rejected' else 'gave no matrix for'}"
+            f" the query {expr!r}: {err.detail}"
+        ) from err
     if data.get("resultType") != "matrix":
         raise UserError(f"Prometheus at {prometheus_url} gave no matrix for {expr!r}: {data}")
     return data["result"]
@@ -169,8 +176,16 @@ def _label_thresholds(ax, panel: dict, fmt) -> None:
     """Dashed line per threshold, its value written at the right end (Grafana shows it on hover)."""
     for value, colour in _thresholds(panel):
         ax.axhline(value, color=colour, linestyle="--", linewidth=1.0)
-        ax.text(0.995, value, fmt(value), transform=ax.get_yaxis_transform(), ha="right", va="bottom",
-                fontsize=7, color=colour)
+        ax.text(
+            0.995,
+            value,
+            fmt(value),
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color=colour,
+        )
 
 
 def _draw_gauge(ax, panel: dict, value: float, fmt) -> None:
@@ -182,13 +197,26 @@ def _draw_gauge(ax, panel: dict, value: float, fmt) -> None:
     ax.set_yticks([])
     ax.xaxis.set_major_formatter(FuncFormatter(fmt))
     ax.grid(False)
-    bands = [(low, PALETTE.get(s["color"], s["color"])) if s.get("value") is None else
-             (s["value"], PALETTE.get(s["color"], s["color"])) for s in defaults.get("thresholds", {}).get("steps", [])]
+    bands = [
+        (low, PALETTE.get(s["color"], s["color"]))
+        if s.get("value") is None
+        else (s["value"], PALETTE.get(s["color"], s["color"]))
+        for s in defaults.get("thresholds", {}).get("steps", [])
+    ]
     for (begin, colour), (finish, _) in zip(bands, bands[1:] + [(high, None)], strict=True):
         ax.axvspan(max(begin, low), min(finish, high), ymin=0.08, ymax=0.14, color=colour, lw=0)
     ax.barh(0.32, min(max(value, low), high) - low, left=low, height=0.22, color=_colour_for(value, panel))
-    ax.text(0.5, 0.72, fmt(value), transform=ax.transAxes, ha="center", va="center", fontsize=22,
-            fontweight="bold", color=_colour_for(value, panel))
+    ax.text(
+        0.5,
+        0.72,
+        fmt(value),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=22,
+        fontweight="bold",
+        color=_colour_for(value, panel),
+    )
 
 
 def _binary_step(span_bytes: float) -> float:
@@ -241,9 +269,17 @@ def _draw_panel(ax, panel: dict, series: list[Series]) -> None:
     span = (high - low) or abs(high) or 1.0
     ax.set_ylim(low - 0.15 * span, high + 2.2 * span)
     ax.set_yticks([])
-    ax.text(0.5, 0.72, _formatter(unit, int(decimals) if decimals is not None else None)(last),
-            transform=ax.transAxes, ha="center", va="center", fontsize=22, fontweight="bold",
-            color=_colour_for(last, panel))
+    ax.text(
+        0.5,
+        0.72,
+        _formatter(unit, int(decimals) if decimals is not None else None)(last),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=22,
+        fontweight="bold",
+        color=_colour_for(last, panel),
+    )
 
 
 def _atomic_savefig(fig, out: Path) -> None:
@@ -277,10 +313,17 @@ def render_dashboard_png(
     fig.suptitle(
         f"{dashboard.get('title', '')}    {datetime.fromtimestamp(t0, tz=UTC):%Y-%m-%d %H:%M} – "
         f"{datetime.fromtimestamp(t1, tz=UTC):%Y-%m-%d %H:%M} UTC, step {dt:g}s",
-        x=0.01, y=1 - 0.15 / height_in, ha="left", va="top", fontsize=13, color=TEXT, fontweight="bold",
+        x=0.01,
+        y=1 - 0.15 / height_in,
+        ha="left",
+        va="top",
+        fontsize=13,
+        color=TEXT,
+        fontweight="bold",
     )
-    grid = fig.add_gridspec(grid_rows, 24, left=0.035, right=0.99, top=1 - 0.6 / height_in,
-                            bottom=0.03, hspace=0.0, wspace=1.6)
+    grid = fig.add_gridspec(
+        grid_rows, 24, left=0.035, right=0.99, top=1 - 0.6 / height_in, bottom=0.03, hspace=0.0, wspace=1.6
+    )
     rendered: list[PanelRender] = []
     try:
         for panel in panels:
@@ -294,11 +337,14 @@ def render_dashboard_png(
                 continue
             series = panel_series(panel, prometheus_url, t0, t1, dt)
             # One grid unit at the top of each panel stays free for its title and the row above.
-            ax = fig.add_subplot(grid[pos["y"] + 1: pos["y"] + pos["h"] - 1, pos["x"]: pos["x"] + pos["w"]])
+            ax = fig.add_subplot(grid[pos["y"] + 1 : pos["y"] + pos["h"] - 1, pos["x"] : pos["x"] + pos["w"]])
             _draw_panel(ax, panel, series)
             rendered.append(
                 PanelRender(
-                    panel_id=panel["id"], title=panel["title"], type=panel["type"], series=len(series),
+                    panel_id=panel["id"],
+                    title=panel["title"],
+                    type=panel["type"],
+                    series=len(series),
                     points=sum(1 for s in series for v in s.values if math.isfinite(v)),
                 )
             )

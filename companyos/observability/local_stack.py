@@ -59,13 +59,21 @@ class StackOptions:
     evaluation_interval: str = "5s"
 
     def ports(self) -> dict[str, int]:
-        return {"--prometheus-port": self.prometheus_port, "--alertmanager-port": self.alertmanager_port,
-                "--otlp-port": self.otlp_port}
+        return {
+            "--prometheus-port": self.prometheus_port,
+            "--alertmanager-port": self.alertmanager_port,
+            "--otlp-port": self.otlp_port,
+        }
 
     def fingerprint(self) -> dict[str, Any]:
         """What makes two `up` calls the same stack (so a second identical `up` is a no-op)."""
-        return {"service": self.service, "target": self.target, "ports": self.ports(),
-                "scrape_interval": self.scrape_interval, "evaluation_interval": self.evaluation_interval}
+        return {
+            "service": self.service,
+            "target": self.target,
+            "ports": self.ports(),
+            "scrape_interval": self.scrape_interval,
+            "evaluation_interval": self.evaluation_interval,
+        }
 
 
 @dataclass
@@ -108,11 +116,16 @@ def load_state(work_dir: Path) -> StackState | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("schema") != STATE_SCHEMA:
             raise ValueError(f"schema is {data.get('schema')!r}, expected {STATE_SCHEMA}")
-        return StackState(options=data["options"], components=[Component(**c) for c in data["components"]],
-                          started_at=data["started_at"], startup_seconds=data["startup_seconds"])
+        return StackState(
+            options=data["options"],
+            components=[Component(**c) for c in data["components"]],
+            started_at=data["started_at"],
+            startup_seconds=data["startup_seconds"],
+        )
     except (ValueError, KeyError, TypeError) as err:
-        raise UserError(f"{path}: not a stack state file ({err}). Fix: stop the processes it lists by hand, "
-                        "then delete the file.") from None
+        raise UserError(
+            f"{path}: not a stack state file ({err}). Fix: stop the processes it lists by hand, then delete the file."
+        ) from None
 
 
 def find_binary(component: str, path: str | None = None) -> str:
@@ -121,25 +134,32 @@ def find_binary(component: str, path: str | None = None) -> str:
         found = shutil.which(name, path=path if path is not None else os.environ.get("PATH"))
         if found:
             return found
-    raise UserError(f"{component}: no {' or '.join(names)} on PATH. Fix: install it as root with "
-                    f"`{install}` (Debian 12), or put the binary on PATH.")
+    raise UserError(
+        f"{component}: no {' or '.join(names)} on PATH. Fix: install it as root with "
+        f"`{install}` (Debian 12), or put the binary on PATH."
+    )
 
 
 def check_options(options: StackOptions) -> None:
-    for flag, value in (("--scrape-interval", options.scrape_interval),
-                        ("--evaluation-interval", options.evaluation_interval)):
+    for flag, value in (
+        ("--scrape-interval", options.scrape_interval),
+        ("--evaluation-interval", options.evaluation_interval),
+    ):
         if not _DURATION.match(value):
             raise UserError(f"{flag} {value!r}: not a Prometheus duration like 500ms, 1s or 1m. Fix: pass e.g. 5s.")
     if not _TARGET.match(options.target) or not 0 < int(options.target.rsplit(":", 1)[1]) < 65536:
-        raise UserError(f"--target {options.target!r}: not HOST:PORT. Fix: pass where the service listens, "
-                        "e.g. 127.0.0.1:8080.")
+        raise UserError(
+            f"--target {options.target!r}: not HOST:PORT. Fix: pass where the service listens, e.g. 127.0.0.1:8080."
+        )
     ports = options.ports()
     for flag, port in ports.items():
         if not 0 < port < 65536:
             raise UserError(f"{flag} {port}: not a TCP port (1-65535).")
     if len(set(ports.values())) != len(ports):
-        raise UserError(f"{', '.join(f'{k} {v}' for k, v in ports.items())}: two components cannot share a port. "
-                        "Fix: give each its own port.")
+        raise UserError(
+            f"{', '.join(f'{k} {v}' for k, v in ports.items())}: two components cannot share a port. "
+            "Fix: give each its own port."
+        )
 
 
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:
@@ -154,8 +174,10 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
 def check_ports_free(options: StackOptions) -> None:
     taken = [f"{flag} {port}" for flag, port in options.ports().items() if not port_is_free(port)]
     if taken:
-        raise UserError(f"{', '.join(taken)}: already in use on {LOOPBACK}. Fix: stop what listens there "
-                        "(`ss -ltnp` shows it), or pass a free port with that flag.")
+        raise UserError(
+            f"{', '.join(taken)}: already in use on {LOOPBACK}. Fix: stop what listens there "
+            "(`ss -ltnp` shows it), or pass a free port with that flag."
+        )
 
 
 def prometheus_config(options: StackOptions, rules_file: Path) -> dict[str, Any]:
@@ -170,10 +192,19 @@ def prometheus_config(options: StackOptions, rules_file: Path) -> dict[str, Any]
 
 def alertmanager_config(options: StackOptions) -> dict[str, Any]:
     return {
-        "route": {"receiver": "local-webhook", "group_by": ["alertname", "service"],
-                  "group_wait": "1s", "group_interval": "10s", "repeat_interval": "1h"},
-        "receivers": [{"name": "local-webhook", "webhook_configs": [
-            {"url": f"http://{LOOPBACK}:{options.otlp_port}/v1/alerts", "send_resolved": True}]}],
+        "route": {
+            "receiver": "local-webhook",
+            "group_by": ["alertname", "service"],
+            "group_wait": "1s",
+            "group_interval": "10s",
+            "repeat_interval": "1h",
+        },
+        "receivers": [
+            {
+                "name": "local-webhook",
+                "webhook_configs": [{"url": f"http://{LOOPBACK}:{options.otlp_port}/v1/alerts", "send_resolved": True}],
+            }
+        ],
     }
 
 
@@ -197,17 +228,33 @@ def write_configs(options: StackOptions, spec: ServiceSpec) -> dict[str, Path]:
 def component_argvs(options: StackOptions, configs: dict[str, Path], binaries: dict[str, str]) -> dict[str, list[str]]:
     work = options.work_dir.resolve()
     return {
-        "otlp-receiver": [sys.executable, "-m", "companyos.observability.otlp_receiver",
-                          "--host", LOOPBACK, "--port", str(options.otlp_port),
-                          "--spans", str(work / "spans.jsonl"), "--alerts", str(work / "alerts.jsonl")],
-        "alertmanager": [binaries["alertmanager"], f"--config.file={configs['alertmanager'].resolve()}",
-                         f"--storage.path={work / 'alertmanager-data'}",
-                         f"--web.listen-address={LOOPBACK}:{options.alertmanager_port}",
-                         # Empty disables the HA gossip listener, which would otherwise bind 0.0.0.0:9094.
-                         "--cluster.listen-address="],
-        "prometheus": [binaries["prometheus"], f"--config.file={configs['prometheus'].resolve()}",
-                       f"--storage.tsdb.path={work / 'prometheus-data'}",
-                       f"--web.listen-address={LOOPBACK}:{options.prometheus_port}"],
+        "otlp-receiver": [
+            sys.executable,
+            "-m",
+            "companyos.observability.otlp_receiver",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(options.otlp_port),
+            "--spans",
+            str(work / "spans.jsonl"),
+            "--alerts",
+            str(work / "alerts.jsonl"),
+        ],
+        "alertmanager": [
+            binaries["alertmanager"],
+            f"--config.file={configs['alertmanager'].resolve()}",
+            f"--storage.path={work / 'alertmanager-data'}",
+            f"--web.listen-address={LOOPBACK}:{options.alertmanager_port}",
+            # Empty disables the HA gossip listener, which would otherwise bind 0.0.0.0:9094.
+            "--cluster.listen-address=",
+        ],
+        "prometheus": [
+            binaries["prometheus"],
+            f"--config.file={configs['prometheus'].resolve()}",
+            f"--storage.tsdb.path={work / 'prometheus-data'}",
+            f"--web.listen-address={LOOPBACK}:{options.prometheus_port}",
+        ],
     }
 
 
@@ -257,13 +304,17 @@ def _log_tail(path: str, lines: int = 15) -> str:
 def _wait_ready(component: Component, process: subprocess.Popen[bytes], deadline: float) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise UserError(f"{component.name} exited with code {process.returncode} while starting. "
-                            f"Its log ({component.log}) ends with:\n{_log_tail(component.log)}")
+            raise UserError(
+                f"{component.name} exited with code {process.returncode} while starting. "
+                f"Its log ({component.log}) ends with:\n{_log_tail(component.log)}"
+            )
         if http_ok(component.url + component.ready_path, timeout=1.0):
             return
         time.sleep(0.1)
-    raise UserError(f"{component.name} was not ready at {component.url}{component.ready_path} within "
-                    f"{READY_TIMEOUT_S:.0f}s. Its log ({component.log}) ends with:\n{_log_tail(component.log)}")
+    raise UserError(
+        f"{component.name} was not ready at {component.url}{component.ready_path} within "
+        f"{READY_TIMEOUT_S:.0f}s. Its log ({component.log}) ends with:\n{_log_tail(component.log)}"
+    )
 
 
 def stop_component(component: Component, timeout: float = STOP_TIMEOUT_S) -> str:
@@ -302,8 +353,10 @@ def up(options: StackOptions, spec: ServiceSpec, *, path: str | None = None) -> 
         if alive:
             names = ", ".join(f"{c.name} (pid {c.pid})" for c in alive)
             why = "with other options" if not same else "but not whole"
-            raise UserError(f"{state_path(options.work_dir)}: a stack is already running {why}: {names}. "
-                            f"Fix: `companyos obs down --work-dir {options.work_dir}` first.")
+            raise UserError(
+                f"{state_path(options.work_dir)}: a stack is already running {why}: {names}. "
+                f"Fix: `companyos obs down --work-dir {options.work_dir}` first."
+            )
     binaries = {name: find_binary(name, path) for name in BINARIES}
     check_ports_free(options)
     began = time.monotonic()
@@ -317,11 +370,22 @@ def up(options: StackOptions, spec: ServiceSpec, *, path: str | None = None) -> 
             port_attr, ready_path = COMPONENT_ENDPOINTS[name]
             log = options.work_dir.resolve() / "logs" / f"{name}.log"
             with log.open("ab") as log_handle:
-                process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log_handle,
-                                           stderr=subprocess.STDOUT, cwd=options.work_dir,
-                                           start_new_session=True)  # outlives the CLI and the terminal's Ctrl-C
-            component = Component(name=name, pid=process.pid, argv=argv, log=str(log), ready_path=ready_path,
-                                  url=f"http://{LOOPBACK}:{getattr(options, port_attr)}")
+                process = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_handle,
+                    stderr=subprocess.STDOUT,
+                    cwd=options.work_dir,
+                    start_new_session=True,
+                )  # outlives the CLI and the terminal's Ctrl-C
+            component = Component(
+                name=name,
+                pid=process.pid,
+                argv=argv,
+                log=str(log),
+                ready_path=ready_path,
+                url=f"http://{LOOPBACK}:{getattr(options, port_attr)}",
+            )
             state.components.append(component)
             write_atomic(state_path(options.work_dir), state.to_json())  # recorded before waiting: `down` finds it
             _wait_ready(component, process, deadline)

@@ -47,8 +47,9 @@ def _slo(spec: ServiceSpec, sli: Sli, period: str) -> dict[str, Any]:
             },
             "timeWindow": [{"duration": period, "isRolling": True}],
             "budgetingMethod": "Occurrences",
-            "objectives": [{"displayName": f"{sli.title} {sli.objective_percent.normalize():f}%",
-                            "target": float(sli.objective)}],
+            "objectives": [
+                {"displayName": f"{sli.title} {sli.objective_percent.normalize():f}%", "target": float(sli.objective)}
+            ],
         },
     }
 
@@ -66,7 +67,9 @@ def generate_openslo(spec: ServiceSpec) -> list[dict[str, Any]]:
 
 
 def render_openslo(spec: ServiceSpec) -> str:
-    header = (f"OpenSLO v1 objects for {spec.name}, generated from the service catalogue.\n"
-              f"Regenerate: companyos slo openslo --service {spec.name} --out <file>")
+    header = (
+        f"OpenSLO v1 objects for {spec.name}, generated from the service catalogue.\n"
+        f"Regenerate: companyos slo openslo --service {spec.name} --out <file>"
+    )
     documents = generate_openslo(spec)
     return render_yaml(documents[0], header) + "".join("---\n" + render_yaml(doc) for doc in documents[1:])

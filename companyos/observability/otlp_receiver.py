@@ -92,18 +92,20 @@ def spans_of(request: ExportTraceServiceRequest) -> list[ReceivedSpan]:
         service = str(resource.get("service.name", ""))
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
-                spans.append(ReceivedSpan(
-                    trace_id=span.trace_id.hex(),
-                    span_id=span.span_id.hex(),
-                    parent_span_id=span.parent_span_id.hex(),
-                    name=span.name,
-                    service_name=service,
-                    kind=int(span.kind),
-                    attributes={a.key: _plain(a.value) for a in span.attributes},
-                    start_unix_nano=int(span.start_time_unix_nano),
-                    end_unix_nano=int(span.end_time_unix_nano),
-                    status_code=int(span.status.code),
-                ))
+                spans.append(
+                    ReceivedSpan(
+                        trace_id=span.trace_id.hex(),
+                        span_id=span.span_id.hex(),
+                        parent_span_id=span.parent_span_id.hex(),
+                        name=span.name,
+                        service_name=service,
+                        kind=int(span.kind),
+                        attributes={a.key: _plain(a.value) for a in span.attributes},
+                        start_unix_nano=int(span.start_time_unix_nano),
+                        end_unix_nano=int(span.end_time_unix_nano),
+                        status_code=int(span.status.code),
+                    )
+                )
     return spans
 
 
@@ -139,8 +141,9 @@ class OtlpReceiver:
     Spans are kept in memory and, with `spans_file`, appended to it as JSON lines.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, spans_file: Path | None = None,
-                 alerts_file: Path | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, spans_file: Path | None = None, alerts_file: Path | None = None
+    ) -> None:
         self._spans: list[ReceivedSpan] = []
         self._lock = threading.Lock()
         self._spans_file = spans_file
@@ -258,8 +261,9 @@ class OtlpReceiver:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 

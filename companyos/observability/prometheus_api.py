@@ -19,12 +19,17 @@ class PrometheusError(Exception):
         self.detail = detail
 
 
-def query(prometheus_url: str, path: str, params: dict[str, Any], *, timeout: float, post: bool = False) -> dict[str, Any]:
+def query(
+    prometheus_url: str, path: str, params: dict[str, Any], *, timeout: float, post: bool = False
+) -> dict[str, Any]:
     """`data` of a successful API answer; PrometheusError otherwise."""
     url = prometheus_url.rstrip("/") + path
     form = urllib.parse.urlencode(params)
-    request = urllib.request.Request(url, data=form.encode(), method="POST") if post else \
-        urllib.request.Request(f"{url}?{form}")
+    request = (
+        urllib.request.Request(url, data=form.encode(), method="POST")
+        if post
+        else urllib.request.Request(f"{url}?{form}")
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = json.load(response)

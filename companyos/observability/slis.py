@@ -82,8 +82,10 @@ def latency_threshold_check(spec: ServiceSpec) -> tuple[int, ...]:
     buckets = TEMPLATE_LATENCY_BUCKETS_MS.get(spec.template)
     if buckets is None:
         known = ", ".join(sorted(TEMPLATE_LATENCY_BUCKETS_MS))
-        raise UserError(f"service '{spec.name}', field 'template': {spec.template!r} has no known latency histogram "
-                        f"(allowed: {known}). Fix: use a paved-road template.")
+        raise UserError(
+            f"service '{spec.name}', field 'template': {spec.template!r} has no known latency histogram "
+            f"(allowed: {known}). Fix: use a paved-road template."
+        )
     threshold = spec.slo.latency.threshold_ms
     if threshold not in buckets:
         nearest = min(buckets, key=lambda b: abs(b - threshold))

@@ -92,17 +92,21 @@ def render_slo_doc(spec: ServiceSpec, *, min_requests: int = DEFAULT_MIN_REQUEST
         "",
         "## SLIs",
         "",
-        (f"Prometheus adds `job` at scrape time and the paved-road scrape config sets it to the service name, so "
-         f'`job="{spec.name}"` selects every replica of this service. Routes, methods and instances are summed away. '
-         "The template exposes `http_requests_total` and the histogram `http_request_duration_seconds` (prom-client)."),
+        (
+            f"Prometheus adds `job` at scrape time and the paved-road scrape config sets it to the service name, so "
+            f'`job="{spec.name}"` selects every replica of this service. Routes, methods and instances are summed away. '
+            "The template exposes `http_requests_total` and the histogram `http_request_duration_seconds` (prom-client)."
+        ),
         "",
     ]
     for sli in slis:
         lines += [
             f"### {sli.title}",
             "",
-            (f"Error ratio over the period (recorded as `{ratio_record(windows.period)}{{slo=\"{sli.slo}\"}}`; "
-             f"budget left: `{BUDGET_REMAINING_RECORD}{{slo=\"{sli.slo}\"}}`):"),
+            (
+                f"Error ratio over the period (recorded as `{ratio_record(windows.period)}{{slo=\"{sli.slo}\"}}`; "
+                f"budget left: `{BUDGET_REMAINING_RECORD}{{slo=\"{sli.slo}\"}}`):"
+            ),
             "",
             "```promql",
             _ratio_query(sli, windows.period),
@@ -112,17 +116,23 @@ def render_slo_doc(spec: ServiceSpec, *, min_requests: int = DEFAULT_MIN_REQUEST
     lines += [
         "## Alert policy",
         "",
-        ("Multiwindow, multi-burn-rate alerts (SRE workbook, chapter 5, table 5-8). An alert fires when the error "
-         "ratio over both its long and its short window exceeds burn rate x error budget, and the long window holds "
-         f"at least {min_requests} requests (low-traffic guard, `--min-requests`)."),
+        (
+            "Multiwindow, multi-burn-rate alerts (SRE workbook, chapter 5, table 5-8). An alert fires when the error "
+            "ratio over both its long and its short window exceeds burn rate x error budget, and the long window holds "
+            f"at least {min_requests} requests (low-traffic guard, `--min-requests`)."
+        ),
         "",
-        ("| Alert | Severity | Long window | Short window | Burn rate | Error ratio that fires "
-         "| Budget spent when it fires | Budget gone after |"),
+        (
+            "| Alert | Severity | Long window | Short window | Burn rate | Error ratio that fires "
+            "| Budget spent when it fires | Budget gone after |"
+        ),
         "|---|---|---|---|---|---|---|---|",
         *_policy_rows(spec, slis, windows),
         "",
-        (f"Windows source: {windows.source}. Dashboard: `{dashboard_path(spec.name)}`. "
-         f"Runbooks: `docs/runbooks/{spec.name}.md`."),
+        (
+            f"Windows source: {windows.source}. Dashboard: `{dashboard_path(spec.name)}`. "
+            f"Runbooks: `docs/runbooks/{spec.name}.md`."
+        ),
         "",
     ]
     return "\n".join(lines)

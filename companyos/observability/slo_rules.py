@@ -78,9 +78,11 @@ def _sli_recordings(sli: Sli, windows: WindowSet) -> list[dict[str, Any]]:
             {"record": errors_record(window), "expr": sli.errors_increase(window), "labels": _labels(sli)},
             {"record": requests_record(window), "expr": sli.requests_increase(window), "labels": _labels(sli)},
             # Same group, evaluated in order: the ratio reads this cycle's two counts.
-            {"record": ratio_record(window),
-             "expr": f"{errors_record(window)}{sel} / {requests_record(window)}{sel}",
-             "labels": _labels(sli)},
+            {
+                "record": ratio_record(window),
+                "expr": f"{errors_record(window)}{sel} / {requests_record(window)}{sel}",
+                "labels": _labels(sli),
+            },
         ]
     return rules
 
@@ -92,14 +94,17 @@ def _meta_recordings(sli: Sli, windows: WindowSet) -> list[dict[str, Any]]:
     # Summing the shortest window's recorded counts over the period is an occurrences-weighted
     # ratio without a 30-day range query over raw series; each sample overlaps its neighbours
     # equally in numerator and denominator, so the ratio is unaffected.
-    period_ratio = (f"sum_over_time({errors_record(base)}{sel}[{period}]) / "
-                    f"sum_over_time({requests_record(base)}{sel}[{period}])")
+    period_ratio = (
+        f"sum_over_time({errors_record(base)}{sel}[{period}]) / sum_over_time({requests_record(base)}{sel}[{period}])"
+    )
     return [
         {"record": OBJECTIVE_RECORD, "expr": f"vector({_number(sli.objective)})", "labels": _labels(sli)},
         {"record": ratio_record(period), "expr": period_ratio, "labels": _labels(sli)},
-        {"record": BUDGET_REMAINING_RECORD,
-         "expr": f"1 - {ratio_record(period)}{sel} / {_number(sli.error_budget)}",
-         "labels": _labels(sli)},
+        {
+            "record": BUDGET_REMAINING_RECORD,
+            "expr": f"1 - {ratio_record(period)}{sel} / {_number(sli.error_budget)}",
+            "labels": _labels(sli),
+        },
     ]
 
 
@@ -109,9 +114,11 @@ def _condition(sli: Sli, window: BurnWindow, min_requests: int) -> str:
     rate = _number(window.burn_rate)
     # "ratio / budget > rate" rather than "ratio > rate * budget": the alert's value is then the
     # long window's burn rate, which the description shows.
-    return (f"(\n  {ratio_record(window.long)}{sel} / {budget} > {rate}\n"
-            f"  and {ratio_record(window.short)}{sel} / {budget} > {rate}\n"
-            f"  and {requests_record(window.long)}{sel} >= {min_requests}\n)")
+    return (
+        f"(\n  {ratio_record(window.long)}{sel} / {budget} > {rate}\n"
+        f"  and {ratio_record(window.short)}{sel} / {budget} > {rate}\n"
+        f"  and {requests_record(window.long)}{sel} >= {min_requests}\n)"
+    )
 
 
 def _policy_text(windows: tuple[BurnWindow, ...]) -> str:
@@ -154,19 +161,30 @@ def generate_rules(spec: ServiceSpec, *, min_requests: int = DEFAULT_MIN_REQUEST
     no alert windows, or a negative min_requests.
     """
     if isinstance(min_requests, bool) or not isinstance(min_requests, int) or min_requests < 0:
-        raise UserError(f"--min-requests: {min_requests!r} is not a whole number >= 0. "
-                        "Fix: pass the requests a long window must hold before it may alert, e.g. 100 (0 disables the guard).")
+        raise UserError(
+            f"--min-requests: {min_requests!r} is not a whole number >= 0. "
+            "Fix: pass the requests a long window must hold before it may alert, e.g. 100 (0 disables the guard)."
+        )
     windows = load_windows(spec.slo.window_days)
     slis = service_slis(spec)
     return {
         "groups": [
-            {"name": f"{spec.name}-slo-sli-recordings",
-             "rules": [rule for sli in slis for rule in _sli_recordings(sli, windows)]},
-            {"name": f"{spec.name}-slo-meta-recordings",
-             "rules": [rule for sli in slis for rule in _meta_recordings(sli, windows)]},
-            {"name": f"{spec.name}-slo-alerts",
-             "rules": [_alert(spec, sli, windows, severity, min_requests)
-                       for sli in slis for severity in ("page", "ticket")]},
+            {
+                "name": f"{spec.name}-slo-sli-recordings",
+                "rules": [rule for sli in slis for rule in _sli_recordings(sli, windows)],
+            },
+            {
+                "name": f"{spec.name}-slo-meta-recordings",
+                "rules": [rule for sli in slis for rule in _meta_recordings(sli, windows)],
+            },
+            {
+                "name": f"{spec.name}-slo-alerts",
+                "rules": [
+                    _alert(spec, sli, windows, severity, min_requests)
+                    for sli in slis
+                    for severity in ("page", "ticket")
+                ],
+            },
         ]
     }
 
@@ -185,15 +203,18 @@ _Dumper.add_representer(str, _str)
 
 def render_yaml(document: Any, header: str = "") -> str:
     """Deterministic YAML (insertion order, no line wrapping) with an optional comment header."""
-    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=10_000, allow_unicode=True,
-                     default_flow_style=False)
+    body = yaml.dump(
+        document, Dumper=_Dumper, sort_keys=False, width=10_000, allow_unicode=True, default_flow_style=False
+    )
     lines = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     return lines + body
 
 
 def render_rules(spec: ServiceSpec, *, min_requests: int = DEFAULT_MIN_REQUESTS) -> str:
-    header = (f"Prometheus SLO rules for {spec.name}, generated from the service catalogue.\n"
-              f"Regenerate: companyos slo rules --service {spec.name} --out <file>"
-              + (f" --min-requests {min_requests}" if min_requests != DEFAULT_MIN_REQUESTS else "")
-              + "\nDo not edit by hand.")
+    header = (
+        f"Prometheus SLO rules for {spec.name}, generated from the service catalogue.\n"
+        f"Regenerate: companyos slo rules --service {spec.name} --out <file>"
+        + (f" --min-requests {min_requests}" if min_requests != DEFAULT_MIN_REQUESTS else "")
+        + "\nDo not edit by hand."
+    )
     return render_yaml(generate_rules(spec, min_requests=min_requests), header)

@@ -95,14 +95,16 @@ def load_windows(period_days: int) -> WindowSet:
     windows = []
     for item in entry["windows"]:
         budget = Decimal(str(item["budget_percent"]))
-        windows.append(BurnWindow(
-            severity=item["severity"],
-            speed=item["speed"],
-            long=item["long"],
-            short=item["short"],
-            budget_percent=budget,
-            burn_rate=burn_rate(budget, period_days, item["long"]),
-        ))
+        windows.append(
+            BurnWindow(
+                severity=item["severity"],
+                speed=item["speed"],
+                long=item["long"],
+                short=item["short"],
+                budget_percent=budget,
+                burn_rate=burn_rate(budget, period_days, item["long"]),
+            )
+        )
     return WindowSet(period_days=period_days, source=entry["source"], windows=tuple(windows))
 
 

@@ -8,27 +8,27 @@ A policy reports a waiver with `args.not_applicable("waived: <why>")` (see model
 
 from companyos.policy_gate.gate import DEFAULT_TIMEOUT_S, GateSession, run_gate
 from companyos.policy_gate.model import (
-           REPORT_SCHEMA,
-           GateResult,
-           PolicyState,
-           Violation,
-           Waiver,
+    REPORT_SCHEMA,
+    GateResult,
+    PolicyState,
+    Violation,
+    Waiver,
 )
 from companyos.policy_gate.render import render_summary
 from companyos.policy_gate.report import write_report
 from companyos.policy_gate.resources import resource_from_dict, resources_from_dicts
 
 __all__ = [
-           "DEFAULT_TIMEOUT_S",
-           "REPORT_SCHEMA",
-           "GateResult",
-           "GateSession",
-           "PolicyState",
-           "Violation",
-           "Waiver",
-           "render_summary",
-           "resource_from_dict",
-           "resources_from_dicts",
-           "run_gate",
-           "write_report",
+    "DEFAULT_TIMEOUT_S",
+    "REPORT_SCHEMA",
+    "GateResult",
+    "GateSession",
+    "PolicyState",
+    "Violation",
+    "Waiver",
+    "render_summary",
+    "resource_from_dict",
+    "resources_from_dicts",
+    "run_gate",
+    "write_report",
 ]

@@ -62,18 +62,33 @@ class AnalyzerClient:
 
     def handshake(self, engine_address: str, directory: str) -> None:
         """Python packs answer UNIMPLEMENTED (the engine tolerates it, and so do we)."""
-        request = analyzer_pb2.AnalyzerHandshakeRequest(engine_address=engine_address, root_directory=directory,
-                                                        program_directory=directory)
+        request = analyzer_pb2.AnalyzerHandshakeRequest(
+            engine_address=engine_address, root_directory=directory, program_directory=directory
+        )
         try:
             self._call("Handshake", self.stub.Handshake, request)
         except AnalyzerRpcError as error:
             if error.code != grpc.StatusCode.UNIMPLEMENTED:
                 raise
 
-    def configure_stack(self, *, project: str, stack: str, organization: str, dry_run: bool,
-                        config: Mapping[str, str], tags: Mapping[str, str]) -> None:
-        request = analyzer_pb2.AnalyzerStackConfigureRequest(stack=stack, project=project, organization=organization,
-                                                             dry_run=dry_run, config=dict(config), tags=dict(tags))
+    def configure_stack(
+        self,
+        *,
+        project: str,
+        stack: str,
+        organization: str,
+        dry_run: bool,
+        config: Mapping[str, str],
+        tags: Mapping[str, str],
+    ) -> None:
+        request = analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=stack,
+            project=project,
+            organization=organization,
+            dry_run=dry_run,
+            config=dict(config),
+            tags=dict(tags),
+        )
         try:
             self._call("ConfigureStack", self.stub.ConfigureStack, request)
         except AnalyzerRpcError as error:
@@ -93,16 +108,26 @@ class AnalyzerClient:
         """Send Analyze now; `PendingAnalyze.result()` waits for the answer."""
         return PendingAnalyze(self.stub.Analyze.future(_analyze_request(resource), timeout=self.timeout_s))
 
-    def analyze_stack(self, resources: list[RecordedResource], properties: list[struct_pb2.Struct]
-                      ) -> analyzer_pb2.AnalyzeResponse:
-        request = analyzer_pb2.AnalyzeStackRequest(resources=[
-            analyzer_pb2.AnalyzerResource(
-                type=r.type, urn=r.urn, name=r.name, properties=props, parent=r.parent,
-                dependencies=r.dependencies,
-                propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
-                                      for k, v in r.property_dependencies.items()},
-                options=analyzer_pb2.AnalyzerResourceOptions(parent=r.parent, protect=r.protect))
-            for r, props in zip(resources, properties, strict=True)])
+    def analyze_stack(
+        self, resources: list[RecordedResource], properties: list[struct_pb2.Struct]
+    ) -> analyzer_pb2.AnalyzeResponse:
+        request = analyzer_pb2.AnalyzeStackRequest(
+            resources=[
+                analyzer_pb2.AnalyzerResource(
+                    type=r.type,
+                    urn=r.urn,
+                    name=r.name,
+                    properties=props,
+                    parent=r.parent,
+                    dependencies=r.dependencies,
+                    propertyDependencies={
+                        k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()
+                    },
+                    options=analyzer_pb2.AnalyzerResourceOptions(parent=r.parent, protect=r.protect),
+                )
+                for r, props in zip(resources, properties, strict=True)
+            ]
+        )
         try:
             return self._call("AnalyzeStack", self.stub.AnalyzeStack, request)
         except AnalyzerRpcError as error:
@@ -113,8 +138,12 @@ class AnalyzerClient:
 
 def _analyze_request(resource: RecordedResource) -> analyzer_pb2.AnalyzeRequest:
     return analyzer_pb2.AnalyzeRequest(
-        type=resource.type, urn=resource.urn, name=resource.name, properties=resource.inputs_struct,
-        options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent, protect=resource.protect))
+        type=resource.type,
+        urn=resource.urn,
+        name=resource.name,
+        properties=resource.inputs_struct,
+        options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent, protect=resource.protect),
+    )
 
 
 class PendingAnalyze:

@@ -54,16 +54,24 @@ class PolicyException:
     ticket: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "setting": self.setting,
-                "scope": {"services": list(self.services), "types": list(self.types)}, "reason": self.reason,
-                "owner": self.owner, "approver": self.approver, "expires": self.expires.isoformat(),
-                "ticket": self.ticket or None}
+        return {
+            "rule": self.rule,
+            "setting": self.setting,
+            "scope": {"services": list(self.services), "types": list(self.types)},
+            "reason": self.reason,
+            "owner": self.owner,
+            "approver": self.approver,
+            "expires": self.expires.isoformat(),
+            "ticket": self.ticket or None,
+        }
 
     def describe(self) -> str:
         types = f", types {', '.join(self.types)}" if self.types else ""
-        return (f"{self.rule} {self.setting} for {', '.join(self.services)}{types}: {self.reason} (owner {self.owner}, "
-                f"approved by {self.approver}, expires {self.expires.isoformat()}"
-                f"{', ' + self.ticket if self.ticket else ''})")
+        return (
+            f"{self.rule} {self.setting} for {', '.join(self.services)}{types}: {self.reason} (owner {self.owner}, "
+            f"approved by {self.approver}, expires {self.expires.isoformat()}"
+            f"{', ' + self.ticket if self.ticket else ''})"
+        )
 
 
 @dataclass(frozen=True)
@@ -85,10 +93,14 @@ class ExceptionsInForce:
 
     def to_report(self) -> dict[str, Any]:
         used = {id(exception) for _, exception in self.covered}
-        return {"file": self.path,
-                "in_force": [{**e.to_dict(), "used": id(e) in used} for e in self.exceptions],
-                "weakenings": [{"rule": w.rule, "setting": w.setting, "detail": w.detail, "exception": e.describe()}
-                               for w, e in self.covered]}
+        return {
+            "file": self.path,
+            "in_force": [{**e.to_dict(), "used": id(e) in used} for e in self.exceptions],
+            "weakenings": [
+                {"rule": w.rule, "setting": w.setting, "detail": w.detail, "exception": e.describe()}
+                for w, e in self.covered
+            ],
+        }
 
 
 def load_exceptions(path: Path, *, rules: set[str] | None, today: date) -> list[PolicyException]:
@@ -112,29 +124,44 @@ def load_exceptions(path: Path, *, rules: set[str] | None, today: date) -> list[
                 problems.append(f"{where}: expires {entry['expires']!r} is not a date")
                 continue
             if rules is not None and entry["rule"] not in rules:
-                problems.append(f"{where}: no policy named {entry['rule']!r} in the pack "
-                                f"(rules: {', '.join(sorted(rules))})")
+                problems.append(
+                    f"{where}: no policy named {entry['rule']!r} in the pack (rules: {', '.join(sorted(rules))})"
+                )
             if expires < today:
                 problems.append(f"{where}: expired on {expires.isoformat()}; renew it (a new review) or remove it")
             elif expires > today + timedelta(days=MAX_DAYS):
-                problems.append(f"{where}: expires {expires.isoformat()}, more than {MAX_DAYS} days ahead; an "
-                                "exception is re-approved at least every 90 days")
+                problems.append(
+                    f"{where}: expires {expires.isoformat()}, more than {MAX_DAYS} days ahead; an "
+                    "exception is re-approved at least every 90 days"
+                )
             if entry["approver"].strip().lower() == entry["owner"].strip().lower():
-                problems.append(f"{where}: the approver is the owner; someone other than the team carrying the risk "
-                                "approves it")
+                problems.append(
+                    f"{where}: the approver is the owner; someone other than the team carrying the risk approves it"
+                )
             scope = entry["scope"]
-            exceptions.append(PolicyException(
-                rule=entry["rule"], setting=entry["setting"], services=tuple(scope["services"]),
-                types=tuple(scope.get("types", ())), reason=entry["reason"].strip(), owner=entry["owner"],
-                approver=entry["approver"], expires=expires, ticket=entry.get("ticket", "")))
+            exceptions.append(
+                PolicyException(
+                    rule=entry["rule"],
+                    setting=entry["setting"],
+                    services=tuple(scope["services"]),
+                    types=tuple(scope.get("types", ())),
+                    reason=entry["reason"].strip(),
+                    owner=entry["owner"],
+                    approver=entry["approver"],
+                    expires=expires,
+                    ticket=entry.get("ticket", ""),
+                )
+            )
     if problems:
-        raise UserError(f"{path}: invalid policy exceptions:\n  - " + "\n  - ".join(problems)
-                        + f"\n  Fix: correct the entries (schema: companyos/policy_gate/{SCHEMA_PATH.name}).")
+        raise UserError(
+            f"{path}: invalid policy exceptions:\n  - "
+            + "\n  - ".join(problems)
+            + f"\n  Fix: correct the entries (schema: companyos/policy_gate/{SCHEMA_PATH.name})."
+        )
     return exceptions
 
 
-def weakened_settings(rule: str, schema: Mapping[str, Mapping[str, Any]],
-                      config: Mapping[str, Any]) -> list[Weakening]:
+def weakened_settings(rule: str, schema: Mapping[str, Mapping[str, Any]], config: Mapping[str, Any]) -> list[Weakening]:
     """The settings of one policy's validated config that are weaker than their defaults (the pack's own check)."""
     found = []
     for key, spec in schema.items():
@@ -145,8 +172,11 @@ def weakened_settings(rule: str, schema: Mapping[str, Mapping[str, Any]],
     return found
 
 
-def weakenings(declarations: list[PolicyDeclaration], effective: Mapping[str, EffectivePolicyConfig],
-               stack_config: Mapping[str, str]) -> list[Weakening]:
+def weakenings(
+    declarations: list[PolicyDeclaration],
+    effective: Mapping[str, EffectivePolicyConfig],
+    stack_config: Mapping[str, str],
+) -> list[Weakening]:
     """Every departure of the effective config from the pack's baseline in the weaker direction."""
     found: list[Weakening] = []
     for declaration in declarations:
@@ -193,8 +223,11 @@ def _show(value: Any) -> str:
 
 def _items(value: Any) -> set[str]:
     if isinstance(value, Mapping):
-        return {f"{key}={item}" for key, items in value.items()
-                for item in (items if isinstance(items, (list, tuple)) else [])}
+        return {
+            f"{key}={item}"
+            for key, items in value.items()
+            for item in (items if isinstance(items, (list, tuple)) else [])
+        }
     return {str(item) for item in value} if isinstance(value, (list, tuple)) else set()
 
 
@@ -215,15 +248,17 @@ def stack_services(stack_config: Mapping[str, str], components: Iterable[str]) -
 
 def covers(exception: PolicyException, weakening: Weakening, services: set[str]) -> bool:
     """Same rule and setting, every service of the stack in scope, and every type an allowlist gains named."""
-    if (exception.rule, exception.setting) != (weakening.rule, weakening.setting) \
-            or not services <= set(exception.services):
+    if (exception.rule, exception.setting) != (weakening.rule, weakening.setting) or not services <= set(
+        exception.services
+    ):
         return False
     types = [item for item in weakening.added if _is_type_token(item)]
     return set(types) <= set(exception.types)
 
 
-def enforce(found: list[Weakening], exceptions: list[PolicyException], services: set[str],
-            *, path: str | None) -> ExceptionsInForce:
+def enforce(
+    found: list[Weakening], exceptions: list[PolicyException], services: set[str], *, path: str | None
+) -> ExceptionsInForce:
     """Each weakening with the exception that covers it; UserError naming every uncovered one."""
     result = ExceptionsInForce(path=path, exceptions=list(exceptions))
     missing: list[str] = []
@@ -234,14 +269,19 @@ def enforce(found: list[Weakening], exceptions: list[PolicyException], services:
             where = f"service {service}" if service else "a stack without services"
             types = [item for item in weakening.added if _is_type_token(item)]
             need_types = f", scope.types {types}" if types else ""
-            missing.append(f"{weakening.rule} {weakening.setting} ({weakening.detail}) on {where}: no exception in "
-                           f"force covers it (needs rule: {weakening.rule}, setting: {weakening.setting}, "
-                           f"scope.services [{service or '<service>'}]{need_types})")
+            missing.append(
+                f"{weakening.rule} {weakening.setting} ({weakening.detail}) on {where}: no exception in "
+                f"force covers it (needs rule: {weakening.rule}, setting: {weakening.setting}, "
+                f"scope.services [{service or '<service>'}]{need_types})"
+            )
         else:
             result.covered.append((weakening, cover))
     if missing:
         source = path or f"no exceptions file (companyos preview --exceptions FILE, or {FILE_NAME} in the pack)"
-        raise UserError("the config weakens the gate's baseline without an exception:\n  - " + "\n  - ".join(missing)
-                        + f"\n  Exceptions read: {source}. Fix: restore the baseline setting, or add a reviewed "
-                          f"exception (rule, setting, scope, reason, owner, approver, expires <= {MAX_DAYS} days).")
+        raise UserError(
+            "the config weakens the gate's baseline without an exception:\n  - "
+            + "\n  - ".join(missing)
+            + f"\n  Exceptions read: {source}. Fix: restore the baseline setting, or add a reviewed "
+            f"exception (rule, setting, scope, reason, owner, approver, expires <= {MAX_DAYS} days)."
+        )
     return result

@@ -45,8 +45,10 @@ def environment_config(environ: Mapping[str, str]) -> list[ConfigInput]:
         try:
             bag = json.loads(environ[ENV_BAG])
         except ValueError:
-            raise UserError(f"{ENV_BAG} in the environment is not JSON; the Pulumi SDK would fail on it. Fix: unset "
-                            f"{ENV_BAG} (the gate reads stack config from Pulumi.<stack>.yaml and its flags)") from None
+            raise UserError(
+                f"{ENV_BAG} in the environment is not JSON; the Pulumi SDK would fail on it. Fix: unset "
+                f"{ENV_BAG} (the gate reads stack config from Pulumi.<stack>.yaml and its flags)"
+            ) from None
         for key, value in sorted(bag.items() if isinstance(bag, dict) else []):
             shown = str(value) if str(key).startswith(PLATFORM_NAMESPACE) else WITHHELD
             found.append(ConfigInput(str(key), shown, f"environment ({ENV_BAG})"))
@@ -60,9 +62,11 @@ def environment_config(environ: Mapping[str, str]) -> list[ConfigInput]:
 def refuse_environment_config(found: list[ConfigInput]) -> str:
     shown = [f"{item.key}={item.value}" if item.value != WITHHELD else item.key for item in found[:6]]
     more = f" and {len(found) - 6} more" if len(found) > 6 else ""
-    return (f"the environment sets stack config ({'; '.join(shown)}{more}), which the Pulumi program would read for "
-            "any key the stack does not set. Fix: unset it and put the value in Pulumi.<stack>.yaml or a flag, or "
-            "pass --allow-env-config to accept it; it is then listed in the gate report's inputs")
+    return (
+        f"the environment sets stack config ({'; '.join(shown)}{more}), which the Pulumi program would read for "
+        "any key the stack does not set. Fix: unset it and put the value in Pulumi.<stack>.yaml or a flag, or "
+        "pass --allow-env-config to accept it; it is then listed in the gate report's inputs"
+    )
 
 
 def sha256_of(path: Path) -> str | None:
@@ -100,8 +104,9 @@ def tree_digest(folder: Path) -> str | None:
     return "sha256:" + digest.hexdigest()
 
 
-def gate_inputs(project_dir: Path, config: list[ConfigInput], environ: Mapping[str, str] | None,
-                pack_dir: Path | None = None) -> dict[str, Any]:
+def gate_inputs(
+    project_dir: Path, config: list[ConfigInput], environ: Mapping[str, str] | None, pack_dir: Path | None = None
+) -> dict[str, Any]:
     """The report's `inputs`: catalogue and release records with their digests, and every config value's source.
     `environ` is the accepted environment (None when it was refused or empty)."""
     explicit = {item.key: item.value or "" for item in config if ":" in item.key and item.value is not None}

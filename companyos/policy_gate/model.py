@@ -54,10 +54,19 @@ class PolicyState:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "description": self.description, "enforcement_level": self.enforcement_level,
-            "disabled": self.disabled, "type": self.policy_type, "config": self.config, "result": self.result,
-            "counts": {"evaluated": self.evaluated, "violations": self.violations, "waived": self.waived,
-                       "not_applicable": self.not_applicable},
+            "name": self.name,
+            "description": self.description,
+            "enforcement_level": self.enforcement_level,
+            "disabled": self.disabled,
+            "type": self.policy_type,
+            "config": self.config,
+            "result": self.result,
+            "counts": {
+                "evaluated": self.evaluated,
+                "violations": self.violations,
+                "waived": self.waived,
+                "not_applicable": self.not_applicable,
+            },
         }
 
 
@@ -77,8 +86,15 @@ class Violation:
         return self.level in BLOCKING_LEVELS
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "level": self.level, "urn": self.urn, "type": self.resource_type,
-                "name": self.resource_name, "message": self.message, "fix": self.fix}
+        return {
+            "rule": self.rule,
+            "level": self.level,
+            "urn": self.urn,
+            "type": self.resource_type,
+            "name": self.resource_name,
+            "message": self.message,
+            "fix": self.fix,
+        }
 
 
 @dataclass(frozen=True)
@@ -153,8 +169,12 @@ class GateResult:
             "verdict": self.verdict,
             "exit_code": self.exit_code,
             "error": self.error,
-            "resources": {"count": self.resource_count, "analyzed": self.analyzed,
-                          "by_type": dict(sorted(self.resource_types.items())), "by_owner": self.by_owner},
+            "resources": {
+                "count": self.resource_count,
+                "analyzed": self.analyzed,
+                "by_type": dict(sorted(self.resource_types.items())),
+                "by_owner": self.by_owner,
+            },
             "policies": [p.to_dict() for p in self.policies],
             "violations": [v.to_dict() for v in self.violations],
             "waivers": [w.to_dict() for w in self.waivers],

@@ -56,18 +56,36 @@ def read_manifest(pack_dir: Path) -> PackManifest:
     if virtualenv:
         python_path = (pack_dir / virtualenv / "bin" / "python").absolute()
         if not python_path.exists():
-            raise UserError(f"{path}: runtime.options.virtualenv {virtualenv!r} has no {python_path}. Fix: create "
-                            f"it (python -m venv) and `pip install -r requirements.txt` in the pack folder")
+            raise UserError(
+                f"{path}: runtime.options.virtualenv {virtualenv!r} has no {python_path}. Fix: create "
+                f"it (python -m venv) and `pip install -r requirements.txt` in the pack folder"
+            )
         python = str(python_path)
-    return PackManifest(directory=pack_dir, name=str(data.get("name") or pack_dir.name),
-                        version=str(data.get("version") or "0.0.1"), python=python)
+    return PackManifest(
+        directory=pack_dir,
+        name=str(data.get("name") or pack_dir.name),
+        version=str(data.get("version") or "0.0.1"),
+        python=python,
+    )
 
 
-def pack_environment(*, project: str, stack: str, organization: str, dry_run: bool,
-                     config: Mapping[str, str], exceptions_file: Path | None = None) -> dict[str, str]:
+def pack_environment(
+    *,
+    project: str,
+    stack: str,
+    organization: str,
+    dry_run: bool,
+    config: Mapping[str, str],
+    exceptions_file: Path | None = None,
+) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(PULUMI_PROJECT=project, PULUMI_STACK=stack, PULUMI_ORGANIZATION=organization,
-               PULUMI_DRY_RUN="true" if dry_run else "false", PULUMI_CONFIG=json.dumps(dict(config)))
+    env.update(
+        PULUMI_PROJECT=project,
+        PULUMI_STACK=stack,
+        PULUMI_ORGANIZATION=organization,
+        PULUMI_DRY_RUN="true" if dry_run else "false",
+        PULUMI_CONFIG=json.dumps(dict(config)),
+    )
     # The exceptions the pack honours are the gate's, never one the caller's environment names.
     env.pop(EXCEPTIONS_FILE_ENV, None)
     if exceptions_file is not None:
@@ -78,8 +96,15 @@ def pack_environment(*, project: str, stack: str, organization: str, dry_run: bo
 class PackProcess:
     """Context manager: the running pack. `.port` is its Analyzer port; stops the process (by its pid) on exit."""
 
-    def __init__(self, manifest: PackManifest, engine_address: str, env: Mapping[str, str], *,
-                 timeout_s: float, python: str | None = None) -> None:
+    def __init__(
+        self,
+        manifest: PackManifest,
+        engine_address: str,
+        env: Mapping[str, str],
+        *,
+        timeout_s: float,
+        python: str | None = None,
+    ) -> None:
         self.manifest = manifest
         self._argv = [python or manifest.python or sys.executable, "-u", "-m", "pulumi.policy", engine_address, "."]
         self._env = dict(env)
@@ -102,8 +127,14 @@ class PackProcess:
         self._started = time.perf_counter()
         self._stderr = tempfile.TemporaryFile()
         try:
-            self._process = subprocess.Popen(self._argv, cwd=self.manifest.directory, env=self._env,
-                                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr)
+            self._process = subprocess.Popen(
+                self._argv,
+                cwd=self.manifest.directory,
+                env=self._env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+            )
         except OSError as error:
             self._close()
             raise UserError(f"cannot start the policy pack with {self._argv[0]}: {error.strerror}") from None
@@ -141,17 +172,23 @@ class PackProcess:
         try:
             first = self._lines.get(timeout=self._timeout_s)
         except queue.Empty:
-            raise UserError(f"{where} did not print its port within {self._timeout_s:g} s. Fix: its __main__.py "
-                            f"must construct PolicyPack(...) (which serves and prints the port); "
-                            f"stderr: {self.stderr_tail() or '(empty)'}") from None
+            raise UserError(
+                f"{where} did not print its port within {self._timeout_s:g} s. Fix: its __main__.py "
+                f"must construct PolicyPack(...) (which serves and prints the port); "
+                f"stderr: {self.stderr_tail() or '(empty)'}"
+            ) from None
         if first is None:
             code = self._process.wait(timeout=STOP_GRACE_S) if self._process else None
-            raise UserError(f"{where} exited (code {code}) without serving. Fix: __main__.py must import cleanly and "
-                            f"construct PolicyPack(...); stderr: {self.stderr_tail() or '(empty)'}")
+            raise UserError(
+                f"{where} exited (code {code}) without serving. Fix: __main__.py must import cleanly and "
+                f"construct PolicyPack(...); stderr: {self.stderr_tail() or '(empty)'}"
+            )
         if not first.strip().isdigit():
-            raise UserError(f"{where} printed {first[:200]!r} before its port: the engine reads the port from the "
-                            f"first stdout line. Fix: print nothing to stdout before PolicyPack(...) "
-                            f"(log to stderr or with pulumi.log)")
+            raise UserError(
+                f"{where} printed {first[:200]!r} before its port: the engine reads the port from the "
+                f"first stdout line. Fix: print nothing to stdout before PolicyPack(...) "
+                f"(log to stderr or with pulumi.log)"
+            )
         return int(first.strip())
 
     def stdout_lines(self) -> list[str]:

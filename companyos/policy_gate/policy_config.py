@@ -21,8 +21,12 @@ from companyos.errors import UserError
 from companyos.jsonschema_import import jsonschema
 from companyos.policy_gate.model import LEVELS
 
-LEVEL_FROM_PROTO = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory",
-                    analyzer_pb2.REMEDIATE: "remediate", analyzer_pb2.DISABLED: "disabled"}
+LEVEL_FROM_PROTO = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.REMEDIATE: "remediate",
+    analyzer_pb2.DISABLED: "disabled",
+}
 LEVEL_TO_PROTO = {name: value for value, name in LEVEL_FROM_PROTO.items()}
 ALL = "all"
 
@@ -42,8 +46,12 @@ class PolicyDeclaration:
     def json_schema(self) -> dict[str, Any]:
         properties = {"enforcementLevel": {"type": "string", "enum": list(LEVELS)}, **self.schema_properties}
         # additionalProperties false: a misspelt key would otherwise be ignored and its policy run on defaults.
-        return {"type": "object", "properties": properties, "required": list(self.required),
-                "additionalProperties": False}
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(self.required),
+            "additionalProperties": False,
+        }
 
 
 @dataclass
@@ -56,13 +64,17 @@ def declarations_from_info(info: analyzer_pb2.AnalyzerInfo) -> list[PolicyDeclar
     declarations = []
     for policy in info.policies:
         schema = json_format.MessageToDict(policy.configSchema.properties) if policy.HasField("configSchema") else {}
-        declarations.append(PolicyDeclaration(
-            name=policy.name, description=policy.description,
-            level=LEVEL_FROM_PROTO.get(policy.enforcementLevel, "advisory"),
-            policy_type="stack" if policy.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
-            schema_properties=schema, required=list(policy.configSchema.required),
-            remediation_steps=policy.remediation_steps,
-        ))
+        declarations.append(
+            PolicyDeclaration(
+                name=policy.name,
+                description=policy.description,
+                level=LEVEL_FROM_PROTO.get(policy.enforcementLevel, "advisory"),
+                policy_type="stack" if policy.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
+                schema_properties=schema,
+                required=list(policy.configSchema.required),
+                remediation_steps=policy.remediation_steps,
+            )
+        )
     return declarations
 
 
@@ -74,15 +86,21 @@ def load_config_file(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise UserError(f"--policy-pack-config {path}: not JSON: {error}") from None
     except UnicodeDecodeError as error:
-        raise UserError(f"--policy-pack-config {path}: not JSON: byte {error.start} is not UTF-8 "
-                        "(save the file as UTF-8 JSON)") from None
+        raise UserError(
+            f"--policy-pack-config {path}: not JSON: byte {error.start} is not UTF-8 (save the file as UTF-8 JSON)"
+        ) from None
     if not isinstance(data, dict):
         raise UserError(f"--policy-pack-config {path}: must be a JSON object of policy name -> level or object")
     return data
 
 
-def effective_config(declarations: list[PolicyDeclaration], initial: Mapping[str, analyzer_pb2.PolicyConfig],
-                     overrides: Mapping[str, Any], *, source: str) -> dict[str, EffectivePolicyConfig]:
+def effective_config(
+    declarations: list[PolicyDeclaration],
+    initial: Mapping[str, analyzer_pb2.PolicyConfig],
+    overrides: Mapping[str, Any],
+    *,
+    source: str,
+) -> dict[str, EffectivePolicyConfig]:
     """Merge defaults < the pack's initial config < `overrides` (from `source`), then validate each policy."""
     names = {d.name for d in declarations}
     unknown = sorted(set(overrides) - names - {ALL})
@@ -95,8 +113,11 @@ def effective_config(declarations: list[PolicyDeclaration], initial: Mapping[str
     result: dict[str, EffectivePolicyConfig] = {}
     for declaration in declarations:
         level = declaration.level
-        properties = {key: copy.deepcopy(spec["default"]) for key, spec in declaration.schema_properties.items()
-                      if isinstance(spec, dict) and "default" in spec}
+        properties = {
+            key: copy.deepcopy(spec["default"])
+            for key, spec in declaration.schema_properties.items()
+            if isinstance(spec, dict) and "default" in spec
+        }
         for key in (ALL, declaration.name):
             if key in initial:
                 entry = initial[key]
@@ -107,16 +128,18 @@ def effective_config(declarations: list[PolicyDeclaration], initial: Mapping[str
                 properties.update(json_format.MessageToDict(entry.properties))
         for key in (ALL, declaration.name):
             if key in overrides:
-                level, properties = _apply_override(overrides[key], level, properties, source=f"{source}: {key!r}",
-                                                    level_only=key == ALL)
+                level, properties = _apply_override(
+                    overrides[key], level, properties, source=f"{source}: {key!r}", level_only=key == ALL
+                )
         properties = _integers_as_int(declaration, properties)
         _validate(declaration, level, properties, source=source)
         result[declaration.name] = EffectivePolicyConfig(level=level, properties=properties)
     return result
 
 
-def _apply_override(value: Any, level: str, properties: dict[str, Any], *, source: str,
-                    level_only: bool) -> tuple[str, dict[str, Any]]:
+def _apply_override(
+    value: Any, level: str, properties: dict[str, Any], *, source: str, level_only: bool
+) -> tuple[str, dict[str, Any]]:
     if isinstance(value, str):
         return _level(value, source), properties
     if not isinstance(value, dict) or level_only:
@@ -133,10 +156,13 @@ def _apply_override(value: Any, level: str, properties: dict[str, Any], *, sourc
 
 def _integers_as_int(declaration: PolicyDeclaration, properties: dict[str, Any]) -> dict[str, Any]:
     """Struct numbers are doubles: show a schema `integer` default as 10, not 10.0, in reports."""
+
     def integral(key: str, value: Any) -> bool:
         spec = declaration.schema_properties.get(key)
-        return isinstance(spec, dict) and spec.get("type") == "integer" and isinstance(value, float) \
-            and value.is_integer()
+        return (
+            isinstance(spec, dict) and spec.get("type") == "integer" and isinstance(value, float) and value.is_integer()
+        )
+
     return {key: int(value) if integral(key, value) else value for key, value in properties.items()}
 
 
@@ -152,13 +178,18 @@ def _validate(declaration: PolicyDeclaration, level: str, properties: dict[str, 
     try:
         jsonschema.Draft7Validator.check_schema(schema)
     except jsonschema.SchemaError as error:
-        raise UserError(f"policy {declaration.name!r} declares an invalid config schema ({error.message}): "
-                        f"fix its PolicyConfigSchema in the pack") from None
+        raise UserError(
+            f"policy {declaration.name!r} declares an invalid config schema ({error.message}): "
+            f"fix its PolicyConfigSchema in the pack"
+        ) from None
     validator = jsonschema.Draft7Validator(schema)
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
     if errors:
         details = "; ".join(
-            f"{'/'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}" for e in errors)
+            f"{'/'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}" for e in errors
+        )
         allowed = ", ".join(sorted(declaration.schema_properties)) or "none"
-        raise UserError(f"policy config of {declaration.name!r} (defaults, the pack's initial config, then "
-                        f"{source}) is invalid: {details}. Allowed properties: {allowed}")
+        raise UserError(
+            f"policy config of {declaration.name!r} (defaults, the pack's initial config, then "
+            f"{source}) is invalid: {details}. Allowed properties: {allowed}"
+        )

@@ -45,8 +45,10 @@ class PreviewOptions:
 def project_name(project_dir: Path) -> str:
     path = project_dir / "Pulumi.yaml"
     if not path.is_file() or not (project_dir / "__main__.py").is_file():
-        raise UserError(f"{project_dir}: no Pulumi.yaml and __main__.py here. Fix: run `companyos preview` from the "
-                        f"Pulumi project directory (the repository root)")
+        raise UserError(
+            f"{project_dir}: no Pulumi.yaml and __main__.py here. Fix: run `companyos preview` from the "
+            f"Pulumi project directory (the repository root)"
+        )
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return str(data.get("name") or project_dir.name)
 
@@ -70,8 +72,12 @@ def stack_config_sources(options: PreviewOptions, project: str) -> list[ConfigIn
                 continue  # ciphertext: only the Pulumi CLI can decrypt it, and no program default depends on it
             full = key if ":" in key else f"{project}:{key}"
             config[full] = ConfigInput(full, value if isinstance(value, str) else json.dumps(value), stack_file.name)
-    flags = {"catalog": options.catalog, "releasesDir": options.releases_dir, "service": options.service,
-             "releaseRecord": options.release}
+    flags = {
+        "catalog": options.catalog,
+        "releasesDir": options.releases_dir,
+        "service": options.service,
+        "releaseRecord": options.release,
+    }
     for key, value in flags.items():
         if value is not None:
             text = str(Path(value).resolve()) if isinstance(value, Path) else value
@@ -94,13 +100,22 @@ def run_preview(options: PreviewOptions) -> GateResult:
         config = {item.key: item.value or "" for item in sources}
         environ = os.environ if options.environ is None else options.environ
         from_environment = environment_config(environ)
-        inputs = gate_inputs(options.project_dir, sources + from_environment,
-                             environ if from_environment and options.allow_env_config else None, pack_dir)
+        inputs = gate_inputs(
+            options.project_dir,
+            sources + from_environment,
+            environ if from_environment and options.allow_env_config else None,
+            pack_dir,
+        )
         if from_environment and not options.allow_env_config:
             raise UserError(refuse_environment_config(from_environment))
-        session = GateSession(pack_dir, project=project, stack=options.stack, stack_config=config,
-                              timeout_s=options.timeout_s,
-                              exceptions_file=options.exceptions.resolve() if options.exceptions else None).start()
+        session = GateSession(
+            pack_dir,
+            project=project,
+            stack=options.stack,
+            stack_config=config,
+            timeout_s=options.timeout_s,
+            exceptions_file=options.exceptions.resolve() if options.exceptions else None,
+        ).start()
     except UserError as error:
         return _failed(options, pack_dir, str(error), started, inputs=inputs)
     with session:
@@ -111,14 +126,35 @@ def run_preview(options: PreviewOptions) -> GateResult:
             return _failed(options, pack_dir, str(error), started, project=project, inputs=inputs)
         program_ms = (time.perf_counter() - program_started) * 1000
         if run.error is not None:
-            return _failed(options, pack_dir, f"the Pulumi program failed: {run.error}", started, project=project,
-                           program_ms=program_ms, inputs=inputs)
+            return _failed(
+                options,
+                pack_dir,
+                f"the Pulumi program failed: {run.error}",
+                started,
+                project=project,
+                program_ms=program_ms,
+                inputs=inputs,
+            )
         if run.transforms:
-            return _failed(options, pack_dir, _transforms_error(run.transforms), started, project=project,
-                           program_ms=program_ms, inputs=inputs)
+            return _failed(
+                options,
+                pack_dir,
+                _transforms_error(run.transforms),
+                started,
+                project=project,
+                program_ms=program_ms,
+                inputs=inputs,
+            )
         if run.plugin_downloads:
-            return _failed(options, pack_dir, _plugin_download_error(run.plugin_downloads), started,
-                           project=project, program_ms=program_ms, inputs=inputs)
+            return _failed(
+                options,
+                pack_dir,
+                _plugin_download_error(run.plugin_downloads),
+                started,
+                project=project,
+                program_ms=program_ms,
+                inputs=inputs,
+            )
         source = f"--policy-pack-config {options.policy_config}" if options.policy_config else "policy config"
         result = session.run(run.resources, overrides, config_source=source)
     result.config_file = str(options.policy_config) if options.policy_config else None
@@ -130,17 +166,21 @@ def run_preview(options: PreviewOptions) -> GateResult:
 
 def _transforms_error(where: list[str]) -> str:
     shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
-    return (f"the program registers resource transforms ({shown}). The Pulumi engine runs them and analyses what "
-            "they return; an offline preview cannot run them, so it cannot see what would be created. Fix: make "
-            "the change in the component's arguments (or services.yaml) instead of a transform, or gate this "
-            "change with `pulumi preview --policy-pack` where the engine runs the transforms")
+    return (
+        f"the program registers resource transforms ({shown}). The Pulumi engine runs them and analyses what "
+        "they return; an offline preview cannot run them, so it cannot see what would be created. Fix: make "
+        "the change in the component's arguments (or services.yaml) instead of a transform, or gate this "
+        "change with `pulumi preview --policy-pack` where the engine runs the transforms"
+    )
 
 
 def _plugin_download_error(where: list[str]) -> str:
-    return (f"the program asks the engine to download provider plugins from its own URLs ({'; '.join(where[:3])}). "
-            "A plugin is a binary the deployment runs with its credentials, and the analyzer protocol never shows "
-            "the URL to a policy. Fix: drop `plugin_download_url`; the platform's providers come from the "
-            "versions pinned in the platform's requirements")
+    return (
+        f"the program asks the engine to download provider plugins from its own URLs ({'; '.join(where[:3])}). "
+        "A plugin is a binary the deployment runs with its credentials, and the analyzer protocol never shows "
+        "the URL to a policy. Fix: drop `plugin_download_url`; the platform's providers come from the "
+        "versions pinned in the platform's requirements"
+    )
 
 
 def _run_program(options: PreviewOptions, project: str, config: Mapping[str, str]) -> ProgramRun:
@@ -150,12 +190,27 @@ def _run_program(options: PreviewOptions, project: str, config: Mapping[str, str
         raise UserError(f"the Pulumi program raised {type(error).__name__}: {error}") from None
 
 
-def _failed(options: PreviewOptions, pack_dir: Path, error: str, started: float, *, project: str = "",
-            program_ms: float | None = None, inputs: dict[str, Any] | None = None) -> GateResult:
-    result = GateResult(pack_name=pack_dir.name, pack_version="", pack_dir=str(pack_dir), project=project,
-                        stack=options.stack, dry_run=True, error=error,
-                        config_file=str(options.policy_config) if options.policy_config else None,
-                        inputs=dict(inputs or {}))
+def _failed(
+    options: PreviewOptions,
+    pack_dir: Path,
+    error: str,
+    started: float,
+    *,
+    project: str = "",
+    program_ms: float | None = None,
+    inputs: dict[str, Any] | None = None,
+) -> GateResult:
+    result = GateResult(
+        pack_name=pack_dir.name,
+        pack_version="",
+        pack_dir=str(pack_dir),
+        project=project,
+        stack=options.stack,
+        dry_run=True,
+        error=error,
+        config_file=str(options.policy_config) if options.policy_config else None,
+        inputs=dict(inputs or {}),
+    )
     try:
         manifest = read_manifest(pack_dir)
         result.pack_name, result.pack_version = manifest.name, manifest.version

@@ -10,8 +10,11 @@ INDENT = "    "
 
 def render_summary(result: GateResult, *, include_error: bool = True) -> str:
     """`include_error=False` leaves the reason of an `error` verdict to the caller (the CLI prints it to stderr)."""
-    lines = [f"Previewing {result.project}/{result.stack} with policy pack "
-             f"{result.pack_name}@v{result.pack_version or '?'} ({result.pack_dir})", ""]
+    lines = [
+        f"Previewing {result.project}/{result.stack} with policy pack "
+        f"{result.pack_name}@v{result.pack_version or '?'} ({result.pack_dir})",
+        "",
+    ]
     lines += _resources(result)
     lines += _inputs(result)
     lines += _policies(result)
@@ -24,7 +27,9 @@ def _resources(result: GateResult) -> list[str]:
         return []
     lines = ["Resources:", f"{INDENT}+ {result.resource_count} to create"]
     width = len(str(max(result.resource_types.values())))
-    lines += [f"{INDENT * 2}{count:>{width}} {type_token}" for type_token, count in sorted(result.resource_types.items())]
+    lines += [
+        f"{INDENT * 2}{count:>{width}} {type_token}" for type_token, count in sorted(result.resource_types.items())
+    ]
     if result.by_owner:
         lines += ["", "Ownership (outermost component -> types):"]
         for owner, types in result.by_owner.items():
@@ -39,10 +44,15 @@ def _inputs(result: GateResult) -> list[str]:
         return []
     catalog = result.inputs.get("catalog") or {}
     pack = result.inputs.get("pack")
-    lines = ["Inputs:", *([f"{INDENT}policy pack {pack['path']} ({pack['sha256'] or 'missing'})"] if pack else []),
-             f"{INDENT}catalogue {catalog.get('path')} ({catalog.get('sha256') or 'missing'})"]
-    lines += [f"{INDENT}release record {r['path']} ({r['sha256'] or 'unreadable'})"
-              for r in result.inputs.get("release_records", [])]
+    lines = [
+        "Inputs:",
+        *([f"{INDENT}policy pack {pack['path']} ({pack['sha256'] or 'missing'})"] if pack else []),
+        f"{INDENT}catalogue {catalog.get('path')} ({catalog.get('sha256') or 'missing'})",
+    ]
+    lines += [
+        f"{INDENT}release record {r['path']} ({r['sha256'] or 'unreadable'})"
+        for r in result.inputs.get("release_records", [])
+    ]
     lines += [f"{INDENT}{c['key']} = {c['value']}  [{c['source']}]" for c in result.inputs.get("config", [])]
     return lines + [""]
 
@@ -71,8 +81,11 @@ def _policies(result: GateResult) -> list[str]:
 
 
 def _violation(violation: Violation) -> list[str]:
-    where = f"{violation.resource_type}: {violation.resource_name}" if violation.resource_type else \
-        (violation.urn or "stack")
+    where = (
+        f"{violation.resource_type}: {violation.resource_name}"
+        if violation.resource_type
+        else (violation.urn or "stack")
+    )
     lines = [f"{INDENT * 2}- [{violation.level}]  {violation.rule}  ({where})"]
     lines += [f"{INDENT * 2}  {line}" for line in violation.message.splitlines() if line.strip()]
     if violation.fix and "fix:" not in violation.message.lower():  # packs often end the message with the fix
@@ -86,5 +99,7 @@ def _verdict_line(result: GateResult, include_error: bool) -> str:
     counts = f"{mandatory} mandatory, {advisory} advisory violation(s), {len(result.waivers)} waiver(s)"
     if result.verdict == "error":
         return "Policy gate: COULD NOT RUN (exit 2)" + (f": {result.error}" if include_error else "")
-    return f"Policy gate: {result.verdict.upper()} ({counts}; {result.analyzed} resource(s) analysed) " \
-           f"(exit {result.exit_code})"
+    return (
+        f"Policy gate: {result.verdict.upper()} ({counts}; {result.analyzed} resource(s) analysed) "
+        f"(exit {result.exit_code})"
+    )

@@ -10,8 +10,18 @@ from google.protobuf import struct_pb2
 from companyos.errors import UserError
 from companyos.mock_run import RecordedResource
 
-DICT_KEYS = {"type", "name", "urn", "props", "outputs", "parent", "dependencies", "property_dependencies",
-             "custom", "protect"}
+DICT_KEYS = {
+    "type",
+    "name",
+    "urn",
+    "props",
+    "outputs",
+    "parent",
+    "dependencies",
+    "property_dependencies",
+    "custom",
+    "protect",
+}
 
 
 def to_struct(values: Mapping[str, Any], *, where: str) -> struct_pb2.Struct:
@@ -20,8 +30,9 @@ def to_struct(values: Mapping[str, Any], *, where: str) -> struct_pb2.Struct:
     try:
         struct.update(values)
     except (TypeError, ValueError) as error:
-        raise UserError(f"{where}: properties must be JSON values (dict, list, str, number, bool, null): "
-                        f"{error}") from None
+        raise UserError(
+            f"{where}: properties must be JSON values (dict, list, str, number, bool, null): {error}"
+        ) from None
     return struct
 
 
@@ -29,8 +40,9 @@ def default_urn(resource_type: str, name: str, *, project: str, stack: str) -> s
     return f"urn:pulumi:{stack}::{project}::{resource_type}::{name}"
 
 
-def resource_from_dict(item: Mapping[str, Any], *, project: str = "paved-road", stack: str = "dev",
-                       where: str = "resource") -> RecordedResource:
+def resource_from_dict(
+    item: Mapping[str, Any], *, project: str = "paved-road", stack: str = "dev", where: str = "resource"
+) -> RecordedResource:
     """{"type", "name", "urn"?, "props", "outputs"?, "parent"?, "dependencies"?} -> RecordedResource.
 
     `urn` defaults to the engine's form for a top-level resource; `outputs` defaults to `props`."""
@@ -60,17 +72,24 @@ def resource_from_dict(item: Mapping[str, Any], *, project: str = "paved-road", 
     )
 
 
-def resources_from_dicts(items: Iterable[Mapping[str, Any]], *, project: str = "paved-road",
-                         stack: str = "dev") -> list[RecordedResource]:
-    return [resource_from_dict(item, project=project, stack=stack, where=f"resource[{index}]")
-            for index, item in enumerate(items)]
+def resources_from_dicts(
+    items: Iterable[Mapping[str, Any]], *, project: str = "paved-road", stack: str = "dev"
+) -> list[RecordedResource]:
+    return [
+        resource_from_dict(item, project=project, stack=stack, where=f"resource[{index}]")
+        for index, item in enumerate(items)
+    ]
 
 
-def as_recorded(resources: Iterable[RecordedResource | Mapping[str, Any]], *, project: str,
-                stack: str) -> list[RecordedResource]:
-    return [r if isinstance(r, RecordedResource) else
-            resource_from_dict(r, project=project, stack=stack, where=f"resource[{index}]")
-            for index, r in enumerate(resources)]
+def as_recorded(
+    resources: Iterable[RecordedResource | Mapping[str, Any]], *, project: str, stack: str
+) -> list[RecordedResource]:
+    return [
+        r
+        if isinstance(r, RecordedResource)
+        else resource_from_dict(r, project=project, stack=stack, where=f"resource[{index}]")
+        for index, r in enumerate(resources)
+    ]
 
 
 NO_OWNER = "(no component)"

@@ -35,11 +35,13 @@ from companyos.release.stages import COMPANYOS, LOCAL_STAGES
 from companyos.release_record import ReleaseRecord, load_release_record
 
 ROOT = Path(__file__).resolve().parents[2]
-ADRS = [("ADR-0013 paved-road service template", "docs/adr/ADR-0013-paved-road-service-template.md"),
-        ("ADR-0014 SBOM strategy", "docs/adr/ADR-0014-sbom-strategy.md"),
-        ("ADR-0015 policy gate (CrossGuard)", "docs/adr/ADR-0015-policy-gate-crossguard.md"),
-        ("ADR-0016 image signing", "docs/adr/ADR-0016-image-signing.md"),
-        ("ADR-0011 release record", "docs/adr/ADR-0011-release-record.md")]
+ADRS = [
+    ("ADR-0013 paved-road service template", "docs/adr/ADR-0013-paved-road-service-template.md"),
+    ("ADR-0014 SBOM strategy", "docs/adr/ADR-0014-sbom-strategy.md"),
+    ("ADR-0015 policy gate (CrossGuard)", "docs/adr/ADR-0015-policy-gate-crossguard.md"),
+    ("ADR-0016 image signing", "docs/adr/ADR-0016-image-signing.md"),
+    ("ADR-0011 release record", "docs/adr/ADR-0011-release-record.md"),
+]
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,11 @@ def _package_version(service_dir: Path) -> str | None:
 def previous_release(work: Path, service: str, version: str) -> tuple[ReleaseRecord | None, Path | None]:
     """The newest other release record of the service in the work tree (by file time)."""
     folder = work / "releases" / service
-    records = sorted((p for p in folder.glob("*/release.json") if p.parent.name != version),
-                     key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    records = (
+        sorted((p for p in folder.glob("*/release.json") if p.parent.name != version), key=lambda p: p.stat().st_mtime)
+        if folder.is_dir()
+        else []
+    )
     if not records:
         return None, None
     return load_release_record(records[-1]), records[-1]
@@ -96,9 +101,21 @@ def run_release(options: ReleaseOptions, console: Console | None = None) -> Rele
     out.mkdir(parents=True, exist_ok=True)
     previous, previous_path = previous_release(work, spec.name, version)
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    context = StageContext(service=spec.name, version=version, work=work, out=out, console=console, facts={
-        "spec": spec, "service_dir": service_dir, "registry_port": options.registry_port,
-        "scan_report": options.scan_report, "scan_format": options.scan_format, "tamper": options.tamper})
+    context = StageContext(
+        service=spec.name,
+        version=version,
+        work=work,
+        out=out,
+        console=console,
+        facts={
+            "spec": spec,
+            "service_dir": service_dir,
+            "registry_port": options.registry_port,
+            "scan_report": options.scan_report,
+            "scan_format": options.scan_format,
+            "tamper": options.tamper,
+        },
+    )
     console.print(f"[bold]Release {spec.name} {version}[/] (local) -> {out}")
     try:
         stages, failure = run_stages(LOCAL_STAGES, context)
@@ -122,35 +139,58 @@ def _clean_up(context: StageContext) -> None:
             pass
     env = {**os.environ, "COMPANYOS_WORK_DIR": str(context.work)}
     if context.facts.get("started_obs"):
-        subprocess.run([*COMPANYOS, "obs", "down", "--work-dir", str(context.work / "obs")], env=env,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [*COMPANYOS, "obs", "down", "--work-dir", str(context.work / "obs")],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
     if context.facts.get("started_registry"):
-        subprocess.run([*COMPANYOS, "registry", "stop", "--data-dir", str(context.work / "registry")], env=env,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [*COMPANYOS, "registry", "stop", "--data-dir", str(context.work / "registry")],
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
 
 
 def _relative(path: object, out: Path) -> str:
     return os.path.relpath(Path(str(path)), out / "evidence")
 
 
-def _evidence(context: StageContext, stages: list[Stage], failure: Exception | None, previous: ReleaseRecord | None,
-              previous_path: Path | None, started: str) -> EvidencePack:
+def _evidence(
+    context: StageContext,
+    stages: list[Stage],
+    failure: Exception | None,
+    previous: ReleaseRecord | None,
+    previous_path: Path | None,
+    started: str,
+) -> EvidencePack:
     out, facts = context.out, context.facts
     reports = out / "reports"
     tests = None
     if (reports / "junit.xml").exists():
-        tests = replace(read_junit(reports / "junit.xml", _relative(reports / "junit.xml", out)),
-                        line_coverage_percent=lcov_line_coverage(reports / "lcov.info"),
-                        coverage_report=_relative(reports / "lcov.info", out))
+        tests = replace(
+            read_junit(reports / "junit.xml", _relative(reports / "junit.xml", out)),
+            line_coverage_percent=lcov_line_coverage(reports / "lcov.info"),
+            coverage_report=_relative(reports / "lcov.info", out),
+        )
     check_report = Path(str(facts.get("check_deploy_report", out / "check-deploy.json")))
     post_deploy = read_check_deploy(check_report) if check_report.exists() else None
     return EvidencePack(
-        service=context.service, version=context.version, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        complete=failure is None, failed_stage=next((s.name for s in stages if s.status == "failed"), None),
-        error=str(failure) if failure else None, stages=stages,
+        service=context.service,
+        version=context.version,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        complete=failure is None,
+        failed_stage=next((s.name for s in stages if s.status == "failed"), None),
+        error=str(failure) if failure else None,
+        stages=stages,
         changes=git_changes(Path(str(facts["service_dir"])), previous, facts.get("image_digest"))  # type: ignore[arg-type]
-        if (Path(str(facts["service_dir"])) / ".git").exists() else _no_changes(previous, facts),
-        tests=tests, post_deploy=post_deploy, compliance=_compliance(context),
+        if (Path(str(facts["service_dir"])) / ".git").exists()
+        else _no_changes(previous, facts),
+        tests=tests,
+        post_deploy=post_deploy,
+        compliance=_compliance(context),
         rollback=rollback_plan(context.service, previous, str(previous_path) if previous_path else None),
         links=_links(context, complete=failure is None),
         dashboard_png=_relative(facts["dashboard_png"], out) if facts.get("dashboard_png") else None,
@@ -180,8 +220,14 @@ def _links(context: StageContext, *, complete: bool) -> list[Link]:
 def _no_changes(previous: ReleaseRecord | None, facts: dict[str, object]) -> object:
     from companyos.evidence.model import Changes
 
-    return Changes([], "", "(the service folder is not a git repository)",
-                   previous.image.digest if previous else None, facts.get("image_digest"))  # type: ignore[arg-type]
+    digest = facts.get("image_digest")
+    return Changes(
+        [],
+        "",
+        "(the service folder is not a git repository)",
+        previous.image.digest if previous else None,
+        str(digest) if digest else None,
+    )
 
 
 def _compliance(context: StageContext) -> Compliance:
@@ -211,11 +257,18 @@ def _compliance(context: StageContext) -> Compliance:
     if Path(str(facts.get("scan_path", "-"))).exists():
         scan = json.loads(Path(str(facts["scan_path"])).read_text())
     sbom = release.sbom if isinstance(release, ReleaseRecord) else None
-    return Compliance(gate_verdict=verdict, rules=rules,
-                      gate_report=_relative(gate_path, out) if gate_path.exists() else "",
-                      sbom_digest=sbom.digest if sbom else None, sbom_components=sbom.components if sbom else None,
-                      sbom_location=sbom.location if sbom else None, signature_verified=verified,
-                      signature_detail=detail, key_fingerprint=fingerprint, scan=scan, exceptions=exceptions,
-                      attestations_verified=attested, attestations_detail=attested_detail)
-
-
+    return Compliance(
+        gate_verdict=verdict,
+        rules=rules,
+        gate_report=_relative(gate_path, out) if gate_path.exists() else "",
+        sbom_digest=sbom.digest if sbom else None,
+        sbom_components=sbom.components if sbom else None,
+        sbom_location=sbom.location if sbom else None,
+        signature_verified=verified,
+        signature_detail=detail,
+        key_fingerprint=fingerprint,
+        scan=scan,
+        exceptions=exceptions,
+        attestations_verified=attested,
+        attestations_detail=attested_detail,
+    )

@@ -30,8 +30,15 @@ class StageContext:
     console: Console
     facts: dict[str, object] = field(default_factory=dict)
 
-    def run(self, argv: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-            log: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        log: str,
+        timeout: float = 600,
+    ) -> subprocess.CompletedProcess[str]:
         """Run a tool, its output kept in out/logs/<log>.log; a non-zero exit fails the stage with its tail."""
         logs = self.out / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -79,7 +86,7 @@ def run_stages(stages: Sequence[StageSpec], context: StageContext) -> tuple[list
                 trace.write_text("".join(traceback.format_exception(failure)))
                 message = f"internal error {type(failure).__name__}: {failure} (traceback: logs/{trace.name})"
             results.append(Stage(stage.name, "failed", elapsed, "", message))
-            results += [Stage(s.name, "not-run") for s in stages[index + 1:]]
+            results += [Stage(s.name, "not-run") for s in stages[index + 1 :]]
             context.console.print(f"[red]✗ {stage.name}[/] {elapsed:.1f} s: {message}")
             return results, failure if isinstance(failure, StageFailed) else StageFailed(message)
         elapsed = time.perf_counter() - started

@@ -47,29 +47,65 @@ SHARED_TOOLS = Path(__file__).resolve().parents[2] / ".work" / "tools"
 
 
 def _env(ctx: StageContext, **extra: str) -> dict[str, str]:
-    return {**os.environ, "COMPANYOS_WORK_DIR": str(ctx.work),
-            "COMPANYOS_TOOLS_DIR": os.environ.get("COMPANYOS_TOOLS_DIR", str(SHARED_TOOLS)), **extra}
+    return {
+        **os.environ,
+        "COMPANYOS_WORK_DIR": str(ctx.work),
+        "COMPANYOS_TOOLS_DIR": os.environ.get("COMPANYOS_TOOLS_DIR", str(SHARED_TOOLS)),
+        **extra,
+    }
 
 
 def _companyos(ctx: StageContext, *args: str, log: str, timeout: float = 900) -> str:
-    return ctx.run([*COMPANYOS, *args], env=_env(ctx, COSIGN_PASSWORD=str(ctx.facts.get("cosign_password", ""))),
-                   log=log, timeout=timeout).stdout
+    return ctx.run(
+        [*COMPANYOS, *args],
+        env=_env(ctx, COSIGN_PASSWORD=str(ctx.facts.get("cosign_password", ""))),
+        log=log,
+        timeout=timeout,
+    ).stdout
 
 
 # --- source: scaffold, install, build, test --------------------------------------------------------------
+
 
 def scaffold(ctx: StageContext) -> str:
     spec, target = _spec(ctx), _dir(ctx)
     if (target / "package.json").is_file():
         return f"{target} (exists)"
     target.parent.mkdir(parents=True, exist_ok=True)
-    _companyos(ctx, "new-service", spec.name, "--dir", str(target.parent), "--owner", spec.owner, "--risk", spec.risk,
-               "--data-classification", spec.data_classification, "--port", str(spec.port),
-               "--description", spec.description or spec.name, "--no-register", log="scaffold")
+    _companyos(
+        ctx,
+        "new-service",
+        spec.name,
+        "--dir",
+        str(target.parent),
+        "--owner",
+        spec.owner,
+        "--risk",
+        spec.risk,
+        "--data-classification",
+        spec.data_classification,
+        "--port",
+        str(spec.port),
+        "--description",
+        spec.description or spec.name,
+        "--no-register",
+        log="scaffold",
+    )
     if not (target / ".git").exists():
-        for argv in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"],
-                     ["git", "-c", "user.name=paved-road", "-c", "user.email=release@paved-road.invalid",
-                      "commit", "-qm", f"{spec.name}: generated from the paved-road template"]):
+        for argv in (
+            ["git", "init", "-q", "-b", "main"],
+            ["git", "add", "-A"],
+            [
+                "git",
+                "-c",
+                "user.name=paved-road",
+                "-c",
+                "user.email=release@paved-road.invalid",
+                "commit",
+                "-qm",
+                f"{spec.name}: generated from the paved-road template",
+            ],
+        ):
             ctx.run(argv, cwd=target, log="scaffold-git")
     return str(target)
 
@@ -90,21 +126,37 @@ def test(ctx: StageContext) -> str:
     directory = _dir(ctx)
     ctx.run(["npm", "run", "typecheck"], cwd=directory, log="typecheck")
     tests = sorted(str(p.relative_to(directory)) for p in (directory / "test").glob("*.test.ts"))
-    ctx.run(["node", "--import", "tsx", "--test", "--experimental-test-coverage",
-             "--test-reporter=junit", f"--test-reporter-destination={reports / 'junit.xml'}",
-             "--test-reporter=lcov", f"--test-reporter-destination={reports / 'lcov.info'}",
-             "--test-reporter=spec", "--test-reporter-destination=stdout", *tests],
-            cwd=directory, log="test", timeout=900)
+    ctx.run(
+        [
+            "node",
+            "--import",
+            "tsx",
+            "--test",
+            "--experimental-test-coverage",
+            "--test-reporter=junit",
+            f"--test-reporter-destination={reports / 'junit.xml'}",
+            "--test-reporter=lcov",
+            f"--test-reporter-destination={reports / 'lcov.info'}",
+            "--test-reporter=spec",
+            "--test-reporter-destination=stdout",
+            *tests,
+        ],
+        cwd=directory,
+        log="test",
+        timeout=900,
+    )
     return "reports/junit.xml"
 
 
 # --- supply chain: image, SBOM, signature, verification, scan, record -------------------------------------
 
+
 def registry(ctx: StageContext) -> str:
     port = int(str(ctx.facts["registry_port"]))
     data_dir = str(ctx.work / "registry")
-    status = subprocess.run([*COMPANYOS, "registry", "status", "--data-dir", data_dir], env=_env(ctx),
-                            capture_output=True, text=True)
+    status = subprocess.run(
+        [*COMPANYOS, "registry", "status", "--data-dir", data_dir], env=_env(ctx), capture_output=True, text=True
+    )
     if status.returncode != 0:
         _companyos(ctx, "registry", "start", "--port", str(port), "--data-dir", data_dir, log="registry")
         ctx.facts["started_registry"] = True
@@ -112,8 +164,17 @@ def registry(ctx: StageContext) -> str:
 
 
 def image(ctx: StageContext) -> str:
-    out = _companyos(ctx, "build", str(_dir(ctx)), "--registry", f"127.0.0.1:{ctx.facts['registry_port']}",
-                     "--tag", ctx.version, log="image", timeout=1800)
+    out = _companyos(
+        ctx,
+        "build",
+        str(_dir(ctx)),
+        "--registry",
+        f"127.0.0.1:{ctx.facts['registry_port']}",
+        "--tag",
+        ctx.version,
+        log="image",
+        timeout=1800,
+    )
     pinned = out.strip().splitlines()[-1]
     repository, _, digest = pinned.partition("@")
     if not digest.startswith("sha256:"):
@@ -124,8 +185,18 @@ def image(ctx: StageContext) -> str:
 
 def sbom(ctx: StageContext) -> str:
     path = ctx.out / "sbom.cdx.json"
-    out = _companyos(ctx, "sbom", str(_dir(ctx)), "--image", f"{ctx.facts['image_repository']}@{ctx.facts['image_digest']}",
-                     "--out", str(path), "--attach", log="sbom", timeout=900)
+    out = _companyos(
+        ctx,
+        "sbom",
+        str(_dir(ctx)),
+        "--image",
+        f"{ctx.facts['image_repository']}@{ctx.facts['image_digest']}",
+        "--out",
+        str(path),
+        "--attach",
+        log="sbom",
+        timeout=900,
+    )
     location = next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("location:")), "")
     ctx.facts.update(sbom_path=path, sbom_location=location or str(path))
     return "sbom.cdx.json"
@@ -149,8 +220,16 @@ def keys(ctx: StageContext) -> Path:
 def sign(ctx: StageContext) -> str:
     folder = keys(ctx)
     evidence = ctx.out / "signature.json"
-    _companyos(ctx, "sign", f"{ctx.facts['image_repository']}@{ctx.facts['image_digest']}",
-               "--key", str(folder / "cosign.key"), "--out", str(evidence), log="sign")
+    _companyos(
+        ctx,
+        "sign",
+        f"{ctx.facts['image_repository']}@{ctx.facts['image_digest']}",
+        "--key",
+        str(folder / "cosign.key"),
+        "--out",
+        str(evidence),
+        log="sign",
+    )
     ctx.facts.update(signature_path=evidence, public_key=folder / "cosign.pub")
     tamper = ctx.facts.get("tamper")
     if callable(tamper):
@@ -162,8 +241,13 @@ def verify(ctx: StageContext) -> str:
     """Verify by TAG, as a deploy that trusts a tag would: the tag is resolved to its digest first."""
     result_path = ctx.out / "verify.json"
     result_path.unlink(missing_ok=True)  # a previous run's verdict must not stand in for this one
-    done = subprocess.run([*COMPANYOS, "verify", str(ctx.facts["image_tag_ref"]), "--key", str(ctx.facts["public_key"]),
-                           "--json"], env=_env(ctx), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*COMPANYOS, "verify", str(ctx.facts["image_tag_ref"]), "--key", str(ctx.facts["public_key"]), "--json"],
+        env=_env(ctx),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     try:
         parsed = json.loads(done.stdout)
     except ValueError:
@@ -175,7 +259,9 @@ def verify(ctx: StageContext) -> str:
         atomic_write(result_path, done.stdout)
         ctx.facts["verify_path"] = result_path
     if done.returncode != 0:
-        reason = f"{verdict.get('reason')}: {verdict.get('detail')}" if verdict else (done.stderr or done.stdout).strip()
+        reason = (
+            f"{verdict.get('reason')}: {verdict.get('detail')}" if verdict else (done.stderr or done.stdout).strip()
+        )
         raise StageFailed(f"signature verification of {ctx.facts['image_tag_ref']} failed ({reason})")
     return "verify.json"
 
@@ -204,22 +290,65 @@ def attest(ctx: StageContext) -> str:
     build_facts = json.loads((release_dir(ctx.work, name, package_version) / BUILD_FILE).read_text())
     git_commit = _git_commit(ctx)
     ctx.facts["git_commit"] = git_commit
-    _companyos(ctx, "predicate", "provenance", str(_dir(ctx)), "--service", ctx.service, "--version", ctx.version,
-               "--git-commit", git_commit, "--source-uri", f"git+file://{_dir(ctx).resolve()}@refs/heads/main",
-               "--builder-id", LOCAL_BUILDER_ID, "--invocation-id", f"urn:uuid:{uuid.uuid4()}",
-               "--base-image", str(build_facts.get("base_image", "")), "--started-on", str(build_facts["built_at"]),
-               "--sbom", str(ctx.facts["sbom_path"]), *(["--scan-report", str(report)] if report else []),
-               "--out", str(folder / "provenance.json"), log="attest")
+    _companyos(
+        ctx,
+        "predicate",
+        "provenance",
+        str(_dir(ctx)),
+        "--service",
+        ctx.service,
+        "--version",
+        ctx.version,
+        "--git-commit",
+        git_commit,
+        "--source-uri",
+        f"git+file://{_dir(ctx).resolve()}@refs/heads/main",
+        "--builder-id",
+        LOCAL_BUILDER_ID,
+        "--invocation-id",
+        f"urn:uuid:{uuid.uuid4()}",
+        "--base-image",
+        str(build_facts.get("base_image", "")),
+        "--started-on",
+        str(build_facts["built_at"]),
+        "--sbom",
+        str(ctx.facts["sbom_path"]),
+        *(["--scan-report", str(report)] if report else []),
+        "--out",
+        str(folder / "provenance.json"),
+        log="attest",
+    )
     predicates = [("cyclonedx", Path(str(ctx.facts["sbom_path"]))), ("slsaprovenance1", folder / "provenance.json")]
     if report:
-        _companyos(ctx, "predicate", "vuln", str(report), "--format", str(ctx.facts.get("scan_format", "grype")),
-                   "--out", str(folder / "vuln.json"), log="attest")
+        _companyos(
+            ctx,
+            "predicate",
+            "vuln",
+            str(report),
+            "--format",
+            str(ctx.facts.get("scan_format", "grype")),
+            "--out",
+            str(folder / "vuln.json"),
+            log="attest",
+        )
         predicates.insert(1, ("vuln", folder / "vuln.json"))
     lines = []
     for cosign_type, predicate in predicates:
         envelope = folder / f"{cosign_type}.dsse.json"
-        _companyos(ctx, "attest", pinned, "--key", key, "--type", cosign_type, "--predicate", str(predicate),
-                   "--out", str(envelope), log="attest")
+        _companyos(
+            ctx,
+            "attest",
+            pinned,
+            "--key",
+            key,
+            "--type",
+            cosign_type,
+            "--predicate",
+            str(predicate),
+            "--out",
+            str(envelope),
+            log="attest",
+        )
         lines.append(envelope.read_text().strip())
     bundle = ctx.out / "attestations.jsonl"
     atomic_write(bundle, ("\n".join(lines) + "\n").encode())
@@ -230,8 +359,10 @@ def attest(ctx: StageContext) -> str:
 def _git_commit(ctx: StageContext) -> str:
     done = subprocess.run(["git", "-C", str(_dir(ctx)), "rev-parse", "HEAD"], capture_output=True, text=True)
     if done.returncode != 0:
-        raise StageFailed(f"{_dir(ctx)} is not a git checkout with a commit ({done.stderr.strip()}); provenance and "
-                          "the release record name the source commit")
+        raise StageFailed(
+            f"{_dir(ctx)} is not a git checkout with a commit ({done.stderr.strip()}); provenance and "
+            "the release record name the source commit"
+        )
     return done.stdout.strip()
 
 
@@ -243,11 +374,19 @@ def record(ctx: StageContext) -> str:
     repository, digest = str(ctx.facts["image_repository"]), str(ctx.facts["image_digest"])
     envelopes = read_envelope_lines(Path(str(ctx.facts["attestations_path"])))
     release, path = record_release(
-        service=ctx.service, version=ctx.version, image_repository=repository,
-        digest=digest, sbom_path=Path(str(ctx.facts["sbom_path"])),
-        sbom_location=str(ctx.facts["sbom_location"]), signature=read_signature_ref(Path(str(ctx.facts["signature_path"]))),
-        scan=ScanSummary(**scan_data), git_commit=str(ctx.facts["git_commit"]), work=ctx.work, tag=ctx.version,
-        attestations=attestation_refs(envelopes, repository, digest))
+        service=ctx.service,
+        version=ctx.version,
+        image_repository=repository,
+        digest=digest,
+        sbom_path=Path(str(ctx.facts["sbom_path"])),
+        sbom_location=str(ctx.facts["sbom_location"]),
+        signature=read_signature_ref(Path(str(ctx.facts["signature_path"]))),
+        scan=ScanSummary(**scan_data),
+        git_commit=str(ctx.facts["git_commit"]),
+        work=ctx.work,
+        tag=ctx.version,
+        attestations=attestation_refs(envelopes, repository, digest),
+    )
     ctx.facts.update(release=release, record_path=path)
     return str(path.relative_to(ctx.out)) if path.is_relative_to(ctx.out) else str(path)
 
@@ -257,9 +396,21 @@ def verify_attestations(ctx: StageContext) -> str:
     would: a record that carried envelopes the registry does not hold fails here."""
     result_path = ctx.out / "attestations-verify.json"
     result_path.unlink(missing_ok=True)
-    done = subprocess.run([*COMPANYOS, "verify-attestations", str(ctx.facts["record_path"]), "--key",
-                           str(ctx.facts["public_key"]), "--from-registry", "--json"], env=_env(ctx),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            *COMPANYOS,
+            "verify-attestations",
+            str(ctx.facts["record_path"]),
+            "--key",
+            str(ctx.facts["public_key"]),
+            "--from-registry",
+            "--json",
+        ],
+        env=_env(ctx),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     try:
         parsed = json.loads(done.stdout)
     except ValueError:
@@ -270,12 +421,14 @@ def verify_attestations(ctx: StageContext) -> str:
     if done.returncode != 0:
         problems = parsed.get("problems") if isinstance(parsed, dict) else None
         reason = "; ".join(problems) if isinstance(problems, list) else (done.stderr or done.stdout).strip()
-        raise StageFailed(f"the attestations of {ctx.facts['image_repository']}@{ctx.facts['image_digest']} do not "
-                          f"verify ({reason})")
+        raise StageFailed(
+            f"the attestations of {ctx.facts['image_repository']}@{ctx.facts['image_digest']} do not verify ({reason})"
+        )
     return "attestations-verify.json"
 
 
 # --- governance: the policy gate ----------------------------------------------------------------------------
+
 
 def gate_config(ctx: StageContext) -> Path:
     """The policy config a local release runs with: labels from service.yaml (as CI does on push), the local
@@ -286,7 +439,8 @@ def gate_config(ctx: StageContext) -> Path:
     config: dict[str, object] = {
         "pull-request-governance-labels": {
             "labels": sorted([f"risk:{meta.get('risk')}", f"data-classification:{meta.get('data_classification')}"]),
-            "source": "service.yaml"},
+            "source": "service.yaml",
+        },
         **trusted_key_config([Path(str(ctx.facts["public_key"])).read_text()]),
     }
     if not ctx.facts.get("scan_report"):
@@ -308,13 +462,20 @@ def gate_exceptions(ctx: StageContext) -> Path | None:
 
     meta = yaml.safe_load((_dir(ctx) / "service.yaml").read_text()) or {}
     expires = (datetime.now(UTC).date() + timedelta(days=LOCAL_WAIVER_DAYS)).isoformat()
-    document = {"exceptions": [{
-        "rule": "image-vulnerability-threshold", "setting": "allow_unscanned",
-        "scope": {"services": [ctx.service]},
-        "reason": "local release: no vulnerability database is reachable offline, so the image is not scanned; "
-                  "CI scans every release it records",
-        "owner": str(meta.get("owner") or "unknown"), "approver": "paved-road platform (companyos release --local)",
-        "expires": expires}]}
+    document = {
+        "exceptions": [
+            {
+                "rule": "image-vulnerability-threshold",
+                "setting": "allow_unscanned",
+                "scope": {"services": [ctx.service]},
+                "reason": "local release: no vulnerability database is reachable offline, so the image is not scanned; "
+                "CI scans every release it records",
+                "owner": str(meta.get("owner") or "unknown"),
+                "approver": "paved-road platform (companyos release --local)",
+                "expires": expires,
+            }
+        ]
+    }
     path = ctx.out / "policy-exceptions.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
@@ -324,13 +485,25 @@ def policy_gate(ctx: StageContext) -> str:
     report = ctx.out / "gate-report.json"
     ctx.facts["gate_report"] = report
     exceptions = gate_exceptions(ctx)
-    _companyos(ctx, "preview", "--service", ctx.service, "--release", str(ctx.facts["record_path"]),
-               "--policy-pack-config", str(gate_config(ctx)), "--json", str(report),
-               *(["--exceptions", str(exceptions)] if exceptions else []), log="policy-gate")
+    _companyos(
+        ctx,
+        "preview",
+        "--service",
+        ctx.service,
+        "--release",
+        str(ctx.facts["record_path"]),
+        "--policy-pack-config",
+        str(gate_config(ctx)),
+        "--json",
+        str(report),
+        *(["--exceptions", str(exceptions)] if exceptions else []),
+        log="policy-gate",
+    )
     return "gate-report.json"
 
 
 # --- run: deploy locally, observe, traffic, post-deploy check --------------------------------------------------
+
 
 def deploy(ctx: StageContext) -> str:
     """Run the built service (dist/) on loopback. The image itself is not run: `buildah run` has no port
@@ -338,10 +511,20 @@ def deploy(ctx: StageContext) -> str:
     port, otlp = free_port(), free_port()
     ctx.facts.update(service_port=port, otlp_port=otlp)
     log = (ctx.out / "logs" / "service.log").open("w")
-    process = subprocess.Popen(["node", "--require", "./dist/tracing.js", "dist/server.js"], cwd=_dir(ctx),
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                               env={**os.environ, "PORT": str(port), "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp}",
-                                    "OTEL_BSP_SCHEDULE_DELAY": "500", "LOG_LEVEL": "info"})
+    process = subprocess.Popen(
+        ["node", "--require", "./dist/tracing.js", "dist/server.js"],
+        cwd=_dir(ctx),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={
+            **os.environ,
+            "PORT": str(port),
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp}",
+            "OTEL_BSP_SCHEDULE_DELAY": "500",
+            "LOG_LEVEL": "info",
+        },
+    )
     ctx.facts["service_pid"] = process.pid
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -361,10 +544,28 @@ def deploy(ctx: StageContext) -> str:
 def observe(ctx: StageContext) -> str:
     prometheus = free_port()
     ctx.facts["prometheus_port"] = prometheus
-    _companyos(ctx, "obs", "up", "--service", ctx.service, "--target", f"127.0.0.1:{ctx.facts['service_port']}",
-               "--prometheus-port", str(prometheus), "--alertmanager-port", str(free_port()),
-               "--otlp-port", str(ctx.facts["otlp_port"]), "--scrape-interval", "1s", "--evaluation-interval", "1s",
-               "--work-dir", str(ctx.work / "obs"), log="observe")
+    _companyos(
+        ctx,
+        "obs",
+        "up",
+        "--service",
+        ctx.service,
+        "--target",
+        f"127.0.0.1:{ctx.facts['service_port']}",
+        "--prometheus-port",
+        str(prometheus),
+        "--alertmanager-port",
+        str(free_port()),
+        "--otlp-port",
+        str(ctx.facts["otlp_port"]),
+        "--scrape-interval",
+        "1s",
+        "--evaluation-interval",
+        "1s",
+        "--work-dir",
+        str(ctx.work / "obs"),
+        log="observe",
+    )
     ctx.facts["prometheus_url"] = f"http://127.0.0.1:{prometheus}"
     ctx.facts["started_obs"] = True
     return str(ctx.facts["prometheus_url"])
@@ -378,7 +579,9 @@ def traffic(ctx: StageContext) -> str:
         headers = {"x-user-id": "release-check"}
         if index == 0:
             headers["traceparent"] = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
-        path, body = ("/echo", json.dumps({"message": f"hello {index}"}).encode()) if index % 4 == 3 else ("/hello", None)
+        path, body = (
+            ("/echo", json.dumps({"message": f"hello {index}"}).encode()) if index % 4 == 3 else ("/hello", None)
+        )
         request = urllib.request.Request(url + path, data=body, headers={**headers, "content-type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=5):
@@ -396,8 +599,21 @@ def traffic(ctx: StageContext) -> str:
 def check_deploy(ctx: StageContext) -> str:
     report = ctx.out / "check-deploy.json"
     ctx.facts["check_deploy_report"] = report
-    _companyos(ctx, "check-deploy", "--url", str(ctx.facts["service_url"]), "--prometheus", str(ctx.facts["prometheus_url"]),
-               "--service", ctx.service, "--window", "1m", "--json", str(report), log="check-deploy")
+    _companyos(
+        ctx,
+        "check-deploy",
+        "--url",
+        str(ctx.facts["service_url"]),
+        "--prometheus",
+        str(ctx.facts["prometheus_url"]),
+        "--service",
+        ctx.service,
+        "--window",
+        "1m",
+        "--json",
+        str(report),
+        log="check-deploy",
+    )
     return "check-deploy.json"
 
 
@@ -409,8 +625,9 @@ def dashboard(ctx: StageContext) -> str:
 
     end = datetime.now(UTC)
     out = ctx.out / "dashboard.png"
-    report = render_dashboard_png(build_dashboard(_spec(ctx)), str(ctx.facts["prometheus_url"]), out,
-                                  end - timedelta(minutes=2), end, 2)
+    report = render_dashboard_png(
+        build_dashboard(_spec(ctx)), str(ctx.facts["prometheus_url"]), out, end - timedelta(minutes=2), end, 2
+    )
     ctx.facts["dashboard_png"] = out
     empty = report.empty_panels()
     return "dashboard.png" + (f" (no data yet: {', '.join(empty)})" if empty else "")
@@ -429,8 +646,12 @@ LOCAL_STAGES = [
     StageSpec("scan", scan, "sbom", "companyos scan ingest [REPORT] --out FILE"),
     StageSpec("attest", attest, "sign", "companyos attest REF@DIGEST --key KEY --type cyclonedx|vuln|slsaprovenance1"),
     StageSpec("record", record, "sign", "release record (release.json)"),
-    StageSpec("verify-attestations", verify_attestations, "sign",
-              "companyos verify-attestations RECORD --key PUB --from-registry"),
+    StageSpec(
+        "verify-attestations",
+        verify_attestations,
+        "sign",
+        "companyos verify-attestations RECORD --key PUB --from-registry",
+    ),
     StageSpec("policy-gate", policy_gate, "policy-gate", "companyos preview --service NAME --release FILE"),
     StageSpec("deploy", deploy, "deploy", "run the built service on loopback"),
     StageSpec("observe", observe, None, "companyos obs up"),

@@ -59,6 +59,7 @@ class BundleError(ValueError):
 
 # --- the bundle a workload carries -----------------------------------------------------------------------------
 
+
 def encode_bundle(envelopes: Iterable[Mapping[str, Any]]) -> str:
     """base64(gzip(JSON list)) of the envelopes, each payload carried as its UTF-8 text (`payloadText`) rather than
     base64: the same bytes, 40% smaller once compressed (a 310-component SBOM: 44 KiB instead of 76 KiB). An
@@ -66,8 +67,11 @@ def encode_bundle(envelopes: Iterable[Mapping[str, Any]]) -> str:
     entries: list[object] = []
     for envelope in envelopes:
         text = _payload_text(envelope)
-        entries.append(envelope if text is None else {"payloadType": envelope["payloadType"], "payloadText": text,
-                                                      "signatures": envelope["signatures"]})
+        entries.append(
+            envelope
+            if text is None
+            else {"payloadType": envelope["payloadType"], "payloadText": text, "signatures": envelope["signatures"]}
+        )
     return base64.b64encode(gzip.compress(go_marshal(entries), mtime=0)).decode("ascii")
 
 
@@ -115,14 +119,19 @@ def _as_envelope(entry: object, index: int) -> object:
     if not isinstance(entry, dict) or "payloadText" not in entry:
         return entry
     if set(entry) != {"payloadType", "payloadText", "signatures"} or not isinstance(entry["payloadText"], str):
-        raise BundleError(f"entry #{index + 1} carries payloadText with other fields than payloadType and "
-                          "signatures (a payload must have one spelling)")
-    return {"payloadType": entry["payloadType"],
-            "payload": base64.b64encode(entry["payloadText"].encode("utf-8")).decode("ascii"),
-            "signatures": entry["signatures"]}
+        raise BundleError(
+            f"entry #{index + 1} carries payloadText with other fields than payloadType and "
+            "signatures (a payload must have one spelling)"
+        )
+    return {
+        "payloadType": entry["payloadType"],
+        "payload": base64.b64encode(entry["payloadText"].encode("utf-8")).decode("ascii"),
+        "signatures": entry["signatures"],
+    }
 
 
 # --- predicates ------------------------------------------------------------------------------------------------
+
 
 def sbom_digest_of(predicate: Any) -> str:
     """The digest an SBOM predicate attests: sha256 of its Go marshalling, which is also the SBOM file's bytes
@@ -130,14 +139,27 @@ def sbom_digest_of(predicate: Any) -> str:
     return "sha256:" + hashlib.sha256(go_marshal(predicate)).hexdigest()
 
 
-def vuln_predicate(scan: Mapping[str, Any], *, scanner_uri: str, scanner_version: str, db_uri: str,
-                   db_version: str, started_on: str, finished_on: str, builder_id: str = "",
-                   invocation_uri: str = "") -> dict[str, Any]:
+def vuln_predicate(
+    scan: Mapping[str, Any],
+    *,
+    scanner_uri: str,
+    scanner_version: str,
+    db_uri: str,
+    db_version: str,
+    started_on: str,
+    finished_on: str,
+    builder_id: str = "",
+    invocation_uri: str = "",
+) -> dict[str, Any]:
     """cosign's CosignVulnPredicate (pkg/cosign/attestation): the normalised scan summary is the `result`."""
     return {
         "invocation": {"parameters": None, "uri": invocation_uri, "event_id": "", "builder.id": builder_id},
-        "scanner": {"uri": scanner_uri, "version": scanner_version, "db": {"uri": db_uri, "version": db_version},
-                    "result": dict(scan)},
+        "scanner": {
+            "uri": scanner_uri,
+            "version": scanner_version,
+            "db": {"uri": db_uri, "version": db_version},
+            "result": dict(scan),
+        },
         "metadata": {"scanStartedOn": started_on, "scanFinishedOn": finished_on},
     }
 
@@ -152,25 +174,38 @@ class Dependency:
         return {"uri": self.uri, "digest": dict(self.digest), **({"name": self.name} if self.name else {})}
 
 
-def provenance_predicate(*, build_type: str, builder_id: str, external_parameters: Mapping[str, Any],
-                         dependencies: Sequence[Dependency], invocation_id: str, started_on: str,
-                         finished_on: str, internal_parameters: Mapping[str, Any] | None = None,
-                         byproducts: Sequence[Dependency] = ()) -> dict[str, Any]:
+def provenance_predicate(
+    *,
+    build_type: str,
+    builder_id: str,
+    external_parameters: Mapping[str, Any],
+    dependencies: Sequence[Dependency],
+    invocation_id: str,
+    started_on: str,
+    finished_on: str,
+    internal_parameters: Mapping[str, Any] | None = None,
+    byproducts: Sequence[Dependency] = (),
+) -> dict[str, Any]:
     """SLSA provenance v1 (slsa.dev/spec/v1.0/provenance): what was built, from what, by whom, and what else the
     build produced (the SBOM and the scan report, by digest: `SBOM_BYPRODUCT`, `SCAN_BYPRODUCT`)."""
-    build_definition: dict[str, Any] = {"buildType": build_type, "externalParameters": dict(external_parameters),
-                                        "resolvedDependencies": [dep.as_dict() for dep in dependencies]}
+    build_definition: dict[str, Any] = {
+        "buildType": build_type,
+        "externalParameters": dict(external_parameters),
+        "resolvedDependencies": [dep.as_dict() for dep in dependencies],
+    }
     if internal_parameters:
         build_definition["internalParameters"] = dict(internal_parameters)
-    run_details: dict[str, Any] = {"builder": {"id": builder_id},
-                                   "metadata": {"invocationId": invocation_id, "startedOn": started_on,
-                                                "finishedOn": finished_on}}
+    run_details: dict[str, Any] = {
+        "builder": {"id": builder_id},
+        "metadata": {"invocationId": invocation_id, "startedOn": started_on, "finishedOn": finished_on},
+    }
     if byproducts:
         run_details["byproducts"] = [byproduct.as_dict() for byproduct in byproducts]
     return {"buildDefinition": build_definition, "runDetails": run_details}
 
 
 # --- judgement -------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ReleaseClaims:
@@ -200,9 +235,15 @@ class AttestationVerdict:
         return f"verified: {kinds or 'none'}"
 
 
-def judge_attestations(envelopes: Sequence[object], public_keys: Sequence[bytes], image_digest: str,
-                       claims: ReleaseClaims, required: Sequence[str] = REQUIRED_PREDICATES, *,
-                       ignore_untrusted: bool = False) -> AttestationVerdict:
+def judge_attestations(
+    envelopes: Sequence[object],
+    public_keys: Sequence[bytes],
+    image_digest: str,
+    claims: ReleaseClaims,
+    required: Sequence[str] = REQUIRED_PREDICATES,
+    *,
+    ignore_untrusted: bool = False,
+) -> AttestationVerdict:
     """Every envelope must verify, be bound to `image_digest` and carry a known predicate; every required
     predicate must be attested; the record's claims must be what was attested.
 
@@ -227,8 +268,9 @@ def judge_attestations(envelopes: Sequence[object], public_keys: Sequence[bytes]
         if kind in misbound and kind not in verdict.verified:
             continue
         if kind not in verdict.verified and not (kind == VULN_PREDICATE and _not_scanned(claims)):
-            verdict.problems.append(f"no verified {PREDICATE_NAMES.get(kind, kind)} attestation ({kind}) for "
-                                    f"{image_digest}")
+            verdict.problems.append(
+                f"no verified {PREDICATE_NAMES.get(kind, kind)} attestation ({kind}) for {image_digest}"
+            )
     verdict.problems += _sbom_problems(verdict.verified.get(CYCLONEDX_PREDICATE, []), claims)
     verdict.problems += _scan_problems(verdict.verified.get(VULN_PREDICATE, []), claims)
     scan_attested = VULN_PREDICATE in verdict.verified and not _not_scanned(claims)
@@ -236,8 +278,7 @@ def judge_attestations(envelopes: Sequence[object], public_keys: Sequence[bytes]
     return verdict
 
 
-def _open(raw: object, public_keys: Sequence[bytes], image_digest: str,
-          what: str) -> tuple[Statement | None, str, str]:
+def _open(raw: object, public_keys: Sequence[bytes], image_digest: str, what: str) -> tuple[Statement | None, str, str]:
     """(statement, "", signing key fingerprint) for a trusted envelope bound to the image; (statement, why, "") for
     a trusted statement made for another image; (None, why, "") for anything else."""
     try:
@@ -255,11 +296,23 @@ def _open(raw: object, public_keys: Sequence[bytes], image_digest: str,
         return None, f"{what} is signed but not an in-toto Statement: {error}", ""
     kind = PREDICATE_NAMES.get(statement.predicate_type)
     if kind is None:
-        return None, (f"{what} attests predicate type {statement.predicate_type!r}, which the gate does not judge "
-                      f"(known: {', '.join(PREDICATE_NAMES)}); drop it from the release record"), ""
+        return (
+            None,
+            (
+                f"{what} attests predicate type {statement.predicate_type!r}, which the gate does not judge "
+                f"(known: {', '.join(PREDICATE_NAMES)}); drop it from the release record"
+            ),
+            "",
+        )
     if not statement.names_digest(image_digest):
-        return statement, (f"{what} ({kind}) is bound to {', '.join(statement.subject_digests())}, not the deployed "
-                           f"{image_digest}: it was made for another image"), ""
+        return (
+            statement,
+            (
+                f"{what} ({kind}) is bound to {', '.join(statement.subject_digests())}, not the deployed "
+                f"{image_digest}: it was made for another image"
+            ),
+            "",
+        )
     return statement, "", signed.key_fingerprint or ""
 
 
@@ -274,8 +327,10 @@ def _sbom_problems(statements: list[Statement], claims: ReleaseClaims) -> list[s
     if claims.sbom_digest is None:
         return [f"the release names no SBOM digest, while {', '.join(attested)} is attested"]
     if claims.sbom_digest not in attested:
-        return [f"the release's SBOM digest {claims.sbom_digest} is not the attested SBOM ({', '.join(attested)}): "
-                "the record points at an SBOM the signer never attested"]
+        return [
+            f"the release's SBOM digest {claims.sbom_digest} is not the attested SBOM ({', '.join(attested)}): "
+            "the record points at an SBOM the signer never attested"
+        ]
     return []
 
 
@@ -295,21 +350,29 @@ def _scan_problems(statements: list[Statement], claims: ReleaseClaims) -> list[s
     for statement in statements:
         finished = _finished_on(statement.predicate)
         if finished is None:
-            return ["an attested scan has no RFC 3339 metadata.scanFinishedOn, so the latest scan cannot be told "
-                    "apart from an older one"]
+            return [
+                "an attested scan has no RFC 3339 metadata.scanFinishedOn, so the latest scan cannot be told "
+                "apart from an older one"
+            ]
         dated.append((finished, statement))
     latest = max(dated, key=lambda pair: pair[0])[1]
     result = _dig(latest.predicate, "scanner", "result")
     if not isinstance(result, dict):
-        return ["the latest attested scan has no scanner.result object (companyos' scan summary); attest the "
-                "output of `companyos attest-predicate vuln`"]
+        return [
+            "the latest attested scan has no scanner.result object (companyos' scan summary); attest the "
+            "output of `companyos attest-predicate vuln`"
+        ]
     if claims.scan.get("status") == "not-scanned":
-        return ["the release says the image was not scanned, but a signed scan of it exists: the record hides "
-                "the scan; record the attested result"]
+        return [
+            "the release says the image was not scanned, but a signed scan of it exists: the record hides "
+            "the scan; record the attested result"
+        ]
     differing = [name for name in SCAN_FIELDS if claims.scan.get(name) != result.get(name)]
     if differing:
-        return [f"the release's scan ({', '.join(f'{name}={claims.scan.get(name)!r}' for name in differing)}) is "
-                f"not the latest attested scan ({', '.join(f'{name}={result.get(name)!r}' for name in differing)})"]
+        return [
+            f"the release's scan ({', '.join(f'{name}={claims.scan.get(name)!r}' for name in differing)}) is "
+            f"not the latest attested scan ({', '.join(f'{name}={result.get(name)!r}' for name in differing)})"
+        ]
     return []
 
 
@@ -345,15 +408,22 @@ def _provenance_problem(predicate: Any, claims: ReleaseClaims, scan_attested: bo
     dependencies = _dig(predicate, "buildDefinition", "resolvedDependencies")
     if not isinstance(dependencies, list):
         return "buildDefinition.resolvedDependencies is missing"
-    commits = {dep["digest"].get("gitCommit") for dep in dependencies
-               if isinstance(dep, dict) and isinstance(dep.get("digest"), dict)}
+    commits = {
+        dep["digest"].get("gitCommit")
+        for dep in dependencies
+        if isinstance(dep, dict) and isinstance(dep.get("digest"), dict)
+    }
     if not claims.git_commit:
         return "the release names no git commit to match the provenance's source"
     if claims.git_commit not in commits:
         return f"resolvedDependencies do not include the source commit {claims.git_commit}"
-    if not any(isinstance(dep, dict) and str(dep.get("uri", "")).startswith(IMAGE_PURL_PREFIXES)
-               and isinstance(dep.get("digest"), dict) and isinstance(dep["digest"].get("sha256"), str)
-               for dep in dependencies):
+    if not any(
+        isinstance(dep, dict)
+        and str(dep.get("uri", "")).startswith(IMAGE_PURL_PREFIXES)
+        and isinstance(dep.get("digest"), dict)
+        and isinstance(dep["digest"].get("sha256"), str)
+        for dep in dependencies
+    ):
         return "resolvedDependencies name no base image by sha256 digest (a pkg:docker/ or pkg:oci/ URI)"
     return _byproduct_problem(_dig(predicate, "runDetails", "byproducts"), claims, scan_attested)
 
@@ -373,8 +443,10 @@ def _byproduct_problem(byproducts: Any, claims: ReleaseClaims, scan_attested: bo
         if claims.sbom_digest != attested:
             return f"the build produced the SBOM {attested}, not the release's {claims.sbom_digest}"
     if SCAN_BYPRODUCT in named and not scan_attested:
-        return ("the build scanned the image (a vulnerability-scan byproduct), but the release carries no attested "
-                "scan result")
+        return (
+            "the build scanned the image (a vulnerability-scan byproduct), but the release carries no attested "
+            "scan result"
+        )
     return None
 
 

@@ -51,8 +51,11 @@ class BaseImage:
 def ensure_base_image(registry: str, work: Path, *, rebuild: bool = False) -> BaseImage:
     """The local base in `registry`, built and pushed once; later calls reuse it by digest."""
     node = _which("node")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True,
-                             timeout=30).stdout.strip().lstrip("v")
+    version = (
+        subprocess.run([node, "--version"], capture_output=True, text=True, check=True, timeout=30)
+        .stdout.strip()
+        .lstrip("v")
+    )
     tag = f"node-{version}"
     client = RegistryClient(registry)
     if not rebuild:
@@ -79,8 +82,22 @@ def build_base_image(registry: str, tag: str, work: Path, node: str) -> str:
         description = "node + npm + their libraries from Debian packages: " + ", ".join(sorted(packages))
         (context / "Containerfile").write_text(_CONTAINERFILE.format(description=description))
         local = f"localhost/{BASE_REPOSITORY}:{tag}"
-        buildah(["bud", "--isolation", "chroot", "--pull=never", "--quiet", "-f", str(context / "Containerfile"),
-                 "-t", local, str(context)], work, what="building the local node base image")
+        buildah(
+            [
+                "bud",
+                "--isolation",
+                "chroot",
+                "--pull=never",
+                "--quiet",
+                "-f",
+                str(context / "Containerfile"),
+                "-t",
+                local,
+                str(context),
+            ],
+            work,
+            what="building the local node base image",
+        )
     return push(local, f"{registry}/{BASE_REPOSITORY}:{tag}", work, insecure=is_loopback(registry))
 
 
@@ -163,8 +180,9 @@ def _owning_package(path: str) -> str | None:
     candidates += [candidate.removeprefix("/usr") for candidate in candidates if candidate.startswith("/usr/")]
     candidates += ["/usr" + candidate for candidate in candidates if not candidate.startswith("/usr/")]
     for candidate in candidates:
-        result = subprocess.run(["dpkg-query", "-S", candidate], capture_output=True, text=True, check=False,
-                                timeout=30)
+        result = subprocess.run(
+            ["dpkg-query", "-S", candidate], capture_output=True, text=True, check=False, timeout=30
+        )
         if result.returncode == 0 and result.stdout:
             return result.stdout.split(":", 1)[0].strip()
     return None

@@ -40,17 +40,21 @@ def read_package(service_dir: Path) -> tuple[str, str]:
     try:
         package = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise UserError(f"cannot read {path} ({error}); SERVICE_DIR must be a service rendered from the "
-                        "paved-road template") from None
+        raise UserError(
+            f"cannot read {path} ({error}); SERVICE_DIR must be a service rendered from the paved-road template"
+        ) from None
     name, version = package.get("name"), package.get("version")
     if not isinstance(name, str) or not _NAME.match(name) or not isinstance(version, str) or not version:
-        raise UserError(f"{path}: `name` must be a lowercase image name and `version` set (got {name!r}, "
-                        f"{version!r}); fix package.json")
+        raise UserError(
+            f"{path}: `name` must be a lowercase image name and `version` set (got {name!r}, "
+            f"{version!r}); fix package.json"
+        )
     return name, version
 
 
-def build_service(service_dir: Path, registry: str, work: Path, *, tag: str | None = None,
-                  base_image: str | None = None) -> BuildResult:
+def build_service(
+    service_dir: Path, registry: str, work: Path, *, tag: str | None = None, base_image: str | None = None
+) -> BuildResult:
     """Build SERVICE_DIR/Dockerfile, push `<registry>/<name>:<tag>`, record build.json; return the result."""
     if not (service_dir / "Dockerfile").is_file():
         raise UserError(f"{service_dir / 'Dockerfile'} does not exist; SERVICE_DIR must hold the service's Dockerfile")
@@ -63,12 +67,22 @@ def build_service(service_dir: Path, registry: str, work: Path, *, tag: str | No
         # No official base can be pulled here; stand in with the local one, by digest.
         base_image = ensure_base_image(registry, work).reference
     if base_image is not None and "@sha256:" not in base_image:
-        raise UserError(f"--base-image {base_image!r} is not pinned by digest; pass REPO@sha256:... so the build "
-                        "is reproducible")
+        raise UserError(
+            f"--base-image {base_image!r} is not pinned by digest; pass REPO@sha256:... so the build is reproducible"
+        )
 
     local = f"localhost/{name}:{tag}"
-    args = ["bud", "--isolation", "chroot", "--quiet", "--layers=false", "-f", str(service_dir / "Dockerfile"),
-            "-t", local]
+    args = [
+        "bud",
+        "--isolation",
+        "chroot",
+        "--quiet",
+        "--layers=false",
+        "-f",
+        str(service_dir / "Dockerfile"),
+        "-t",
+        local,
+    ]
     if base_image:
         args += ["--build-arg", f"BASE_IMAGE={base_image}"]
     if insecure:
@@ -84,8 +98,15 @@ def build_service(service_dir: Path, registry: str, work: Path, *, tag: str | No
         digest = push(local, f"{repository}:{tag}", work, insecure=insecure)
     finally:
         _free_space(work, local)
-    result = BuildResult(service=name, version=version, repository=repository, tag=tag, digest=digest,
-                         base_image=base_image or "", built_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    result = BuildResult(
+        service=name,
+        version=version,
+        repository=repository,
+        tag=tag,
+        digest=digest,
+        base_image=base_image or "",
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     out = release_dir(work, name, version) / "build.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, (json.dumps(asdict(result), indent=2, sort_keys=True) + "\n").encode())

@@ -31,7 +31,7 @@ def storage_conf(work: Path) -> Path:
     """Write (once) and return a containers-storage.conf(5) that keeps images under `work`."""
     root = work / "containers"
     conf = root / "storage.conf"
-    text = (f'[storage]\ndriver = "vfs"\nrunroot = "{root / "run"}"\ngraphroot = "{root / "storage"}"\n')
+    text = f'[storage]\ndriver = "vfs"\nrunroot = "{root / "run"}"\ngraphroot = "{root / "storage"}"\n'
     if not conf.exists() or conf.read_text() != text:
         root.mkdir(parents=True, exist_ok=True)
         atomic_write(conf, text.encode())
@@ -47,8 +47,10 @@ def buildah(args: list[str], work: Path, *, timeout: float = BUILD_TIMEOUT_S, wh
     try:
         result = subprocess.run([binary, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise UserError(f"{what} did not finish within {timeout:.0f}s (buildah {' '.join(args[:2])}); "
-                        "check the machine's load and retry") from None
+        raise UserError(
+            f"{what} did not finish within {timeout:.0f}s (buildah {' '.join(args[:2])}); "
+            "check the machine's load and retry"
+        ) from None
     if result.returncode != 0:
         output = (result.stdout[-3000:] + "\n" + result.stderr[-3000:]).strip()
         raise UserError(f"{what} failed (buildah exit {result.returncode}):\n{output}")
@@ -62,12 +64,15 @@ def push(image: str, destination: str, work: Path, *, insecure: bool) -> str:
     if insecure:
         args.append("--tls-verify=false")
     try:
-        buildah([*args, image, f"docker://{destination}"], work, timeout=PUSH_TIMEOUT_S,
-                what=f"pushing {image} to {destination}")
+        buildah(
+            [*args, image, f"docker://{destination}"],
+            work,
+            timeout=PUSH_TIMEOUT_S,
+            what=f"pushing {image} to {destination}",
+        )
         digest = digest_file.read_text().strip()
     finally:
         digest_file.unlink(missing_ok=True)
     if not is_sha256_digest(digest):
         raise UserError(f"buildah pushed {destination} but reported no sha256 digest ({digest!r})")
     return digest
-

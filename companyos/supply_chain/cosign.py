@@ -40,8 +40,14 @@ Pusher = Callable[["SignatureLayer"], None]
 
 # When several signatures all fail, report the one that says most about what happened: a trusted signature
 # for another digest (a re-pointed tag) matters more than a stranger's signature.
-_FAILURE_PRIORITY = ("digest-mismatch", "reference-mismatch", "malformed-payload", "wrong-key", "bad-signature",
-                     "no-signature")
+_FAILURE_PRIORITY = (
+    "digest-mismatch",
+    "reference-mismatch",
+    "malformed-payload",
+    "wrong-key",
+    "bad-signature",
+    "no-signature",
+)
 
 
 @dataclass(frozen=True)
@@ -93,18 +99,28 @@ def signature_tag(digest: str) -> str:
     return parse_digest(digest).replace(":", "-") + SIGNATURE_TAG_SUFFIX
 
 
-def sign_image(reference: str, digest: str, private_key: ec.EllipticCurvePrivateKey, push: Pusher,
-               annotations: Mapping[str, str] | None = None) -> SignatureLayer:
+def sign_image(
+    reference: str,
+    digest: str,
+    private_key: ec.EllipticCurvePrivateKey,
+    push: Pusher,
+    annotations: Mapping[str, str] | None = None,
+) -> SignatureLayer:
     """Sign `reference@digest` as `cosign sign --key` does and hand the layer to `push`."""
     payload = simple_signing_payload(reference, digest, annotations)
-    layer = SignatureLayer(repository=parse_image_reference(reference).repository, tag=signature_tag(digest),
-                           payload=payload, signature_b64=sign_payload(private_key, payload))
+    layer = SignatureLayer(
+        repository=parse_image_reference(reference).repository,
+        tag=signature_tag(digest),
+        payload=payload,
+        signature_b64=sign_payload(private_key, payload),
+    )
     push(layer)
     return layer
 
 
-def verify_image(reference: str, public_keys: Sequence[bytes], fetch: Fetcher, *,
-                 check_reference: bool = True) -> VerificationResult:
+def verify_image(
+    reference: str, public_keys: Sequence[bytes], fetch: Fetcher, *, check_reference: bool = True
+) -> VerificationResult:
     """Resolve `reference` with `fetch` and accept it if any of its signatures verifies.
 
     The payload must name the digest the reference resolves to now and the sha256 of the manifest fetched,
@@ -114,30 +130,53 @@ def verify_image(reference: str, public_keys: Sequence[bytes], fetch: Fetcher, *
     wanted = parse_image_reference(reference)
     digest, manifest, signatures = fetch(reference)
     if wanted.digest is not None and digest != wanted.digest:
-        return VerificationResult(False, "digest-mismatch", f"{reference} resolved to {digest}, not the digest "
-                                  "it pins; the registry served another manifest: check the registry")
+        return VerificationResult(
+            False,
+            "digest-mismatch",
+            f"{reference} resolved to {digest}, not the digest "
+            "it pins; the registry served another manifest: check the registry",
+        )
     if not signatures:
-        return VerificationResult(False, "no-signature", f"no cosign signature found at {wanted.repository}:"
-                                  f"{signature_tag(digest)}; sign {wanted.repository}@{digest} with "
-                                  "`companyos sign-payload` and push it (or `cosign sign --key`)")
-    results = [verify(payload, signature_b64, public_keys, expected_digest=digest, manifest=manifest,
-                      expected_reference=wanted.repository if check_reference else None)
-               for payload, signature_b64 in signatures]
+        return VerificationResult(
+            False,
+            "no-signature",
+            f"no cosign signature found at {wanted.repository}:"
+            f"{signature_tag(digest)}; sign {wanted.repository}@{digest} with "
+            "`companyos sign-payload` and push it (or `cosign sign --key`)",
+        )
+    results = [
+        verify(
+            payload,
+            signature_b64,
+            public_keys,
+            expected_digest=digest,
+            manifest=manifest,
+            expected_reference=wanted.repository if check_reference else None,
+        )
+        for payload, signature_b64 in signatures
+    ]
     for result in results:
         if result.verified:
             return result
     return min(results, key=lambda result: _FAILURE_PRIORITY.index(result.reason))
 
 
-def attest_image(reference: str, digest: str, predicate_type: str, predicate: object,
-                 private_key: ec.EllipticCurvePrivateKey, push: Callable[[AttestationLayer], None]) -> AttestationLayer:
+def attest_image(
+    reference: str,
+    digest: str,
+    predicate_type: str,
+    predicate: object,
+    private_key: ec.EllipticCurvePrivateKey,
+    push: Callable[[AttestationLayer], None],
+) -> AttestationLayer:
     """Attest `reference@digest` as `cosign attest --key --type` does: an in-toto Statement bound to the digest,
     in a DSSE envelope signed over PAE, handed to `push` for the image's `.att` tag."""
     repository = parse_image_reference(reference).repository
     envelope = sign_envelope(private_key, statement_payload(repository, digest, predicate_type, predicate))
     # Struct field order, as cosign's Go marshalling writes the envelope.
     data = json.dumps(envelope.to_json(), separators=(",", ":")).encode("utf-8")
-    layer = AttestationLayer(repository=repository, tag=attestation_tag(digest), envelope=data,
-                             predicate_type=predicate_type)
+    layer = AttestationLayer(
+        repository=repository, tag=attestation_tag(digest), envelope=data, predicate_type=predicate_type
+    )
     push(layer)
     return layer

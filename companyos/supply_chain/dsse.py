@@ -39,8 +39,11 @@ class Envelope:
 
     def to_json(self) -> dict[str, object]:
         """The envelope as cosign marshals it (field order of dsse.Envelope: payloadType, payload, signatures)."""
-        return {"payloadType": self.payload_type, "payload": base64.b64encode(self.payload).decode("ascii"),
-                "signatures": [{"keyid": keyid, "sig": sig} for keyid, sig in self.signatures]}
+        return {
+            "payloadType": self.payload_type,
+            "payload": base64.b64encode(self.payload).decode("ascii"),
+            "signatures": [{"keyid": keyid, "sig": sig} for keyid, sig in self.signatures],
+        }
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -49,8 +52,9 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(encoded_type), encoded_type, len(payload), payload)
 
 
-def sign_envelope(private_key: ec.EllipticCurvePrivateKey, payload: bytes,
-                  payload_type: str = IN_TOTO_PAYLOAD_TYPE) -> Envelope:
+def sign_envelope(
+    private_key: ec.EllipticCurvePrivateKey, payload: bytes, payload_type: str = IN_TOTO_PAYLOAD_TYPE
+) -> Envelope:
     """An envelope signed as `cosign attest --key` signs one: one signature, empty keyid."""
     return Envelope(payload_type, payload, (("", sign_payload(private_key, pae(payload_type, payload))),))
 
@@ -118,8 +122,10 @@ def verify_envelope(envelope: Envelope, public_keys: Sequence[bytes]) -> Envelop
         if signer is not None:
             fingerprint = public_key_fingerprint(signer)
             return EnvelopeVerdict(True, f"signed by trusted key {fingerprint}", fingerprint)
-        problems.append(f"signature #{index + 1} verifies under none of the {len(keys)} trusted key(s): made by "
-                        "another key, or the payload or its type was changed after signing")
+        problems.append(
+            f"signature #{index + 1} verifies under none of the {len(keys)} trusted key(s): made by "
+            "another key, or the payload or its type was changed after signing"
+        )
     return EnvelopeVerdict(False, "; ".join(problems))
 
 

@@ -53,8 +53,7 @@ class _Envelope:
 def _derive_key(passphrase: bytes, salt: bytes, params: tuple[int, int, int]) -> bytes:
     n, r, p = params
     # OpenSSL's scrypt needs 128*r*N bytes (128 MiB for the OWASP level); hashlib's default cap is 32 MiB.
-    return hashlib.scrypt(passphrase, salt=salt, n=n, r=r, p=p, dklen=BOX_KEY_SIZE,
-                          maxmem=2 * 128 * r * n)
+    return hashlib.scrypt(passphrase, salt=salt, n=n, r=r, p=p, dklen=BOX_KEY_SIZE, maxmem=2 * 128 * r * n)
 
 
 def encrypt(plaintext: bytes, passphrase: bytes, params: tuple[int, int, int] = DEFAULT_PARAMS) -> bytes:

@@ -25,8 +25,11 @@ VULN_PREDICATE = "https://cosign.sigstore.dev/attestation/vuln/v1"
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 # cosign before 2.0 wrote its own predicate types without the scheme (real vuln attestations carry this form).
 PREDICATE_ALIASES = {"cosign.sigstore.dev/attestation/vuln/v1": VULN_PREDICATE}
-PREDICATE_NAMES = {CYCLONEDX_PREDICATE: "SBOM", VULN_PREDICATE: "vulnerability scan",
-                   SLSA_PROVENANCE_V1: "SLSA provenance"}
+PREDICATE_NAMES = {
+    CYCLONEDX_PREDICATE: "SBOM",
+    VULN_PREDICATE: "vulnerability scan",
+    SLSA_PROVENANCE_V1: "SLSA provenance",
+}
 COSIGN_TYPES = {CYCLONEDX_PREDICATE: "cyclonedx", VULN_PREDICATE: "vuln", SLSA_PROVENANCE_V1: "slsaprovenance1"}
 
 
@@ -47,8 +50,10 @@ class Statement:
         return any(digests.get("sha256") == wanted for _, digests in self.subjects)
 
     def subject_digests(self) -> list[str]:
-        return [f"sha256:{digests['sha256']}" if "sha256" in digests else json.dumps(dict(digests))
-                for _, digests in self.subjects]
+        return [
+            f"sha256:{digests['sha256']}" if "sha256" in digests else json.dumps(dict(digests))
+            for _, digests in self.subjects
+        ]
 
 
 def statement_payload(repository: str, digest: str, predicate_type: str, predicate: Any) -> bytes:
@@ -59,8 +64,10 @@ def statement_payload(repository: str, digest: str, predicate_type: str, predica
         return go_marshal(value).decode("utf-8")
 
     subject = f'[{{"name":{text(repository)},"digest":{text({"sha256": hex_digest})}}}]'
-    return (f'{{"_type":{text(STATEMENT_V01)},"predicateType":{text(predicate_type)},"subject":{subject},'
-            f'"predicate":{text(predicate)}}}').encode()
+    return (
+        f'{{"_type":{text(STATEMENT_V01)},"predicateType":{text(predicate_type)},"subject":{subject},'
+        f'"predicate":{text(predicate)}}}'
+    ).encode()
 
 
 def parse_statement(payload: bytes) -> Statement:
@@ -82,8 +89,11 @@ def parse_statement(payload: bytes) -> Statement:
     parsed = []
     for index, subject in enumerate(subjects):
         digests = go_field(subject, "digest")[1] if isinstance(subject, dict) else None
-        if not isinstance(digests, dict) or not digests or not all(
-                isinstance(key, str) and isinstance(value, str) for key, value in digests.items()):
+        if (
+            not isinstance(digests, dict)
+            or not digests
+            or not all(isinstance(key, str) and isinstance(value, str) for key, value in digests.items())
+        ):
             raise StatementError(f"subject[{index}].digest is not a map of algorithm to hex digest")
         name = go_field(subject, "name")[1]
         parsed.append((name if isinstance(name, str) else "", dict(digests)))

@@ -32,11 +32,13 @@ def generate_key_pair(password: bytes) -> tuple[bytes, bytes]:
     return encrypt_private_key(private_key, password), public_key_pem(private_key.public_key())
 
 
-def encrypt_private_key(private_key: ec.EllipticCurvePrivateKey, password: bytes,
-                        params: tuple[int, int, int] = encrypted.DEFAULT_PARAMS) -> bytes:
+def encrypt_private_key(
+    private_key: ec.EllipticCurvePrivateKey, password: bytes, params: tuple[int, int, int] = encrypted.DEFAULT_PARAMS
+) -> bytes:
     """PKCS#8 DER sealed in go-securesystemslib's envelope, in a SIGSTORE PEM block (cosign's marshalKeyPair)."""
-    pkcs8 = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
+    pkcs8 = private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return _pem_encode(SIGSTORE_PRIVATE_KEY_PEM_TYPE, encrypted.encrypt(pkcs8, password, params))
 
 
@@ -48,32 +50,43 @@ def load_private_key(pem: bytes, password: bytes, *, source: str = "the private 
     """Decrypt a cosign private key (ours or cosign's); every failure is a UserError naming `source`."""
     block = _first_pem_block(pem)
     if block is None:
-        raise UserError(f"{source}: no PEM block found; expected a cosign private key "
-                        f"(-----BEGIN {SIGSTORE_PRIVATE_KEY_PEM_TYPE}-----): {_KEYGEN_HINT}")
+        raise UserError(
+            f"{source}: no PEM block found; expected a cosign private key "
+            f"(-----BEGIN {SIGSTORE_PRIVATE_KEY_PEM_TYPE}-----): {_KEYGEN_HINT}"
+        )
     pem_type, body = block
     if pem_type not in PRIVATE_KEY_PEM_TYPES:
-        raise UserError(f"{source}: PEM type {pem_type!r} is not a cosign private key (expected "
-                        f"{' or '.join(PRIVATE_KEY_PEM_TYPES)}); convert a plain key with "
-                        f"`cosign import-key-pair --key {source}` or {_KEYGEN_HINT}")
+        raise UserError(
+            f"{source}: PEM type {pem_type!r} is not a cosign private key (expected "
+            f"{' or '.join(PRIVATE_KEY_PEM_TYPES)}); convert a plain key with "
+            f"`cosign import-key-pair --key {source}` or {_KEYGEN_HINT}"
+        )
     try:
         der = encrypted.decrypt(body, password)
     except encrypted.WrongPassphrase:
-        raise UserError(f"wrong COSIGN_PASSWORD for {source}: export COSIGN_PASSWORD with the password "
-                        "given when this key was generated") from None
+        raise UserError(
+            f"wrong COSIGN_PASSWORD for {source}: export COSIGN_PASSWORD with the password "
+            "given when this key was generated"
+        ) from None
     except encrypted.EnvelopeFormatError as error:
-        raise UserError(f"{source}: the encrypted key is damaged ({error}); restore it from its backup "
-                        f"or {_KEYGEN_HINT}") from None
+        raise UserError(
+            f"{source}: the encrypted key is damaged ({error}); restore it from its backup or {_KEYGEN_HINT}"
+        ) from None
     if not _is_pkcs8(der):
         # cosign's LoadPrivateKey calls x509.ParsePKCS8PrivateKey, so it rejects this key too.
-        raise UserError(f"{source}: the decrypted key is not PKCS#8 (cosign rejects it as well); "
-                        f"re-encrypt it with `cosign import-key-pair` or {_KEYGEN_HINT}")
+        raise UserError(
+            f"{source}: the decrypted key is not PKCS#8 (cosign rejects it as well); "
+            f"re-encrypt it with `cosign import-key-pair` or {_KEYGEN_HINT}"
+        )
     try:
         private_key = serialization.load_der_private_key(der, password=None)
     except ValueError as error:
         raise UserError(f"{source}: the decrypted key cannot be parsed ({error}); {_KEYGEN_HINT}") from None
     if not isinstance(private_key, ec.EllipticCurvePrivateKey) or private_key.curve.name != "secp256r1":
-        raise UserError(f"{source}: holds a {_describe(private_key)} key; companyos signs with ECDSA P-256 "
-                        f"only (cosign's default key type): {_KEYGEN_HINT}")
+        raise UserError(
+            f"{source}: holds a {_describe(private_key)} key; companyos signs with ECDSA P-256 "
+            f"only (cosign's default key type): {_KEYGEN_HINT}"
+        )
     return private_key
 
 
@@ -82,8 +95,9 @@ def load_public_key(pem: bytes, *, source: str = "the public key") -> ec.Ellipti
     try:
         return _load_public_key_cached(bytes(pem))
     except ValueError as error:
-        raise UserError(f"{source}: {error}; pass the cosign.pub written by `companyos keygen` or "
-                        "`cosign generate-key-pair`") from None
+        raise UserError(
+            f"{source}: {error}; pass the cosign.pub written by `companyos keygen` or `cosign generate-key-pair`"
+        ) from None
 
 
 def public_key_fingerprint(public_key: ec.EllipticCurvePublicKey | bytes) -> str:
@@ -123,7 +137,7 @@ def _first_pem_block(data: bytes) -> tuple[str, bytes] | None:
 def _pem_encode(pem_type: str, der: bytes) -> bytes:
     # Go's pem.EncodeToMemory: 64-character base64 lines.
     text = base64.b64encode(der).decode("ascii")
-    lines = [text[i:i + 64] for i in range(0, len(text), 64)]
+    lines = [text[i : i + 64] for i in range(0, len(text), 64)]
     return (f"-----BEGIN {pem_type}-----\n" + "\n".join(lines) + f"\n-----END {pem_type}-----\n").encode("ascii")
 
 
@@ -155,7 +169,7 @@ def _skip_element(der: bytes, offset: int, *, expected_tag: int) -> int:
     length_byte = der[offset + 1]
     if length_byte < 0x80:
         return start + length_byte
-    return start + int.from_bytes(der[offset + 2:start], "big")
+    return start + int.from_bytes(der[offset + 2 : start], "big")
 
 
 def _describe(key: object) -> str:

@@ -77,12 +77,16 @@ class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
         super().__init__()
         self._origin, self._token = origin, token
 
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
-                         newurl: str) -> urllib.request.Request | None:
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
         scheme, netloc = _origin(newurl)
         if scheme not in ("http", "https") or (scheme == "http" and not is_loopback(netloc)):
-            raise RegistryError(f"{req.get_method()} {req.full_url} redirects to {newurl}: refusing to follow a "
-                                "redirect to plain HTTP (or a non-HTTP scheme) off this machine", code)
+            raise RegistryError(
+                f"{req.get_method()} {req.full_url} redirects to {newurl}: refusing to follow a "
+                "redirect to plain HTTP (or a non-HTTP scheme) off this machine",
+                code,
+            )
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None and self._token and (scheme, netloc) == self._origin:
             new.add_unredirected_header("Authorization", f"Bearer {self._token}")
@@ -104,12 +108,16 @@ class RegistryClient:
 
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         """The manifest at a tag or digest; its digest is computed from the bytes, never taken from a header."""
-        status, headers, data = self._request("GET", f"/{repository}/manifests/{reference}",
-                                              headers={"Accept": ", ".join(MANIFEST_TYPES)})
+        status, headers, data = self._request(
+            "GET", f"/{repository}/manifests/{reference}", headers={"Accept": ", ".join(MANIFEST_TYPES)}
+        )
         digest = sha256_digest(data)
         if is_sha256_digest(reference) and digest != reference:
-            raise RegistryError(f"{self.registry}/{repository}@{reference}: the registry served a manifest whose "
-                                f"sha256 is {digest}; the registry is corrupt or tampered with", status)
+            raise RegistryError(
+                f"{self.registry}/{repository}@{reference}: the registry served a manifest whose "
+                f"sha256 is {digest}; the registry is corrupt or tampered with",
+                status,
+            )
         media_type = headers.get("Content-Type", "").split(";")[0].strip()
         if media_type not in MANIFEST_TYPES:
             media_type = str(json.loads(data).get("mediaType", OCI_MANIFEST))
@@ -119,15 +127,16 @@ class RegistryClient:
         return self.get_manifest(repository, reference).digest
 
     def put_manifest(self, repository: str, reference: str, data: bytes, media_type: str) -> str:
-        self._request("PUT", f"/{repository}/manifests/{reference}", data=data,
-                      headers={"Content-Type": media_type})
+        self._request("PUT", f"/{repository}/manifests/{reference}", data=data, headers={"Content-Type": media_type})
         return sha256_digest(data)
 
     def get_blob(self, repository: str, digest: str) -> bytes:
         _, _, data = self._request("GET", f"/{repository}/blobs/{digest}")
         if sha256_digest(data) != digest:
-            raise RegistryError(f"{self.registry}/{repository} blob {digest}: the bytes served hash to "
-                                f"{sha256_digest(data)}; the registry is corrupt or tampered with")
+            raise RegistryError(
+                f"{self.registry}/{repository} blob {digest}: the bytes served hash to "
+                f"{sha256_digest(data)}; the registry is corrupt or tampered with"
+            )
         return data
 
     def push_blob(self, repository: str, data: bytes) -> str:
@@ -145,12 +154,24 @@ class RegistryClient:
             raise RegistryError(f"{self.registry} started a blob upload without a Location header")
         url = urllib.parse.urljoin(self.base + "/", location)
         separator = "&" if "?" in url else "?"
-        self._request("PUT", "", url=f"{url}{separator}digest={urllib.parse.quote(digest)}", data=data,
-                      headers={"Content-Type": "application/octet-stream"})
+        self._request(
+            "PUT",
+            "",
+            url=f"{url}{separator}digest={urllib.parse.quote(digest)}",
+            data=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
         return digest
 
-    def _request(self, method: str, path: str, *, url: str | None = None, data: bytes | None = None,
-                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        url: str | None = None,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(url or self.base + path, data=data, method=method, headers=headers or {})
         target = f"{method} {request.full_url}"
         scheme, netloc = _origin(request.full_url)
@@ -169,5 +190,7 @@ class RegistryClient:
             raise RegistryError(f"{target}: HTTP {error.code} {body.strip()}", error.code) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
-            raise RegistryError(f"registry {self.registry} did not answer {target} ({reason}); is it running? "
-                                "(`companyos registry status`)") from None
+            raise RegistryError(
+                f"registry {self.registry} did not answer {target} ({reason}); is it running? "
+                "(`companyos registry status`)"
+            ) from None

@@ -46,8 +46,9 @@ def base_image_of(service_dir: Path, override: str = "") -> str:
     try:
         match = _BASE_IMAGE_ARG.search(dockerfile.read_text(encoding="utf-8"))
     except OSError as error:
-        raise UserError(f"cannot read {dockerfile} ({error.strerror}) to name the base image; pass --base-image "
-                        "REPO@sha256:...") from None
+        raise UserError(
+            f"cannot read {dockerfile} ({error.strerror}) to name the base image; pass --base-image REPO@sha256:..."
+        ) from None
     if match is None:
         raise UserError(f"{dockerfile} has no `ARG BASE_IMAGE=REPO@sha256:...`; pass --base-image REPO@sha256:...")
     return match.group(1)
@@ -60,35 +61,56 @@ def image_dependency(reference: str) -> Dependency:
     except ValueError as error:
         raise UserError(f"base image {reference!r}: {error}") from None
     if parsed.digest is None:
-        raise UserError(f"base image {reference!r} is not pinned by digest, so the provenance cannot name the bytes "
-                        "built on; pin it as REPO@sha256:...")
+        raise UserError(
+            f"base image {reference!r} is not pinned by digest, so the provenance cannot name the bytes "
+            "built on; pin it as REPO@sha256:..."
+        )
     registry, _, path = parsed.repository.partition("/")
     namespace, _, name = path.rpartition("/")
-    purl = PackageURL(type="docker", namespace=namespace or None, name=name, version=parsed.digest,
-                      qualifiers={"repository_url": registry})
-    return Dependency(uri=purl.to_string(), digest={"sha256": parsed.digest.removeprefix("sha256:")},
-                      name=reference)
+    purl = PackageURL(
+        type="docker",
+        namespace=namespace or None,
+        name=name,
+        version=parsed.digest,
+        qualifiers={"repository_url": registry},
+    )
+    return Dependency(uri=purl.to_string(), digest={"sha256": parsed.digest.removeprefix("sha256:")}, name=reference)
 
 
 def service_provenance(facts: BuildFacts) -> dict[str, Any]:
     if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", facts.git_commit):
-        raise UserError(f"--git-commit {facts.git_commit!r} is not a full git commit id; provenance names the exact "
-                        "source revision")
-    dependencies = [Dependency(uri=facts.source_uri, digest={"gitCommit": facts.git_commit}, name="source"),
-                    image_dependency(base_image_of(facts.service_dir, facts.base_image))]
+        raise UserError(
+            f"--git-commit {facts.git_commit!r} is not a full git commit id; provenance names the exact source revision"
+        )
+    dependencies = [
+        Dependency(uri=facts.source_uri, digest={"gitCommit": facts.git_commit}, name="source"),
+        image_dependency(base_image_of(facts.service_dir, facts.base_image)),
+    ]
     lockfile = facts.service_dir / LOCKFILE
     if lockfile.is_file():
-        dependencies.append(Dependency(uri=f"{facts.source_uri}#{LOCKFILE}",
-                                       digest={"sha256": _sha256(lockfile)},
-                                       name=LOCKFILE))
-    byproducts = [Dependency(uri=f"file:{path.name}", digest={"sha256": _sha256(path)}, name=name)
-                  for name, path in ((SBOM_BYPRODUCT, facts.sbom), (SCAN_BYPRODUCT, facts.scan_report)) if path]
+        dependencies.append(
+            Dependency(uri=f"{facts.source_uri}#{LOCKFILE}", digest={"sha256": _sha256(lockfile)}, name=LOCKFILE)
+        )
+    byproducts = [
+        Dependency(uri=f"file:{path.name}", digest={"sha256": _sha256(path)}, name=name)
+        for name, path in ((SBOM_BYPRODUCT, facts.sbom), (SCAN_BYPRODUCT, facts.scan_report))
+        if path
+    ]
     return provenance_predicate(
-        build_type=BUILD_TYPE, builder_id=facts.builder_id, byproducts=byproducts,
-        external_parameters={"service": facts.service, "version": facts.version, "source": facts.source_uri,
-                             "dockerfile": "Dockerfile"},
-        dependencies=dependencies, invocation_id=facts.invocation_id,
-        started_on=facts.started_on, finished_on=facts.finished_on)
+        build_type=BUILD_TYPE,
+        builder_id=facts.builder_id,
+        byproducts=byproducts,
+        external_parameters={
+            "service": facts.service,
+            "version": facts.version,
+            "source": facts.source_uri,
+            "dockerfile": "Dockerfile",
+        },
+        dependencies=dependencies,
+        invocation_id=facts.invocation_id,
+        started_on=facts.started_on,
+        finished_on=facts.finished_on,
+    )
 
 
 def _sha256(path: Path) -> str:

@@ -67,8 +67,10 @@ def normalise_repository(repository: str, *, original: str | None = None) -> str
         if len(path) == 1:
             path = [_OFFICIAL_NAMESPACE, *path]
     if not path or not all(_REPOSITORY_COMPONENT.fullmatch(component) for component in path):
-        raise ValueError(f"{shown!r} is not a valid image repository (lowercase path components such as "
-                         "registry.example.com/team/app)")
+        raise ValueError(
+            f"{shown!r} is not a valid image repository (lowercase path components such as "
+            "registry.example.com/team/app)"
+        )
     return registry + "/" + "/".join(path)
 
 

@@ -30,8 +30,15 @@ def referrers_tag(digest: str) -> str:
     return parse_digest(digest).replace(":", "-")
 
 
-def attach_artifact(client: RegistryClient, repository: str, subject: Manifest, *, artifact_type: str,
-                    data: bytes, annotations: Mapping[str, str] | None = None) -> str:
+def attach_artifact(
+    client: RegistryClient,
+    repository: str,
+    subject: Manifest,
+    *,
+    artifact_type: str,
+    data: bytes,
+    annotations: Mapping[str, str] | None = None,
+) -> str:
     """Push `data` as a referrer of `subject`; return the artifact manifest's digest.
 
     Order matters for "nothing half-written": blobs, then the artifact manifest (by digest, so no tag moves),
@@ -51,15 +58,24 @@ def attach_artifact(client: RegistryClient, repository: str, subject: Manifest, 
     }
     body = json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode()
     digest = client.put_manifest(repository, sha256_digest(body), body, OCI_MANIFEST)
-    _add_to_fallback_index(client, repository, subject.digest, {
-        "mediaType": OCI_MANIFEST, "digest": digest, "size": len(body), "artifactType": artifact_type,
-        **({"annotations": dict(annotations)} if annotations else {}),
-    })
+    _add_to_fallback_index(
+        client,
+        repository,
+        subject.digest,
+        {
+            "mediaType": OCI_MANIFEST,
+            "digest": digest,
+            "size": len(body),
+            "artifactType": artifact_type,
+            **({"annotations": dict(annotations)} if annotations else {}),
+        },
+    )
     return digest
 
 
-def list_referrers(client: RegistryClient, repository: str, subject_digest: str,
-                   artifact_type: str | None = None) -> list[dict[str, object]]:
+def list_referrers(
+    client: RegistryClient, repository: str, subject_digest: str, artifact_type: str | None = None
+) -> list[dict[str, object]]:
     """Descriptors of the artifacts referring to `subject_digest` (from the fallback tag index)."""
     try:
         index = client.get_manifest(repository, referrers_tag(subject_digest)).json()
@@ -68,16 +84,24 @@ def list_referrers(client: RegistryClient, repository: str, subject_digest: str,
             return []
         raise
     manifests = index.get("manifests")
-    return [entry for entry in manifests if isinstance(entry, dict)
-            and (artifact_type is None or entry.get("artifactType") == artifact_type)] \
-        if isinstance(manifests, list) else []
+    return (
+        [
+            entry
+            for entry in manifests
+            if isinstance(entry, dict) and (artifact_type is None or entry.get("artifactType") == artifact_type)
+        ]
+        if isinstance(manifests, list)
+        else []
+    )
 
 
-def _add_to_fallback_index(client: RegistryClient, repository: str, subject_digest: str,
-                           descriptor: dict[str, object]) -> None:
+def _add_to_fallback_index(
+    client: RegistryClient, repository: str, subject_digest: str, descriptor: dict[str, object]
+) -> None:
     existing = list_referrers(client, repository, subject_digest)
     if any(entry.get("digest") == descriptor["digest"] for entry in existing):
         return
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [*existing, descriptor]}
-    client.put_manifest(repository, referrers_tag(subject_digest),
-                        json.dumps(index, separators=(",", ":")).encode(), OCI_INDEX)
+    client.put_manifest(
+        repository, referrers_tag(subject_digest), json.dumps(index, separators=(",", ":")).encode(), OCI_INDEX
+    )

@@ -94,22 +94,30 @@ def start_registry(data_dir: Path = DEFAULT_DATA_DIR, port: int = DEFAULT_PORT) 
     if current.running:
         if current.address == f"{HOST}:{port}":
             return current
-        raise UserError(f"a registry from {data_dir} already runs at {current.address} (pid {current.pid}); "
-                        f"stop it first with `companyos registry stop --data-dir {data_dir}`")
+        raise UserError(
+            f"a registry from {data_dir} already runs at {current.address} (pid {current.pid}); "
+            f"stop it first with `companyos registry stop --data-dir {data_dir}`"
+        )
     binary = registry_binary()
     _ensure_port_free(port)
     paths.storage.mkdir(parents=True, exist_ok=True)
     atomic_write(paths.config_file, _CONFIG.format(storage=paths.storage, host=HOST, port=port).encode())
     with open(paths.log_file, "ab") as log:
         # start_new_session: the registry outlives this CLI call and ignores the terminal's Ctrl-C.
-        process = subprocess.Popen([binary, "serve", str(paths.config_file)], stdout=log, stderr=log,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [binary, "serve", str(paths.config_file)],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     address = f"{HOST}:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise UserError(f"the registry exited with code {process.returncode} right after starting; "
-                            f"see {paths.log_file}")
+            raise UserError(
+                f"the registry exited with code {process.returncode} right after starting; see {paths.log_file}"
+            )
         if _answers(address):
             atomic_write(paths.pid_file, f"{process.pid}\n".encode())
             atomic_write(paths.port_file, f"{port}\n".encode())
@@ -146,11 +154,16 @@ def registry_status(data_dir: Path = DEFAULT_DATA_DIR) -> RegistryStatus:
         return RegistryStatus(False, None, None, f"no registry started from {data_dir}")
     address = f"{HOST}:{port}"
     if not _is_registry_process(pid):
-        return RegistryStatus(False, None, None, f"the registry from {data_dir} (pid {pid}) is no longer running; "
-                              "start it with `companyos registry start`")
+        return RegistryStatus(
+            False,
+            None,
+            None,
+            f"the registry from {data_dir} (pid {pid}) is no longer running; start it with `companyos registry start`",
+        )
     if not _answers(address):
-        return RegistryStatus(False, pid, address, f"pid {pid} runs but {address}/v2/ does not answer; see "
-                              f"{paths.log_file}")
+        return RegistryStatus(
+            False, pid, address, f"pid {pid} runs but {address}/v2/ does not answer; see {paths.log_file}"
+        )
     return RegistryStatus(True, pid, address, f"registry running at {address} (pid {pid})")
 
 
@@ -160,8 +173,9 @@ def _ensure_port_free(port: int) -> None:
             probe.bind((HOST, port))
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
-                raise UserError(f"port {port} on {HOST} is already in use; pick another with --port, or stop "
-                                "what listens there") from None
+                raise UserError(
+                    f"port {port} on {HOST} is already in use; pick another with --port, or stop what listens there"
+                ) from None
             raise UserError(f"cannot bind {HOST}:{port}: {error.strerror}; pick another --port") from None
 
 

@@ -31,32 +31,47 @@ class ReleaseRejected(UserError):
     """The release must not be deployed; `result` carries the reason code (exit 1, like `companyos verify`)."""
 
     def __init__(self, result: VerificationResult, record: ReleaseRecord) -> None:
-        super().__init__(f"refusing to deploy {record.service} {record.version} ({record.image.pinned}): "
-                         f"{result.reason}: {result.detail}", exit_code=1)
+        super().__init__(
+            f"refusing to deploy {record.service} {record.version} ({record.image.pinned}): "
+            f"{result.reason}: {result.detail}",
+            exit_code=1,
+        )
         self.result = result
 
 
 def signature_ref(layer: SignatureLayer, key_fingerprint: str) -> SignatureRef:
-    return SignatureRef(ref=f"{layer.repository}:{layer.tag}", payload_b64=base64.b64encode(layer.payload).decode(),
-                        signature_b64=layer.signature_b64, key_fingerprint=key_fingerprint)
+    return SignatureRef(
+        ref=f"{layer.repository}:{layer.tag}",
+        payload_b64=base64.b64encode(layer.payload).decode(),
+        signature_b64=layer.signature_b64,
+        key_fingerprint=key_fingerprint,
+    )
 
 
 def attestation_ref(layer: AttestationLayer) -> AttestationRef:
-    return AttestationRef(predicate_type=layer.predicate_type, ref=f"{layer.repository}:{layer.tag}",
-                          envelope=json.loads(layer.envelope))
+    return AttestationRef(
+        predicate_type=layer.predicate_type, ref=f"{layer.repository}:{layer.tag}", envelope=json.loads(layer.envelope)
+    )
 
 
-def attestation_refs(envelopes: Sequence[dict[str, object]], repository: str, digest: str) -> tuple[AttestationRef, ...]:
+def attestation_refs(
+    envelopes: Sequence[dict[str, object]], repository: str, digest: str
+) -> tuple[AttestationRef, ...]:
     """Record entries for envelopes read back from the registry (or `cosign download attestation`)."""
     refs = []
     for index, envelope in enumerate(envelopes):
         try:
             predicate_type = parse_statement(parse_envelope(envelope).payload).predicate_type
         except ValueError as error:
-            raise UserError(f"attestation #{index + 1} is not an in-toto Statement in a DSSE envelope ({error}); "
-                            "download the image's attestations again") from None
-        refs.append(AttestationRef(predicate_type=predicate_type, ref=f"{repository}:{attestation_tag(digest)}",
-                                   envelope=dict(envelope)))
+            raise UserError(
+                f"attestation #{index + 1} is not an in-toto Statement in a DSSE envelope ({error}); "
+                "download the image's attestations again"
+            ) from None
+        refs.append(
+            AttestationRef(
+                predicate_type=predicate_type, ref=f"{repository}:{attestation_tag(digest)}", envelope=dict(envelope)
+            )
+        )
     return tuple(refs)
 
 
@@ -65,8 +80,9 @@ def read_envelope_lines(path: Path) -> list[dict[str, object]]:
     try:
         envelopes = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError) as error:
-        raise UserError(f"{path}: not `cosign download attestation` output, one DSSE envelope per line ({error})") \
-            from None
+        raise UserError(
+            f"{path}: not `cosign download attestation` output, one DSSE envelope per line ({error})"
+        ) from None
     if not all(isinstance(envelope, dict) for envelope in envelopes):
         raise UserError(f"{path}: every line must be a JSON object (a DSSE envelope)")
     return envelopes
@@ -76,27 +92,52 @@ def read_signature_ref(path: Path) -> SignatureRef:
     """The evidence `companyos sign --out FILE` wrote."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return SignatureRef(**{key: str(data[key]) for key in ("ref", "payload_b64", "signature_b64", "key_fingerprint")})
+        return SignatureRef(
+            **{key: str(data[key]) for key in ("ref", "payload_b64", "signature_b64", "key_fingerprint")}
+        )
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise UserError(f"{path}: not the signature evidence written by `companyos sign --out` ({error}); "
-                        "re-run the sign step") from None
+        raise UserError(
+            f"{path}: not the signature evidence written by `companyos sign --out` ({error}); re-run the sign step"
+        ) from None
 
 
-def record_release(*, service: str, version: str, image_repository: str, digest: str, sbom_path: Path | None,
-                   sbom_location: str, signature: SignatureRef | None, scan: ScanSummary | None, git_commit: str,
-                   work: Path, tag: str = "", attestations: tuple[AttestationRef, ...] = ()
-                   ) -> tuple[ReleaseRecord, Path]:
+def record_release(
+    *,
+    service: str,
+    version: str,
+    image_repository: str,
+    digest: str,
+    sbom_path: Path | None,
+    sbom_location: str,
+    signature: SignatureRef | None,
+    scan: ScanSummary | None,
+    git_commit: str,
+    work: Path,
+    tag: str = "",
+    attestations: tuple[AttestationRef, ...] = (),
+) -> tuple[ReleaseRecord, Path]:
     """Assemble the record and write it to `<work>/releases/<service>/<version>/release.json` (atomically)."""
     sbom = None
     if sbom_path is not None:
         data = sbom_path.read_bytes()
         components = len(json.loads(data).get("components", []))
-        sbom = SbomRef(digest="sha256:" + hashlib.sha256(data).hexdigest(), location=sbom_location or str(sbom_path),
-                       format=f"CycloneDX {SPEC_VERSION} JSON", components=components)
-    record = ReleaseRecord(service=service, version=version, git_commit=git_commit,
-                           image=ImageRef(repository=image_repository, digest=digest, tag=tag),
-                           sbom=sbom, signature=signature, scan=scan or ScanSummary(status="not-scanned"),
-                           created_at=datetime.now(UTC).isoformat(timespec="seconds"), attestations=attestations)
+        sbom = SbomRef(
+            digest="sha256:" + hashlib.sha256(data).hexdigest(),
+            location=sbom_location or str(sbom_path),
+            format=f"CycloneDX {SPEC_VERSION} JSON",
+            components=components,
+        )
+    record = ReleaseRecord(
+        service=service,
+        version=version,
+        git_commit=git_commit,
+        image=ImageRef(repository=image_repository, digest=digest, tag=tag),
+        sbom=sbom,
+        signature=signature,
+        scan=scan or ScanSummary(status="not-scanned"),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        attestations=attestations,
+    )
     path = write_release_record(record, release_dir(work, service, version) / RECORD_FILE)
     return record, path
 
@@ -111,15 +152,27 @@ def verify_release(record: ReleaseRecord, public_keys: Sequence[bytes], fetch: F
     """
     image = record.image
     if record.signature is None:
-        return VerificationResult(False, "no-signature", f"the release record of {record.service} {record.version} "
-                                  "has no signature; sign the image with `companyos sign` and re-record the release")
+        return VerificationResult(
+            False,
+            "no-signature",
+            f"the release record of {record.service} {record.version} "
+            "has no signature; sign the image with `companyos sign` and re-record the release",
+        )
     try:
         payload = base64.b64decode(record.signature.payload_b64, validate=True)
     except ValueError:
-        return VerificationResult(False, "malformed-payload", "signature.payload_b64 in the release record is not "
-                                  "base64; regenerate the record")
-    offline = verify(payload, record.signature.signature_b64, public_keys, expected_digest=image.digest,
-                     expected_reference=image.repository)
+        return VerificationResult(
+            False,
+            "malformed-payload",
+            "signature.payload_b64 in the release record is not base64; regenerate the record",
+        )
+    offline = verify(
+        payload,
+        record.signature.signature_b64,
+        public_keys,
+        expected_digest=image.digest,
+        expected_reference=image.repository,
+    )
     if not offline.verified:
         return offline
     in_registry = verify_image(image.pinned, public_keys, fetch)
@@ -128,10 +181,14 @@ def verify_release(record: ReleaseRecord, public_keys: Sequence[bytes], fetch: F
     if image.tag:
         current, _, _ = fetch(f"{image.repository}:{image.tag}")
         if current != image.digest:
-            return VerificationResult(False, "digest-mismatch", f"tag {image.repository}:{image.tag} now points at "
-                                      f"{current}, not the released {image.digest}: the tag was re-pointed after "
-                                      "the release; investigate who pushed it (docs/security/"
-                                      "signature-verification-failed.md) before deploying anything from this tag")
+            return VerificationResult(
+                False,
+                "digest-mismatch",
+                f"tag {image.repository}:{image.tag} now points at "
+                f"{current}, not the released {image.digest}: the tag was re-pointed after "
+                "the release; investigate who pushed it (docs/security/"
+                "signature-verification-failed.md) before deploying anything from this tag",
+            )
     return in_registry
 
 

@@ -49,8 +49,13 @@ class GraphStats:
     orphans: int
 
 
-def merge_sboms(app: dict[str, Any], image: dict[str, Any] | None, *, image_repository: str | None = None,
-                image_digest: str | None = None) -> dict[str, Any]:
+def merge_sboms(
+    app: dict[str, Any],
+    image: dict[str, Any] | None,
+    *,
+    image_repository: str | None = None,
+    image_digest: str | None = None,
+) -> dict[str, Any]:
     """One CycloneDX document whose dependency graph reaches every component from the image (or the app)."""
     app_root = _root(app, "cyclonedx-npm")
     components: dict[str, dict[str, Any]] = {}  # canonical bom-ref -> component
@@ -74,8 +79,9 @@ def merge_sboms(app: dict[str, Any], image: dict[str, Any] | None, *, image_repo
         if image_repository is None or image_digest is None:
             raise ValueError("merge_sboms needs image_repository and image_digest with an image SBOM")
         root = _image_root(image_repository, image_digest)
-        components[app_root_ref] = {key: value for key, value in app_root.items() if key != "bom-ref"} | \
-            {"bom-ref": app_root_ref}
+        components[app_root_ref] = {key: value for key, value in app_root.items() if key != "bom-ref"} | {
+            "bom-ref": app_root_ref
+        }
         edges.setdefault(root["bom-ref"], set()).add(app_root_ref)
         image_root_ref = str(_root(image, "syft")["bom-ref"])
         alias[image_root_ref] = root["bom-ref"]
@@ -91,19 +97,27 @@ def merge_sboms(app: dict[str, Any], image: dict[str, Any] | None, *, image_repo
         "specVersion": SPEC_VERSION,
         "version": 1,
         "metadata": {
-            "tools": {"components": [*_tools(app), *(_tools(image) if image else []),
-                                     {"type": "application", "name": TOOL_NAME, "group": "paved-road"}]},
+            "tools": {
+                "components": [
+                    *_tools(app),
+                    *(_tools(image) if image else []),
+                    {"type": "application", "name": TOOL_NAME, "group": "paved-road"},
+                ]
+            },
             "component": root,
         },
         "components": sorted(components.values(), key=lambda component: str(component["bom-ref"])),
-        "dependencies": [{"ref": ref, "dependsOn": sorted(edges.get(ref, set()))}
-                         for ref in sorted({root["bom-ref"], *components})],
+        "dependencies": [
+            {"ref": ref, "dependsOn": sorted(edges.get(ref, set()))} for ref in sorted({root["bom-ref"], *components})
+        ],
     }
     orphans = find_orphans(document)
     if orphans:
-        raise SbomError(f"the merged SBOM has {len(orphans)} component(s) not reachable from "
-                        f"{root['bom-ref']}: {', '.join(orphans[:10])}; this is a bug in the merge rules "
-                        "(docs/adr/ADR-0014-sbom-strategy.md), not in the service")
+        raise SbomError(
+            f"the merged SBOM has {len(orphans)} component(s) not reachable from "
+            f"{root['bom-ref']}: {', '.join(orphans[:10])}; this is a bug in the merge rules "
+            "(docs/adr/ADR-0014-sbom-strategy.md), not in the service"
+        )
     return document
 
 
@@ -140,8 +154,11 @@ def find_orphans(document: dict[str, Any]) -> list[str]:
             continue
         reachable.add(ref)
         pending.extend(graph.get(ref, []))
-    return sorted(str(component.get("bom-ref")) for component in _flatten(document.get("components", []))
-                  if component.get("bom-ref") not in reachable)
+    return sorted(
+        str(component.get("bom-ref"))
+        for component in _flatten(document.get("components", []))
+        if component.get("bom-ref") not in reachable
+    )
 
 
 def graph_stats(document: dict[str, Any]) -> GraphStats:
@@ -178,12 +195,19 @@ def _purl_key(purl: object) -> str | None:
         parsed = PackageURL.from_string(purl)
     except ValueError:
         return None
-    return PackageURL(type=parsed.type, namespace=parsed.namespace, name=parsed.name,
-                      version=parsed.version).to_string()
+    return PackageURL(
+        type=parsed.type, namespace=parsed.namespace, name=parsed.name, version=parsed.version
+    ).to_string()
 
 
-def _add(component: dict[str, Any], components: dict[str, dict[str, Any]], alias: dict[str, str],
-         by_key: dict[str, str], *, source: str) -> None:
+def _add(
+    component: dict[str, Any],
+    components: dict[str, dict[str, Any]],
+    alias: dict[str, str],
+    by_key: dict[str, str],
+    *,
+    source: str,
+) -> None:
     ref = str(component.get("bom-ref"))
     key = _purl_key(component.get("purl"))
     if key and key in by_key:
@@ -208,8 +232,13 @@ def _add_edges(edges: dict[str, set[str]], alias: dict[str, str], dependency: di
             targets.add(resolved)
 
 
-def _place_image_components(syft_components: list[dict[str, Any]], image_ref: str, alias: dict[str, str],
-                            edges: dict[str, set[str]], app_root_ref: str) -> None:
+def _place_image_components(
+    syft_components: list[dict[str, Any]],
+    image_ref: str,
+    alias: dict[str, str],
+    edges: dict[str, set[str]],
+    app_root_ref: str,
+) -> None:
     """Hang every syft component nothing points at yet under its enclosing npm package, else the image."""
     package_dirs: dict[str, str] = {}  # directory of a package.json -> canonical bom-ref
     for component in syft_components:
@@ -243,4 +272,3 @@ def _location(component: dict[str, Any]) -> str | None:
 def _tools(document: dict[str, Any]) -> list[dict[str, Any]]:
     tools = document.get("metadata", {}).get("tools", {})
     return [dict(tool) for tool in tools.get("components", [])] if isinstance(tools, dict) else []
-

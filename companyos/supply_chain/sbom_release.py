@@ -73,19 +73,40 @@ def produce_sbom(service_dir: Path, out: Path, work: Path, *, image: str | None,
     location = str(copy)
     if attach and client is not None and manifest is not None:
         try:
-            artifact = attach_artifact(client, repository, manifest, artifact_type=CYCLONEDX_MEDIA_TYPE, data=text,
-                                       annotations={"org.opencontainers.image.created":
-                                                    datetime.now(UTC).isoformat(timespec="seconds")})
+            artifact = attach_artifact(
+                client,
+                repository,
+                manifest,
+                artifact_type=CYCLONEDX_MEDIA_TYPE,
+                data=text,
+                annotations={"org.opencontainers.image.created": datetime.now(UTC).isoformat(timespec="seconds")},
+            )
         except RegistryError as error:
-            raise UserError(f"attaching the SBOM to {pinned} failed ({error}); no SBOM file was written, "
-                            "re-run `companyos sbom ... --attach` once the registry answers") from None
+            raise UserError(
+                f"attaching the SBOM to {pinned} failed ({error}); no SBOM file was written, "
+                "re-run `companyos sbom ... --attach` once the registry answers"
+            ) from None
         # A URI (oci://) so readers, the policy gate included, know how to fetch it.
         location = f"oci://{client.registry}/{repository}@{artifact}"
 
-    result = SbomResult(path=out, copy=copy, digest=digest, location=location, components=stats.components,
-                        edges=stats.edges, orphans=stats.orphans, image=pinned)
-    summary = json.dumps({key: str(value) if isinstance(value, Path) else value
-                          for key, value in asdict(result).items()}, indent=2, sort_keys=True).encode() + b"\n"
+    result = SbomResult(
+        path=out,
+        copy=copy,
+        digest=digest,
+        location=location,
+        components=stats.components,
+        edges=stats.edges,
+        orphans=stats.orphans,
+        image=pinned,
+    )
+    summary = (
+        json.dumps(
+            {key: str(value) if isinstance(value, Path) else value for key, value in asdict(result).items()},
+            indent=2,
+            sort_keys=True,
+        ).encode()
+        + b"\n"
+    )
     try:
         for directory in {out.parent, copy.parent}:
             directory.mkdir(parents=True, exist_ok=True)

@@ -33,40 +33,73 @@ def cyclonedx_npm(tools_dir: Path) -> Path:
     """The pinned cyclonedx-npm executable, installed into `tools_dir` with npm if it is not there yet."""
     executable = tools_dir / "node_modules" / ".bin" / "cyclonedx-npm"
     package_json = tools_dir / "node_modules" / "@cyclonedx" / "cyclonedx-npm" / "package.json"
-    if executable.exists() and package_json.exists() and \
-            json.loads(package_json.read_text()).get("version") == CYCLONEDX_NPM_VERSION:
+    if (
+        executable.exists()
+        and package_json.exists()
+        and json.loads(package_json.read_text()).get("version") == CYCLONEDX_NPM_VERSION
+    ):
         return executable
     npm = shutil.which("npm")
     if npm is None:
         raise UserError("`npm` is not on PATH; cyclonedx-npm needs it: `apt-get install -y nodejs npm`")
     tools_dir.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", str(tools_dir),
-                             f"{CYCLONEDX_NPM}@{CYCLONEDX_NPM_VERSION}"], capture_output=True, text=True,
-                            timeout=TOOL_TIMEOUT_S, check=False)
+    result = subprocess.run(
+        [
+            npm,
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(tools_dir),
+            f"{CYCLONEDX_NPM}@{CYCLONEDX_NPM_VERSION}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TOOL_TIMEOUT_S,
+        check=False,
+    )
     if result.returncode != 0 or not executable.exists():
-        raise UserError(f"installing {CYCLONEDX_NPM}@{CYCLONEDX_NPM_VERSION} into {tools_dir} failed:\n"
-                        f"{result.stderr[-2000:]}\nFix: check access to the npm registry, or install it there by hand")
+        raise UserError(
+            f"installing {CYCLONEDX_NPM}@{CYCLONEDX_NPM_VERSION} into {tools_dir} failed:\n"
+            f"{result.stderr[-2000:]}\nFix: check access to the npm registry, or install it there by hand"
+        )
     return executable
 
 
 def app_sbom(service_dir: Path, tools_dir: Path) -> dict[str, Any]:
     """CycloneDX 1.6 of the service's production dependencies, from package-lock.json (no install needed)."""
     if not (service_dir / "package-lock.json").exists():
-        raise UserError(f"{service_dir / 'package-lock.json'} is missing; the SBOM is built from the lockfile: "
-                        "run `npm install` in the service and commit package-lock.json")
+        raise UserError(
+            f"{service_dir / 'package-lock.json'} is missing; the SBOM is built from the lockfile: "
+            "run `npm install` in the service and commit package-lock.json"
+        )
     executable = cyclonedx_npm(tools_dir)
     with tempfile.TemporaryDirectory(prefix="companyos-sbom-") as temp:
         out = Path(temp) / "app.cdx.json"
         # --omit dev: the image holds `npm ci --omit=dev`; --package-lock-only: node_modules may be absent or
         # hold dev dependencies, the lockfile is what the image build installs.
-        args = [str(executable), "--package-lock-only", "--omit", "dev", "--spec-version", "1.6",
-                "--output-format", "JSON", "--output-reproducible", "--output-file", str(out),
-                str(service_dir / "package.json")]
-        result = subprocess.run(args, cwd=service_dir, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S,
-                                check=False)
+        args = [
+            str(executable),
+            "--package-lock-only",
+            "--omit",
+            "dev",
+            "--spec-version",
+            "1.6",
+            "--output-format",
+            "JSON",
+            "--output-reproducible",
+            "--output-file",
+            str(out),
+            str(service_dir / "package.json"),
+        ]
+        result = subprocess.run(
+            args, cwd=service_dir, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S, check=False
+        )
         if result.returncode != 0 or not out.exists():
-            raise UserError(f"cyclonedx-npm failed for {service_dir} (exit {result.returncode}):\n"
-                            f"{result.stderr[-3000:]}\nFix: `npm ci` must succeed on this package-lock.json")
+            raise UserError(
+                f"cyclonedx-npm failed for {service_dir} (exit {result.returncode}):\n"
+                f"{result.stderr[-3000:]}\nFix: `npm ci` must succeed on this package-lock.json"
+            )
         return _load(out, "cyclonedx-npm")
 
 
@@ -85,12 +118,20 @@ def image_sbom(source: str, *, insecure_http: bool) -> dict[str, Any]:
         env["SYFT_REGISTRY_INSECURE_USE_HTTP"] = "true"
     with tempfile.TemporaryDirectory(prefix="companyos-sbom-") as temp:
         out = Path(temp) / "image.cdx.json"
-        result = subprocess.run([syft_binary(), "scan", source, "--quiet", "-o", f"cyclonedx-json@1.6={out}"],
-                                env=env, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S, check=False)
+        result = subprocess.run(
+            [syft_binary(), "scan", source, "--quiet", "-o", f"cyclonedx-json@1.6={out}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TOOL_TIMEOUT_S,
+            check=False,
+        )
         if result.returncode != 0 or not out.exists():
-            raise UserError(f"syft could not catalogue {source} (exit {result.returncode}):\n"
-                            f"{result.stderr[-3000:]}\nFix: check that the image exists in the registry "
-                            "(`companyos registry status`) and the reference is right")
+            raise UserError(
+                f"syft could not catalogue {source} (exit {result.returncode}):\n"
+                f"{result.stderr[-3000:]}\nFix: check that the image exists in the registry "
+                "(`companyos registry status`) and the reference is right"
+            )
         return _load(out, "syft")
 
 

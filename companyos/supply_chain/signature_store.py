@@ -58,8 +58,9 @@ def client_for(registry: str) -> RegistryClient:
     return RegistryClient(registry)
 
 
-def registry_pusher(client_factory: Callable[[str], RegistryClient] = client_for, *,
-                    signer_public_pem: bytes | None = None) -> Callable[[SignatureLayer], None]:
+def registry_pusher(
+    client_factory: Callable[[str], RegistryClient] = client_for, *, signer_public_pem: bytes | None = None
+) -> Callable[[SignatureLayer], None]:
     """A `push` for sign_image: add the signature layer to `<repo>:sha256-<hex>.sig`, keeping earlier ones.
 
     ECDSA signatures are randomised, so re-signing makes new bytes; with `signer_public_pem`, an existing
@@ -96,8 +97,9 @@ def push_attestation(layer: AttestationLayer, client_factory: Callable[[str], Re
         raise UserError(f"cannot push the attestation to {address.full}:{layer.tag}: {error}") from None
 
 
-def fetch_attestations(reference: str, client_factory: Callable[[str], RegistryClient] = client_for
-                       ) -> tuple[str, list[bytes]]:
+def fetch_attestations(
+    reference: str, client_factory: Callable[[str], RegistryClient] = client_for
+) -> tuple[str, list[bytes]]:
     """(digest `reference` resolves to, the DSSE envelope bytes stored under its `.att` tag)."""
     parsed = parse_image_reference(reference)
     address = split_repository(parsed.repository)
@@ -112,14 +114,16 @@ def fetch_attestations(reference: str, client_factory: Callable[[str], RegistryC
             envelopes.append(client.get_blob(address.repository, str(descriptor.get("digest"))))
     except RegistryError as error:
         if error.status == 404:
-            raise UserError(f"{reference} is not in the registry ({error}); check the repository and tag",
-                            exit_code=1) from None
+            raise UserError(
+                f"{reference} is not in the registry ({error}); check the repository and tag", exit_code=1
+            ) from None
         raise UserError(f"cannot read the attestations of {reference}: {error}") from None
     return manifest.digest, envelopes
 
 
-def registry_fetcher(client_factory: Callable[[str], RegistryClient] = client_for
-                     ) -> Callable[[str], tuple[str, bytes, list[tuple[bytes, str]]]]:
+def registry_fetcher(
+    client_factory: Callable[[str], RegistryClient] = client_for,
+) -> Callable[[str], tuple[str, bytes, list[tuple[bytes, str]]]]:
     """A `fetch` for verify_image: resolve the reference, read its manifest and every cosign signature."""
 
     def fetch(reference: str) -> tuple[str, bytes, list[tuple[bytes, str]]]:
@@ -137,20 +141,26 @@ def registry_fetcher(client_factory: Callable[[str], RegistryClient] = client_fo
                 size = descriptor.get("size")
                 if not isinstance(size, int) or size > MAX_PAYLOAD_BYTES:
                     continue
-                signatures.append((client.get_blob(address.repository, str(descriptor.get("digest"))),
-                                   signature if isinstance(signature, str) else ""))
+                signatures.append(
+                    (
+                        client.get_blob(address.repository, str(descriptor.get("digest"))),
+                        signature if isinstance(signature, str) else "",
+                    )
+                )
         except RegistryError as error:
             if error.status == 404:
-                raise UserError(f"{reference} is not in the registry ({error}); check the repository and tag",
-                                exit_code=1) from None
+                raise UserError(
+                    f"{reference} is not in the registry ({error}); check the repository and tag", exit_code=1
+                ) from None
             raise UserError(f"cannot read {reference} from the registry: {error}") from None
         return manifest.digest, manifest.data, signatures
 
     return fetch
 
 
-def _same_signature(existing: dict[str, object], new: dict[str, object], layer: SignatureLayer,
-                    signer_public_pem: bytes | None) -> bool:
+def _same_signature(
+    existing: dict[str, object], new: dict[str, object], layer: SignatureLayer, signer_public_pem: bytes | None
+) -> bool:
     if existing.get("digest") != new["digest"]:
         return False
     if existing.get("annotations") == new["annotations"]:
@@ -177,22 +187,31 @@ def _existing_layers(client: RegistryClient, repository: str, tag: str) -> list[
     return [layer for layer in layers if isinstance(layer, dict)][:MAX_SIGNATURES]
 
 
-def _write_manifest(client: RegistryClient, repository: str, tag: str, blob: bytes,
-                    layers: list[dict[str, object]]) -> None:
+def _write_manifest(
+    client: RegistryClient, repository: str, tag: str, blob: bytes, layers: list[dict[str, object]]
+) -> None:
     # Blobs first, manifest last: a failure midway leaves unreferenced blobs, never a manifest pointing at
     # missing ones.
     client.push_blob(repository, blob)
     config = _config(layers)
     config_digest = client.push_blob(repository, config)
-    manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                "config": {"mediaType": OCI_CONFIG, "size": len(config), "digest": config_digest},
-                "layers": layers}
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "size": len(config), "digest": config_digest},
+        "layers": layers,
+    }
     client.put_manifest(repository, tag, json.dumps(manifest, separators=(",", ":")).encode(), OCI_MANIFEST)
 
 
 def _config(layers: list[dict[str, object]]) -> bytes:
     # go-containerregistry's empty image config with one diff_id per layer, as cosign writes it.
-    config = {"architecture": "", "created": "0001-01-01T00:00:00Z", "history": [{"created": "0001-01-01T00:00:00Z"}],
-              "os": "", "rootfs": {"type": "layers", "diff_ids": [layer["digest"] for layer in layers]},
-              "config": {}}
+    config = {
+        "architecture": "",
+        "created": "0001-01-01T00:00:00Z",
+        "history": [{"created": "0001-01-01T00:00:00Z"}],
+        "os": "",
+        "rootfs": {"type": "layers", "diff_ids": [layer["digest"] for layer in layers]},
+        "config": {},
+    }
     return json.dumps(config, separators=(",", ":")).encode()

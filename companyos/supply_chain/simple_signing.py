@@ -18,6 +18,7 @@ COSIGN_SIGNATURE_TYPE = "cosign container image signature"
 # sigstore/cosign pkg/types/media.go: SimpleSigningMediaType (also specs/SIGNATURE_SPEC.md "Simple Signing").
 SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
 
+
 class MalformedPayload(ValueError):
     """The bytes are not a cosign simple-signing document; the message says which field is wrong."""
 
@@ -29,8 +30,9 @@ class SimpleSigning:
     optional: Mapping[str, Any] | None
 
 
-def simple_signing_payload(docker_reference: str, manifest_digest: str,
-                           annotations: Mapping[str, str] | None = None) -> bytes:
+def simple_signing_payload(
+    docker_reference: str, manifest_digest: str, annotations: Mapping[str, str] | None = None
+) -> bytes:
     """The exact bytes `cosign sign` signs for `docker_reference@manifest_digest` with `-a` annotations.
 
     cosign marshals payload.SimpleContainerImage with Go's json.Marshal: struct fields in declaration order
@@ -40,10 +42,12 @@ def simple_signing_payload(docker_reference: str, manifest_digest: str,
     parse_digest(manifest_digest)
     reference = parse_image_reference(docker_reference)
     if reference.digest is not None and reference.digest != manifest_digest:
-        raise ValueError(f"{docker_reference!r} pins {reference.digest}, not the digest being signed "
-                         f"({manifest_digest})")
-    if annotations is not None and not all(isinstance(key, str) and isinstance(value, str)
-                                           for key, value in annotations.items()):
+        raise ValueError(
+            f"{docker_reference!r} pins {reference.digest}, not the digest being signed ({manifest_digest})"
+        )
+    if annotations is not None and not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in annotations.items()
+    ):
         raise TypeError("annotations must map strings to strings (as cosign's -a key=value does)")
     document = {
         "critical": {

@@ -41,10 +41,24 @@ from companyos.supply_chain.keys import load_public_key, public_key_fingerprint
 from companyos.supply_chain.reference import parse_digest, parse_image_reference
 from companyos.supply_chain.simple_signing import MalformedPayload, parse_simple_signing
 
-Reason = Literal["verified", "no-signature", "bad-signature", "wrong-key", "digest-mismatch",
-                 "reference-mismatch", "malformed-payload"]
-REASONS: tuple[str, ...] = ("verified", "no-signature", "bad-signature", "wrong-key", "digest-mismatch",
-                            "reference-mismatch", "malformed-payload")
+Reason = Literal[
+    "verified",
+    "no-signature",
+    "bad-signature",
+    "wrong-key",
+    "digest-mismatch",
+    "reference-mismatch",
+    "malformed-payload",
+]
+REASONS: tuple[str, ...] = (
+    "verified",
+    "no-signature",
+    "bad-signature",
+    "wrong-key",
+    "digest-mismatch",
+    "reference-mismatch",
+    "malformed-payload",
+)
 # Order of the P-256 group (SEC 2, secp256r1 "n"): r and s must lie in [1, n-1].
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
@@ -60,9 +74,14 @@ class VerificationResult:
         return asdict(self)
 
 
-def verify(payload: bytes, signature_b64: str | bytes | None, public_keys: Sequence[bytes],
-           expected_digest: str | None = None, expected_reference: str | None = None,
-           manifest: bytes | None = None) -> VerificationResult:
+def verify(
+    payload: bytes,
+    signature_b64: str | bytes | None,
+    public_keys: Sequence[bytes],
+    expected_digest: str | None = None,
+    expected_reference: str | None = None,
+    manifest: bytes | None = None,
+) -> VerificationResult:
     """Check that a trusted key signed `payload` and that the payload names the deployed image.
 
     At least one of `expected_digest` (the digest being deployed) and `manifest` (the manifest bytes fetched
@@ -71,8 +90,10 @@ def verify(payload: bytes, signature_b64: str | bytes | None, public_keys: Seque
     a malformed expected digest or reference) raise UserError / ValueError.
     """
     if expected_digest is None and manifest is None:
-        raise ValueError("verify() needs expected_digest or manifest: a signature not bound to the deployed "
-                         "digest proves nothing about what runs")
+        raise ValueError(
+            "verify() needs expected_digest or manifest: a signature not bound to the deployed "
+            "digest proves nothing about what runs"
+        )
     if expected_digest is not None:
         parse_digest(expected_digest)
     expected_repository = parse_image_reference(expected_reference).repository if expected_reference else None
@@ -80,40 +101,61 @@ def verify(payload: bytes, signature_b64: str | bytes | None, public_keys: Seque
 
     if not signature_b64 or not signature_b64.strip() or not payload:
         missing = "signed payload" if signature_b64 and signature_b64.strip() else "signature"
-        return _reject("no-signature", f"there is no {missing} to check; sign the image with "
-                       "`companyos sign-payload` (or `cosign sign --key`) and pass both payload and signature")
+        return _reject(
+            "no-signature",
+            f"there is no {missing} to check; sign the image with "
+            "`companyos sign-payload` (or `cosign sign --key`) and pass both payload and signature",
+        )
     signature = decode_signature(signature_b64)
     if isinstance(signature, str):
-        return _reject("bad-signature", f"the signature is corrupted: {signature}; re-fetch the "
-                       "dev.cosignproject.cosign/signature annotation value, or re-sign the image")
+        return _reject(
+            "bad-signature",
+            f"the signature is corrupted: {signature}; re-fetch the "
+            "dev.cosignproject.cosign/signature annotation value, or re-sign the image",
+        )
 
     signer = next((key for key in keys if signed_by(key, signature, payload)), None)
     if signer is None:
         fingerprints = ", ".join(public_key_fingerprint(key) for key in keys)
-        return _reject("wrong-key", f"the signature verifies under none of the {len(keys)} trusted key(s) "
-                       f"({fingerprints}): it was made by another key, or the payload or signature was altered "
-                       "after signing; pass the public key that signed it, or re-sign with a trusted key")
+        return _reject(
+            "wrong-key",
+            f"the signature verifies under none of the {len(keys)} trusted key(s) "
+            f"({fingerprints}): it was made by another key, or the payload or signature was altered "
+            "after signing; pass the public key that signed it, or re-sign with a trusted key",
+        )
     fingerprint = public_key_fingerprint(signer)
 
     try:
         claims = parse_simple_signing(payload)
     except MalformedPayload as error:
-        return _reject("malformed-payload", f"trusted key {fingerprint} signed a payload that is not a cosign "
-                       f"simple-signing document ({error}); sign the image digest with `companyos sign-payload`")
+        return _reject(
+            "malformed-payload",
+            f"trusted key {fingerprint} signed a payload that is not a cosign "
+            f"simple-signing document ({error}); sign the image digest with `companyos sign-payload`",
+        )
 
     signed = claims.manifest_digest
     if manifest is not None:
         fetched = "sha256:" + hashlib.sha256(manifest).hexdigest()
         if expected_digest is not None and fetched != expected_digest:
-            return _reject("digest-mismatch", f"the manifest supplied hashes to {fetched}, not the deployed "
-                           f"digest {expected_digest}; fetch the manifest by digest, not by tag")
+            return _reject(
+                "digest-mismatch",
+                f"the manifest supplied hashes to {fetched}, not the deployed "
+                f"digest {expected_digest}; fetch the manifest by digest, not by tag",
+            )
         if signed != fetched:
-            return _reject("digest-mismatch", f"the signature covers {signed} but the manifest is {fetched}: the "
-                           "tag was re-pointed or the manifest changed after signing; deploy the signed digest "
-                           "or sign the new one")
+            return _reject(
+                "digest-mismatch",
+                f"the signature covers {signed} but the manifest is {fetched}: the "
+                "tag was re-pointed or the manifest changed after signing; deploy the signed digest "
+                "or sign the new one",
+            )
     if expected_digest is not None and signed != expected_digest:
-        return _reject("digest-mismatch", f"the signature covers {signed} but the deployed digest is "
-                       f"{expected_digest}; deploy the signed digest or sign {expected_digest}")
+        return _reject(
+            "digest-mismatch",
+            f"the signature covers {signed} but the deployed digest is "
+            f"{expected_digest}; deploy the signed digest or sign {expected_digest}",
+        )
 
     if expected_repository is not None:
         try:
@@ -121,12 +163,18 @@ def verify(payload: bytes, signature_b64: str | bytes | None, public_keys: Seque
         except ValueError:
             signed_repository = claims.docker_reference
         if signed_repository != expected_repository:
-            return _reject("reference-mismatch", f"the signature names repository {signed_repository!r}, not "
-                           f"{expected_repository!r}; deploy from the signed repository or sign this one")
+            return _reject(
+                "reference-mismatch",
+                f"the signature names repository {signed_repository!r}, not "
+                f"{expected_repository!r}; deploy from the signed repository or sign this one",
+            )
 
-    return VerificationResult(verified=True, reason="verified",
-                              detail=f"{signed} ({claims.docker_reference}) is signed by trusted key {fingerprint}",
-                              key_fingerprint=fingerprint)
+    return VerificationResult(
+        verified=True,
+        reason="verified",
+        detail=f"{signed} ({claims.docker_reference}) is signed by trusted key {fingerprint}",
+        key_fingerprint=fingerprint,
+    )
 
 
 def _reject(reason: Reason, detail: str) -> VerificationResult:

@@ -19,8 +19,15 @@ from companyos.release_record import ScanSummary
 
 SEVERITIES = ("critical", "high", "medium", "low", "negligible", "unknown")
 # CycloneDX 1.6 severity enum -> grype's scale (grype has no info/none; negligible is its lowest).
-_CYCLONEDX_SEVERITY = {"critical": "critical", "high": "high", "medium": "medium", "low": "low",
-                       "info": "negligible", "none": "negligible", "unknown": "unknown"}
+_CYCLONEDX_SEVERITY = {
+    "critical": "critical",
+    "high": "high",
+    "medium": "medium",
+    "low": "low",
+    "info": "negligible",
+    "none": "negligible",
+    "unknown": "unknown",
+}
 # The record keeps the worst findings only: it is evidence for a human, the full report stays in the
 # release folder.
 MAX_FINDINGS = 25
@@ -37,8 +44,14 @@ class Finding:
     fixed_in: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "severity": self.severity, "cvss": self.cvss, "package": self.package,
-                "version": self.version, "fixed_in": self.fixed_in}
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "cvss": self.cvss,
+            "package": self.package,
+            "version": self.version,
+            "fixed_in": self.fixed_in,
+        }
 
 
 def not_scanned() -> ScanSummary:
@@ -52,8 +65,10 @@ def load_report(path: Path, report_format: str) -> ScanSummary:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"{path}: scan report not found; without a report the release is recorded as "
-                        "not-scanned (omit --report), or run the scanner where its database is reachable") from None
+        raise UserError(
+            f"{path}: scan report not found; without a report the release is recorded as "
+            "not-scanned (omit --report), or run the scanner where its database is reachable"
+        ) from None
     except (OSError, ValueError) as error:
         raise UserError(f"{path}: not a readable JSON scan report ({error})") from None
     if not isinstance(document, dict):
@@ -66,8 +81,10 @@ def parse_grype(document: dict[str, Any], source: str = "grype report") -> ScanS
     matches = document.get("matches")
     descriptor = document.get("descriptor")
     if not isinstance(matches, list) or not isinstance(descriptor, dict):
-        raise UserError(f"{source}: not grype JSON (needs `matches` and `descriptor`); produce it with "
-                        "`grype IMAGE -o json`, or pass --format cyclonedx for a CycloneDX report")
+        raise UserError(
+            f"{source}: not grype JSON (needs `matches` and `descriptor`); produce it with "
+            "`grype IMAGE -o json`, or pass --format cyclonedx for a CycloneDX report"
+        )
     findings = []
     for match in matches:
         vulnerability = match.get("vulnerability", {}) if isinstance(match, dict) else {}
@@ -78,13 +95,19 @@ def parse_grype(document: dict[str, Any], source: str = "grype report") -> ScanS
         scores = [_cvss_scores(vulnerability.get("cvss"))] + [_cvss_scores(entry.get("cvss")) for entry in related]
         fix_field = vulnerability.get("fix")
         fix: dict[str, Any] = fix_field if isinstance(fix_field, dict) else {}
-        findings.append(Finding(
-            id=str(vulnerability["id"]), severity=_severity(vulnerability.get("severity")),
-            cvss=max((score for group in scores for score in group), default=0.0),
-            package=str(artifact.get("name", "")), version=str(artifact.get("version", "")),
-            fixed_in=", ".join(str(version) for version in fix.get("versions", []))))
-    scanner = " ".join(part for part in (str(descriptor.get("name", "grype")), str(descriptor.get("version", "")))
-                       if part)
+        findings.append(
+            Finding(
+                id=str(vulnerability["id"]),
+                severity=_severity(vulnerability.get("severity")),
+                cvss=max((score for group in scores for score in group), default=0.0),
+                package=str(artifact.get("name", "")),
+                version=str(artifact.get("version", "")),
+                fixed_in=", ".join(str(version) for version in fix.get("versions", [])),
+            )
+        )
+    scanner = " ".join(
+        part for part in (str(descriptor.get("name", "grype")), str(descriptor.get("version", ""))) if part
+    )
     return _summary(findings, scanner, _grype_db_version(descriptor.get("db")))
 
 
@@ -94,8 +117,10 @@ def parse_cyclonedx(document: dict[str, Any], source: str = "CycloneDX report") 
         raise UserError(f"{source}: not a CycloneDX document (bomFormat is {document.get('bomFormat')!r})")
     vulnerabilities = document.get("vulnerabilities")
     if not isinstance(vulnerabilities, list):
-        raise UserError(f"{source}: has no `vulnerabilities` array, so it says nothing about vulnerabilities; "
-                        "pass the scanner's report (e.g. `grype IMAGE -o cyclonedx-json`), not the plain SBOM")
+        raise UserError(
+            f"{source}: has no `vulnerabilities` array, so it says nothing about vulnerabilities; "
+            "pass the scanner's report (e.g. `grype IMAGE -o cyclonedx-json`), not the plain SBOM"
+        )
     names = {str(component.get("bom-ref")): component for component in _components(document.get("components", []))}
     findings = []
     for vulnerability in vulnerabilities:
@@ -104,22 +129,51 @@ def parse_cyclonedx(document: dict[str, Any], source: str = "CycloneDX report") 
         ratings = [rating for rating in vulnerability.get("ratings", []) if isinstance(rating, dict)]
         severities = [_CYCLONEDX_SEVERITY.get(str(rating.get("severity", "")).lower(), "unknown") for rating in ratings]
         severity = min(severities, key=SEVERITIES.index) if severities else "unknown"
-        scores = [float(rating["score"]) for rating in ratings if isinstance(rating.get("score"), (int, float))
-                  and str(rating.get("method", "CVSS")).upper().startswith("CVSS")]
-        fixes = [version.get("version", "") for affect in vulnerability.get("affects", [])
-                 for version in affect.get("versions", []) if version.get("status") == "unaffected"]
-        affected = [str(affect.get("ref", "")) for affect in vulnerability.get("affects", []) if isinstance(affect, dict)]
+        scores = [
+            float(rating["score"])
+            for rating in ratings
+            if isinstance(rating.get("score"), (int, float))
+            and str(rating.get("method", "CVSS")).upper().startswith("CVSS")
+        ]
+        fixes = [
+            version.get("version", "")
+            for affect in vulnerability.get("affects", [])
+            for version in affect.get("versions", [])
+            if version.get("status") == "unaffected"
+        ]
+        affected = [
+            str(affect.get("ref", "")) for affect in vulnerability.get("affects", []) if isinstance(affect, dict)
+        ]
         for ref in affected or [""]:
             component = names.get(ref, {})
-            findings.append(Finding(id=str(vulnerability["id"]), severity=severity, cvss=max(scores, default=0.0),
-                                    package=str(component.get("name", ref)), version=str(component.get("version", "")),
-                                    fixed_in=", ".join(fixes)))
+            findings.append(
+                Finding(
+                    id=str(vulnerability["id"]),
+                    severity=severity,
+                    cvss=max(scores, default=0.0),
+                    package=str(component.get("name", ref)),
+                    version=str(component.get("version", "")),
+                    fixed_in=", ".join(fixes),
+                )
+            )
     tools = document.get("metadata", {}).get("tools", {})
     tool_list = tools.get("components", []) if isinstance(tools, dict) else tools if isinstance(tools, list) else []
-    scanner = ", ".join(" ".join(str(part) for part in (tool.get("name", ""), tool.get("version", "")) if part)
-                        for tool in tool_list if isinstance(tool, dict)) or "unknown scanner"
-    db_version = next((str(prop.get("value")) for prop in document.get("metadata", {}).get("properties", [])
-                       if "db" in str(prop.get("name", "")).lower()), "")
+    scanner = (
+        ", ".join(
+            " ".join(str(part) for part in (tool.get("name", ""), tool.get("version", "")) if part)
+            for tool in tool_list
+            if isinstance(tool, dict)
+        )
+        or "unknown scanner"
+    )
+    db_version = next(
+        (
+            str(prop.get("value"))
+            for prop in document.get("metadata", {}).get("properties", [])
+            if "db" in str(prop.get("name", "")).lower()
+        ),
+        "",
+    )
     return _summary(findings, scanner, db_version)
 
 
@@ -128,9 +182,14 @@ def _summary(findings: list[Finding], scanner: str, db_version: str) -> ScanSumm
     for finding in findings:
         counts[finding.severity] += 1
     worst = sorted(findings, key=lambda finding: (SEVERITIES.index(finding.severity), -finding.cvss, finding.id))
-    return ScanSummary(status="scanned", scanner=scanner, db_version=db_version, counts=counts,
-                       max_cvss=max((finding.cvss for finding in findings), default=0.0),
-                       findings=[finding.as_dict() for finding in worst[:MAX_FINDINGS]])
+    return ScanSummary(
+        status="scanned",
+        scanner=scanner,
+        db_version=db_version,
+        counts=counts,
+        max_cvss=max((finding.cvss for finding in findings), default=0.0),
+        findings=[finding.as_dict() for finding in worst[:MAX_FINDINGS]],
+    )
 
 
 def _severity(value: object) -> str:

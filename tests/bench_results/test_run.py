@@ -20,22 +20,39 @@ from benchmarks.run import (
 
 
 def outcomes() -> list[Outcome]:
-    throughput = Figure(group="throughput", name="generated service req/s", unit="req/s", samples=[900, 1000, 1100],
-                        better="higher", comparator="bare Express", comparator_samples=[1900, 2000, 2100],
-                        goal=">= 85% of bare req/s", goal_met=False)
-    scaffold = Figure(group="scaffold", name="scaffold alone", unit="s", samples=[0.3, 0.5, 0.4], goal="<= 1 s",
-                      goal_met=True)
+    throughput = Figure(
+        group="throughput",
+        name="generated service req/s",
+        unit="req/s",
+        samples=[900, 1000, 1100],
+        better="higher",
+        comparator="bare Express",
+        comparator_samples=[1900, 2000, 2100],
+        goal=">= 85% of bare req/s",
+        goal_met=False,
+    )
+    scaffold = Figure(
+        group="scaffold", name="scaffold alone", unit="s", samples=[0.3, 0.5, 0.4], goal="<= 1 s", goal_met=True
+    )
     plain = Figure(group="sign/verify", name="verify", unit="ms", samples=[0.15])
-    return [Outcome(Bench("throughput", "bench_service_throughput.py", ("--quick",)), 95.0, [throughput, plain]),
-            Outcome(Bench("scaffold", "bench_scaffold.py", ()), 40.0, [scaffold]),
-            Outcome(Bench("sbom", "bench_sbom.py", ()), 3.0, [], "exited with 1 (its output is above)")]
+    return [
+        Outcome(Bench("throughput", "bench_service_throughput.py", ("--quick",)), 95.0, [throughput, plain]),
+        Outcome(Bench("scaffold", "bench_scaffold.py", ()), 40.0, [scaffold]),
+        Outcome(Bench("sbom", "bench_sbom.py", ()), 3.0, [], "exited with 1 (its output is above)"),
+    ]
 
 
 def test_a_figure_shows_median_spread_comparator_ratio_and_goal_verdict() -> None:
     text = render_results(outcomes(), datetime(2026, 11, 29, tzinfo=UTC), 138.0)
-    row = next(line for line in text.splitlines() if "generated service req/s" in line and "min" not in line
-               and line.startswith("| throughput"))
-    assert "| 1,000 req/s | 900-1,100 | 3 | bare Express: 2,000 req/s | 0.50x | >= 85% of bare req/s | **not met** |" in row
+    row = next(
+        line
+        for line in text.splitlines()
+        if "generated service req/s" in line and "min" not in line and line.startswith("| throughput")
+    )
+    assert (
+        "| 1,000 req/s | 900-1,100 | 3 | bare Express: 2,000 req/s | 0.50x | >= 85% of bare req/s | **not met** |"
+        in row
+    )
     assert "| 0.400 s | 0.3-0.5 |" in text or "| 0.4 s | 0.3-0.5 |" in text
     assert "| verify | 0.15 ms | (1 run) | 1 |" in text
 
@@ -82,16 +99,29 @@ def test_the_plan_names_each_script_once_and_every_script_exists() -> None:
 
 # The figures issue 8 names; each must be in the committed RESULTS.md (group, start of the figure's name).
 REQUIRED_FIGURES = [
-    ("preview + gate", "wall, 1 stanza"), ("preview + gate", "wall, 10 stanzas"),
-    ("preview + gate", "wall, 100 stanzas"), ("preview + gate", "wall, 500 stanzas"),
-    ("preview + gate", "peak RSS gate + pack, 100 stanzas"), ("preview + gate", "t(500)/t(100)"),
-    ("policy gate per resource", "Analyze in-process"), ("policy gate per resource", "Analyze over gRPC"),
+    ("preview + gate", "wall, 1 stanza"),
+    ("preview + gate", "wall, 10 stanzas"),
+    ("preview + gate", "wall, 100 stanzas"),
+    ("preview + gate", "wall, 500 stanzas"),
+    ("preview + gate", "peak RSS gate + pack, 100 stanzas"),
+    ("preview + gate", "t(500)/t(100)"),
+    ("policy gate per resource", "Analyze in-process"),
+    ("policy gate per resource", "Analyze over gRPC"),
     ("policy gate per resource", "label + digest rules"),
-    ("throughput", "GET /hello req/s"), ("throughput", "GET /hello p50"), ("throughput", "GET /hello p99"),
-    ("scaffold", "scaffold, in-process"), ("scaffold", "scaffold -> green npm test"),
-    ("SBOM", "time, ours"), ("SBOM", "components"), ("SBOM", "dependency edges"), ("SBOM", "orphans"),
-    ("sign/verify", "sign"), ("sign/verify", "verify"),
-    ("release", "stage: image"), ("release", "stage: sign"), ("release", "total"),
+    ("throughput", "GET /hello req/s"),
+    ("throughput", "GET /hello p50"),
+    ("throughput", "GET /hello p99"),
+    ("scaffold", "scaffold, in-process"),
+    ("scaffold", "scaffold -> green npm test"),
+    ("SBOM", "time, ours"),
+    ("SBOM", "components"),
+    ("SBOM", "dependency edges"),
+    ("SBOM", "orphans"),
+    ("sign/verify", "sign"),
+    ("sign/verify", "verify"),
+    ("release", "stage: image"),
+    ("release", "stage: sign"),
+    ("release", "total"),
 ]
 
 
@@ -103,22 +133,30 @@ def committed_results() -> str:
 
 @pytest.mark.parametrize("group, name", REQUIRED_FIGURES, ids=[f"{g}: {n}" for g, n in REQUIRED_FIGURES])
 def test_results_md_holds_every_figure_issue_8_names(group: str, name: str) -> None:
-    rows = [line for line in committed_results().split("## All figures", 1)[1].splitlines()
-            if line.startswith(f"| {group} | {name}")]
+    rows = [
+        line
+        for line in committed_results().split("## All figures", 1)[1].splitlines()
+        if line.startswith(f"| {group} | {name}")
+    ]
     assert rows, f"benchmarks/RESULTS.md has no '{group}: {name}...' figure: rerun `make bench`"
 
 
 def test_results_md_compares_with_the_named_comparators_in_the_same_run() -> None:
     text = committed_results()
-    for group, comparator in [("throughput", "bare Express"), ("SBOM", "syft alone"),
-                              ("policy gate per resource", "Rego")]:
-        assert any(line.startswith(f"| {group} |") and comparator in line for line in text.splitlines()), \
+    for group, comparator in [
+        ("throughput", "bare Express"),
+        ("SBOM", "syft alone"),
+        ("policy gate per resource", "Rego"),
+    ]:
+        assert any(line.startswith(f"| {group} |") and comparator in line for line in text.splitlines()), (
             f"no {group} figure compared with {comparator}"
+        )
 
 
 def test_the_readme_performance_section_is_generated_from_results_md() -> None:
     from benchmarks.run import README
 
     readme = README.read_text()
-    assert readme_with_performance(readme, committed_results()) == readme, \
+    assert readme_with_performance(readme, committed_results()) == readme, (
         "README's Performance section differs from benchmarks/RESULTS.md: run `make bench` (never edit it by hand)"
+    )

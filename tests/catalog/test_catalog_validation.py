@@ -65,38 +65,108 @@ def test_yaml_booleans_in_env_become_kubernetes_strings() -> None:
 BAD_STANZAS = [
     # (sentence, lines appended to the minimal stanza or an (old, new) edit of it, field, line, expected fragment)
     ("an unknown risk lists the allowed values", ("risk: medium", "risk: severe"), "risk", 4, "low, medium, high"),
-    ("a typo in a field name suggests the right one", "    dataclassification: internal\n", "dataclassification", 6,
-     "did you mean 'data_classification'"),
+    (
+        "a typo in a field name suggests the right one",
+        "    dataclassification: internal\n",
+        "dataclassification",
+        6,
+        "did you mean 'data_classification'",
+    ),
     ("a privileged port is out of range", "    port: 80\n", "port", 6, "[1024, 65535]"),
-    ("a name that is not DNS-1123 suggests one", ("hello-prod", "Hello_Prod"), "name", 2, "rename it, e.g. 'hello-prod'"),
-    ("a latency threshold off the histogram buckets is refused",
-     "    slo: {latency: {threshold_ms: 333}}\n", "slo.latency.threshold_ms", 6, "e.g. 300"),
-    ("a request above its limit is refused", "    resources: {requests: {memory: 1Gi}}\n", "resources.requests.memory", 6,
-     "exceeds limit 256Mi"),
-    ("a password in plain env must move to secrets", "    env: {DB_PASSWORD: hunter2}\n", "env.DB_PASSWORD", 6,
-     "move it to secrets"),
-    ("an env var set twice is refused", "    env: {API_URL: x}\n    secrets: {API_URL: 'hello-prod:apiUrl'}\n",
-     "env.API_URL", 6,
-     "delete env.API_URL"),
-    ("a lower-case env name gets an upper-case suggestion", "    env: {log_level: info}\n", "env.log_level", 6,
-     "rename it to LOG_LEVEL"),
+    (
+        "a name that is not DNS-1123 suggests one",
+        ("hello-prod", "Hello_Prod"),
+        "name",
+        2,
+        "rename it, e.g. 'hello-prod'",
+    ),
+    (
+        "a latency threshold off the histogram buckets is refused",
+        "    slo: {latency: {threshold_ms: 333}}\n",
+        "slo.latency.threshold_ms",
+        6,
+        "e.g. 300",
+    ),
+    (
+        "a request above its limit is refused",
+        "    resources: {requests: {memory: 1Gi}}\n",
+        "resources.requests.memory",
+        6,
+        "exceeds limit 256Mi",
+    ),
+    (
+        "a password in plain env must move to secrets",
+        "    env: {DB_PASSWORD: hunter2}\n",
+        "env.DB_PASSWORD",
+        6,
+        "move it to secrets",
+    ),
+    (
+        "an env var set twice is refused",
+        "    env: {API_URL: x}\n    secrets: {API_URL: 'hello-prod:apiUrl'}\n",
+        "env.API_URL",
+        6,
+        "delete env.API_URL",
+    ),
+    (
+        "a lower-case env name gets an upper-case suggestion",
+        "    env: {log_level: info}\n",
+        "env.log_level",
+        6,
+        "rename it to LOG_LEVEL",
+    ),
     ("PORT in env is derived from port", "    env: {PORT: '9000'}\n", "env.PORT", 6, "set port: instead"),
     ("a numeric owner must be a string", ("owner: team-platform", "owner: 42"), "owner", 3, "must be a string"),
-    ("an unsupported SLO window lists the allowed ones", "    slo: {window_days: 14}\n", "slo.window_days", 6, "7, 28, 30"),
-    ("a service named after a namespace the cluster owns is refused", ("hello-prod", "kube-system"), "name", 2,
-     "belong to Kubernetes"),
-    ("a secret that reads a provider's token is refused", "    secrets: {GH: 'github:token'}\n", "secrets.GH", 6,
-     "outside the service's own namespace 'hello-prod:'"),
-    ("a secret that reads another service's namespace is refused",
-     "    secrets: {DB: 'payments-api:databaseUrl'}\n", "secrets.DB", 6, "use hello-prod:<key>"),
-    ("a secret without a namespace is refused (the project's namespace is shared)", "    secrets: {DB: dbUrl}\n",
-     "secrets.DB", 6, "outside the service's own namespace"),
+    (
+        "an unsupported SLO window lists the allowed ones",
+        "    slo: {window_days: 14}\n",
+        "slo.window_days",
+        6,
+        "7, 28, 30",
+    ),
+    (
+        "a service named after a namespace the cluster owns is refused",
+        ("hello-prod", "kube-system"),
+        "name",
+        2,
+        "belong to Kubernetes",
+    ),
+    (
+        "a secret that reads a provider's token is refused",
+        "    secrets: {GH: 'github:token'}\n",
+        "secrets.GH",
+        6,
+        "outside the service's own namespace 'hello-prod:'",
+    ),
+    (
+        "a secret that reads another service's namespace is refused",
+        "    secrets: {DB: 'payments-api:databaseUrl'}\n",
+        "secrets.DB",
+        6,
+        "use hello-prod:<key>",
+    ),
+    (
+        "a secret without a namespace is refused (the project's namespace is shared)",
+        "    secrets: {DB: dbUrl}\n",
+        "secrets.DB",
+        6,
+        "outside the service's own namespace",
+    ),
     ("NODE_ENV is the platform's", "    env: {NODE_ENV: development}\n", "env.NODE_ENV", 6, "set by the platform"),
-    ("OTEL_* variables are the platform's, as secrets too",
-     "    secrets: {OTEL_EXPORTER_OTLP_HEADERS: 'hello-prod:h'}\n", "secrets.OTEL_EXPORTER_OTLP_HEADERS", 6,
-     "a stanza cannot override it"),
-    ("a zero request spelt with a unit is refused", "    resources: {requests: {cpu: 0m}}\n",
-     "resources.requests.cpu", 6, "0m is zero"),
+    (
+        "OTEL_* variables are the platform's, as secrets too",
+        "    secrets: {OTEL_EXPORTER_OTLP_HEADERS: 'hello-prod:h'}\n",
+        "secrets.OTEL_EXPORTER_OTLP_HEADERS",
+        6,
+        "a stanza cannot override it",
+    ),
+    (
+        "a zero request spelt with a unit is refused",
+        "    resources: {requests: {cpu: 0m}}\n",
+        "resources.requests.cpu",
+        6,
+        "0m is zero",
+    ),
 ]
 
 
@@ -133,41 +203,80 @@ def test_every_problem_in_the_file_is_reported_in_one_pass() -> None:
     assert ("#3 (unnamed)", "name") in fields and ("#3 (unnamed)", "risk") in fields
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("services: [", "not valid YAML"),
-    ("- just a list\n", "the catalogue must be a mapping"),
-    ("", "'services': is required"),
-    ("services: []\n", "is empty"),
-    ("services:\n  - 12\n", "must be an object"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("services: [", "not valid YAML"),
+        ("- just a list\n", "the catalogue must be a mapping"),
+        ("", "'services': is required"),
+        ("services: []\n", "is empty"),
+        ("services:\n  - 12\n", "must be an object"),
+    ],
+)
 def test_a_malformed_document_gets_a_report_not_a_traceback(text, fragment) -> None:
     rendered = "\n".join(i.render() for i in issues_of(text))
     assert fragment in rendered
 
 
 def test_validate_exits_0_for_the_committed_catalogue_and_2_with_every_problem_for_a_broken_one(tmp_path) -> None:
-    ok = subprocess.run([sys.executable, "-m", "companyos.cli", "validate"], cwd=REPO_ROOT, capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "companyos.cli", "validate"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
     assert ok.returncode == 0, ok.stderr
     broken = tmp_path / "services.yaml"
     broken.write_text(MINIMAL.replace("risk: medium", "risk: severe") + "    port: 80\n")
-    bad = subprocess.run([sys.executable, "-m", "companyos.cli", "validate", "--catalog", str(broken)],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "companyos.cli", "validate", "--catalog", str(broken)], capture_output=True, text=True
+    )
     assert bad.returncode == 2
     assert "2 problems" in bad.stderr and f"{broken}:4" in bad.stderr and f"{broken}:6" in bad.stderr
     assert "Traceback" not in bad.stderr
-    missing = subprocess.run([sys.executable, "-m", "companyos.cli", "validate", "--catalog", str(tmp_path / "nope.yaml")],
-                             capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, "-m", "companyos.cli", "validate", "--catalog", str(tmp_path / "nope.yaml")],
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode == 2 and "catalogue file not found" in missing.stderr
 
 
 # --- fuzzing: arbitrary stanzas never escape as anything but a CatalogError whose issues name a field
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
-                    st.text(max_size=12), st.sampled_from(["low", "high", "internal", "300", "100m", "1Gi", "PASSWORD"]))
-keys = st.sampled_from(["name", "owner", "risk", "data_classification", "port", "replicas", "slo", "env", "secrets",
-                        "resources", "template", "description", "latency", "threshold_ms", "requests", "limits",
-                        "cpu", "memory", "availability", "window_days", "DB_TOKEN", "x"]) | st.text(max_size=8)
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=5),
-                      max_leaves=12)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["low", "high", "internal", "300", "100m", "1Gi", "PASSWORD"]),
+)
+keys = st.sampled_from(
+    [
+        "name",
+        "owner",
+        "risk",
+        "data_classification",
+        "port",
+        "replicas",
+        "slo",
+        "env",
+        "secrets",
+        "resources",
+        "template",
+        "description",
+        "latency",
+        "threshold_ms",
+        "requests",
+        "limits",
+        "cpu",
+        "memory",
+        "availability",
+        "window_days",
+        "DB_TOKEN",
+        "x",
+    ]
+) | st.text(max_size=8)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=5), max_leaves=12
+)
 stanzas = st.dictionaries(keys, values, max_size=8)
 
 

@@ -29,8 +29,9 @@ WORKFLOW = yaml.safe_load(render_ci_workflow(SPEC))
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "companyos.cli", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "companyos.cli", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def workflow_commands() -> list[tuple[str, str]]:
@@ -78,8 +79,15 @@ def test_sbom_merge_merges_ci_tool_outputs_with_zero_orphans(tmp_path: Path) -> 
     (tmp_path / "app.json").write_text(json.dumps(app_sbom()))
     (tmp_path / "image.json").write_text(json.dumps(image_sbom()))
     out = tmp_path / "sbom.cdx.json"
-    done = cli("sbom-merge", str(tmp_path / "app.json"), str(tmp_path / "image.json"), "--out", str(out),
-               "--image", "ghcr.io/acme/hello-prod@" + digest_of("img"))
+    done = cli(
+        "sbom-merge",
+        str(tmp_path / "app.json"),
+        str(tmp_path / "image.json"),
+        "--out",
+        str(out),
+        "--image",
+        "ghcr.io/acme/hello-prod@" + digest_of("img"),
+    )
     assert done.returncode == 0, done.stderr
     document = json.loads(out.read_text())
     assert document["specVersion"] == "1.6" and find_orphans(document) == []
@@ -93,20 +101,49 @@ def test_record_keeps_the_cosign_signature_that_verifies_and_refuses_an_unsigned
     repository, digest = "ghcr.io/acme/hello-prod", digest_of("hello-prod:1")
     payload = simple_signing_payload(repository, digest)
     other = simple_signing_payload(repository, digest_of("other"))
-    lines = [{"Base64Signature": sign_payload(signer.private_key, other), "Payload": base64.b64encode(other).decode()},
-             {"Base64Signature": sign_payload(signer.private_key, payload), "Payload": base64.b64encode(payload).decode()}]
+    lines = [
+        {"Base64Signature": sign_payload(signer.private_key, other), "Payload": base64.b64encode(other).decode()},
+        {"Base64Signature": sign_payload(signer.private_key, payload), "Payload": base64.b64encode(payload).decode()},
+    ]
     (tmp_path / "signatures.json").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     (tmp_path / "cosign.pub").write_bytes(signer.public_pem)
     out = tmp_path / "release.json"
-    done = cli("record", "hello-prod", "--image", f"{repository}@{digest}", "--version", "1.0.0", "--git-commit",
-               "a" * 40, "--signatures", str(tmp_path / "signatures.json"), "--key", str(tmp_path / "cosign.pub"),
-               "--scan", str(FIXTURES / "grype-v5.json"), "--out", str(out))
+    done = cli(
+        "record",
+        "hello-prod",
+        "--image",
+        f"{repository}@{digest}",
+        "--version",
+        "1.0.0",
+        "--git-commit",
+        "a" * 40,
+        "--signatures",
+        str(tmp_path / "signatures.json"),
+        "--key",
+        str(tmp_path / "cosign.pub"),
+        "--scan",
+        str(FIXTURES / "grype-v5.json"),
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     record = load_release_record(out)
     assert record.signature.payload_b64 == lines[1]["Payload"] and record.scan.status == "scanned"
     (tmp_path / "signatures.json").write_text(json.dumps(lines[0]) + "\n")
-    refused = cli("record", "hello-prod", "--image", f"{repository}@{digest}", "--version", "1.0.0", "--signatures",
-                  str(tmp_path / "signatures.json"), "--key", str(tmp_path / "cosign.pub"), "--out", str(tmp_path / "r2.json"))
+    refused = cli(
+        "record",
+        "hello-prod",
+        "--image",
+        f"{repository}@{digest}",
+        "--version",
+        "1.0.0",
+        "--signatures",
+        str(tmp_path / "signatures.json"),
+        "--key",
+        str(tmp_path / "cosign.pub"),
+        "--out",
+        str(tmp_path / "r2.json"),
+    )
     assert refused.returncode == 2 and "none of its 1 signature(s) verifies" in refused.stderr
     assert not (tmp_path / "r2.json").exists()
 
@@ -118,14 +155,31 @@ def test_evidence_builds_the_page_from_a_ci_runs_artifacts(tmp_path: Path, signe
     write_release_record(signer.release("hello-prod", version="abc123"), artifacts / "release-record" / "release.json")
     (artifacts / "test-report").mkdir(parents=True)
     (artifacts / "test-report" / "junit.xml").write_text(
-        '<testsuites><testsuite name="s"><testcase name="a"/><testcase name="b"/></testsuite></testsuites>')
+        '<testsuites><testsuite name="s"><testcase name="a"/><testcase name="b"/></testsuite></testsuites>'
+    )
     post_deploy = tmp_path / "post-deploy.json"
-    post_deploy.write_text(json.dumps({"verdict": "healthy", "probes": [
-        {"method": "GET", "path": "/healthz", "status": "pass", "latency_ms_p50": 2.0}],
-        "checks": [{"name": "error-ratio", "status": "pass", "detail": "0%"}]}))
+    post_deploy.write_text(
+        json.dumps(
+            {
+                "verdict": "healthy",
+                "probes": [{"method": "GET", "path": "/healthz", "status": "pass", "latency_ms_p50": 2.0}],
+                "checks": [{"name": "error-ratio", "status": "pass", "detail": "0%"}],
+            }
+        )
+    )
     out = tmp_path / "evidence"
-    done = cli("evidence", "hello-prod", "--artifacts", str(artifacts), "--post-deploy", str(post_deploy),
-               "--run-url", "https://github.com/acme/hello-prod/actions/runs/1", "--output", str(out))
+    done = cli(
+        "evidence",
+        "hello-prod",
+        "--artifacts",
+        str(artifacts),
+        "--post-deploy",
+        str(post_deploy),
+        "--run-url",
+        "https://github.com/acme/hello-prod/actions/runs/1",
+        "--output",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     text = (out / "release-abc123.md").read_text()
     assert "**Status: COMPLETE**" in text and "**2/2 passed**" in text and "Post-deploy check: **healthy**" in text

@@ -10,8 +10,13 @@ import yaml
 from companyos.catalog import ServiceSpec
 from companyos.ci_workflow import render_ci_workflow
 
-SAMPLE = ServiceSpec(name="hello-prod", owner="team-platform", risk="medium", data_classification="internal",
-                     description="Reference service of the paved road.")
+SAMPLE = ServiceSpec(
+    name="hello-prod",
+    owner="team-platform",
+    risk="medium",
+    data_classification="internal",
+    description="Reference service of the paved road.",
+)
 
 
 @pytest.fixture(scope="session")

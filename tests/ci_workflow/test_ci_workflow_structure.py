@@ -29,9 +29,12 @@ from .conftest import SAMPLE, all_steps
 
 
 def _step(workflow: dict[str, Any], job: str, *, uses: str = "", name_contains: str = "") -> dict[str, Any]:
-    matches = [step for step in workflow["jobs"][job]["steps"]
-               if (uses and str(step.get("uses", "")).startswith(uses + "@"))
-               or (name_contains and name_contains in step.get("name", ""))]
+    matches = [
+        step
+        for step in workflow["jobs"][job]["steps"]
+        if (uses and str(step.get("uses", "")).startswith(uses + "@"))
+        or (name_contains and name_contains in step.get("name", ""))
+    ]
     assert len(matches) == 1, f"{job}: expected one step matching uses={uses!r} name~{name_contains!r}, got {matches}"
     return matches[0]
 
@@ -50,15 +53,18 @@ def test_the_workflow_declares_exactly_the_contract_job_names_and_reports_them_a
     assert {job_id: job["name"] for job_id, job in workflow["jobs"].items()} == {name: name for name in JOB_NAMES}
 
 
-@pytest.mark.parametrize(("job", "needs"), [
-    ("build", set()),
-    ("test", set()),
-    ("sbom", {"build"}),
-    ("sign", {"build", "sbom"}),
-    ("policy-gate", {"build", "sbom", "sign"}),
-    ("deploy", {"build", "policy-gate", "test"}),
-    ("post-deploy", {"deploy"}),
-])
+@pytest.mark.parametrize(
+    ("job", "needs"),
+    [
+        ("build", set()),
+        ("test", set()),
+        ("sbom", {"build"}),
+        ("sign", {"build", "sbom"}),
+        ("policy-gate", {"build", "sbom", "sign"}),
+        ("deploy", {"build", "policy-gate", "test"}),
+        ("post-deploy", {"deploy"}),
+    ],
+)
 def test_each_job_waits_for_exactly_the_jobs_it_needs(workflow, job: str, needs: set[str]) -> None:
     assert set(workflow["jobs"][job].get("needs", [])) == needs
 
@@ -74,8 +80,7 @@ def test_deploy_is_downstream_of_every_gating_check(workflow) -> None:
 
 def test_it_runs_on_prs_and_their_label_changes_and_on_pushes_to_main_and_never_cancels_a_deploy(workflow) -> None:
     assert workflow["on"] == {
-        "pull_request": {"branches": ["main"],
-                         "types": ["opened", "synchronize", "reopened", "labeled", "unlabeled"]},
+        "pull_request": {"branches": ["main"], "types": ["opened", "synchronize", "reopened", "labeled", "unlabeled"]},
         "push": {"branches": ["main"]},
     }
     assert workflow["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
@@ -99,21 +104,23 @@ def test_the_pins_file_holds_exactly_the_actions_the_workflow_uses(workflow) -> 
     assert used == set(load_pins().actions)
 
 
-@pytest.mark.parametrize(("uses", "pinned"), [
-    ("actions/checkout@v4", False),
-    ("actions/checkout@main", False),
-    ("actions/checkout@11bd719", False),
-    ("actions/checkout@11BD71901BBE5B1630CEEA73D27597364C9AF683", False),
-    ("actions/checkout", False),
-    ("docker://alpine:3.20", False),
-    ("github/codeql-action/init@11bd71901bbe5b1630ceea73d27597364c9af683", True),
-    ("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", True),
-    ("docker://alpine@sha256:" + "a" * 64, True),
-    ("./.github/actions/local", True),
-])
+@pytest.mark.parametrize(
+    ("uses", "pinned"),
+    [
+        ("actions/checkout@v4", False),
+        ("actions/checkout@main", False),
+        ("actions/checkout@11bd719", False),
+        ("actions/checkout@11BD71901BBE5B1630CEEA73D27597364C9AF683", False),
+        ("actions/checkout", False),
+        ("docker://alpine:3.20", False),
+        ("github/codeql-action/init@11bd71901bbe5b1630ceea73d27597364c9af683", True),
+        ("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", True),
+        ("docker://alpine@sha256:" + "a" * 64, True),
+        ("./.github/actions/local", True),
+    ],
+)
 def test_unpinned_uses_flags_tags_branches_and_short_shas(uses: str, pinned: bool) -> None:
-    text = yaml.safe_dump({"jobs": {"one": {"runs-on": "x", "steps": [{"uses": uses}]},
-                                    "two": {"uses": uses}}})
+    text = yaml.safe_dump({"jobs": {"one": {"runs-on": "x", "steps": [{"uses": uses}]}, "two": {"uses": uses}}})
     assert unpinned_uses(text) == ([] if pinned else [uses, uses])
 
 
@@ -122,15 +129,18 @@ def test_no_job_or_step_may_continue_on_error(workflow) -> None:
     assert [(job_id, step.get("name")) for job_id, step in all_steps(workflow) if "continue-on-error" in step] == []
 
 
-@pytest.mark.parametrize(("job", "permissions"), [
-    ("build", {"contents": "read", "packages": "write"}),
-    ("test", {"contents": "read"}),
-    ("sbom", {"contents": "read", "packages": "read"}),
-    ("sign", {"contents": "read", "packages": "write"}),
-    ("policy-gate", {"contents": "read", "pull-requests": "read"}),
-    ("deploy", {"packages": "read"}),
-    ("post-deploy", {}),
-])
+@pytest.mark.parametrize(
+    ("job", "permissions"),
+    [
+        ("build", {"contents": "read", "packages": "write"}),
+        ("test", {"contents": "read"}),
+        ("sbom", {"contents": "read", "packages": "read"}),
+        ("sign", {"contents": "read", "packages": "write"}),
+        ("policy-gate", {"contents": "read", "pull-requests": "read"}),
+        ("deploy", {"packages": "read"}),
+        ("post-deploy", {}),
+    ],
+)
 def test_each_job_gets_only_the_token_permissions_it_uses(workflow, job: str, permissions: dict[str, str]) -> None:
     assert workflow["jobs"][job]["permissions"] == permissions
 
@@ -147,15 +157,17 @@ def test_every_job_has_a_timeout_and_a_fixed_runner(workflow) -> None:
 
 
 def test_no_checkout_leaves_the_token_in_git_config(workflow) -> None:
-    checkouts = [(job_id, step) for job_id, step in all_steps(workflow)
-                 if step.get("uses", "").startswith("actions/checkout@")]
+    checkouts = [
+        (job_id, step) for job_id, step in all_steps(workflow) if step.get("uses", "").startswith("actions/checkout@")
+    ]
     assert len(checkouts) >= 7
     assert [job_id for job_id, step in checkouts if step["with"].get("persist-credentials") is not False] == []
 
 
 def test_no_run_script_expands_an_expression_so_event_data_only_arrives_through_env(workflow) -> None:
-    offenders = [(job_id, step["name"]) for job_id, step in all_steps(workflow)
-                 if "run" in step and "${{" in step["run"]]
+    offenders = [
+        (job_id, step["name"]) for job_id, step in all_steps(workflow) if "run" in step and "${{" in step["run"]
+    ]
     assert offenders == []
 
 
@@ -196,8 +208,11 @@ def test_sbom_job_uses_exact_tool_versions_and_the_scan_fails_the_build(workflow
     assert scan["with"]["fail-build"] is True
     assert scan["with"]["sbom"] == "out/sbom/sbom.cdx.json"
     assert scan["with"]["output-format"] == "json"
-    uploads = {step["with"]["name"] for step in workflow["jobs"]["sbom"]["steps"]
-               if step.get("uses", "").startswith("actions/upload-artifact@")}
+    uploads = {
+        step["with"]["name"]
+        for step in workflow["jobs"]["sbom"]["steps"]
+        if step.get("uses", "").startswith("actions/upload-artifact@")
+    }
     assert uploads == {"sbom", "vulnerability-scan"}
 
 
@@ -212,22 +227,32 @@ def test_sign_signs_the_digest_with_the_secret_key_then_verifies_it_with_the_pub
     sign = _step(workflow, "sign", name_contains="Sign the image")
     assert 'cosign sign --yes --key env://COSIGN_PRIVATE_KEY "$IMAGE_REPOSITORY@$IMAGE_DIGEST"' in sign["run"]
     assert "cosign attest --yes --key env://COSIGN_PRIVATE_KEY --type cyclonedx" in sign["run"]
-    assert sign["env"] == {"IMAGE_DIGEST": "${{ needs.build.outputs.digest }}",
-                           "COSIGN_PRIVATE_KEY": "${{ secrets.COSIGN_PRIVATE_KEY }}",
-                           "COSIGN_PASSWORD": "${{ secrets.COSIGN_PASSWORD }}"}
+    assert sign["env"] == {
+        "IMAGE_DIGEST": "${{ needs.build.outputs.digest }}",
+        "COSIGN_PRIVATE_KEY": "${{ secrets.COSIGN_PRIVATE_KEY }}",
+        "COSIGN_PASSWORD": "${{ secrets.COSIGN_PASSWORD }}",
+    }
     verify = _step(workflow, "sign", name_contains="Verify")
     assert 'cosign verify --key env://COSIGN_PUBLIC_KEY "$IMAGE_REPOSITORY@$IMAGE_DIGEST"' in verify["run"]
     assert _index(workflow, "sign", sign) < _index(workflow, "sign", verify)
 
 
-@pytest.mark.parametrize(("cosign_type", "predicate"), [("cyclonedx", "out/sbom/sbom.cdx.json"),
-                                                        ("vuln", "out/sign/vuln.json"),
-                                                        ("slsaprovenance1", "out/sign/provenance.json")])
-def test_sign_attests_the_sbom_the_scan_and_the_provenance_and_verifies_each(workflow, cosign_type: str,
-                                                                             predicate: str) -> None:
+@pytest.mark.parametrize(
+    ("cosign_type", "predicate"),
+    [
+        ("cyclonedx", "out/sbom/sbom.cdx.json"),
+        ("vuln", "out/sign/vuln.json"),
+        ("slsaprovenance1", "out/sign/provenance.json"),
+    ],
+)
+def test_sign_attests_the_sbom_the_scan_and_the_provenance_and_verifies_each(
+    workflow, cosign_type: str, predicate: str
+) -> None:
     sign = _step(workflow, "sign", name_contains="Sign the image")
-    assert (f"cosign attest --yes --key env://COSIGN_PRIVATE_KEY --type {cosign_type} --predicate {predicate} "
-            '"$IMAGE_REPOSITORY@$IMAGE_DIGEST"') in sign["run"]
+    assert (
+        f"cosign attest --yes --key env://COSIGN_PRIVATE_KEY --type {cosign_type} --predicate {predicate} "
+        '"$IMAGE_REPOSITORY@$IMAGE_DIGEST"'
+    ) in sign["run"]
     verify = _step(workflow, "sign", name_contains="Verify")
     assert f"cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --type {cosign_type} " in verify["run"]
     deploy = _step(workflow, "deploy", name_contains="Refuse an image")
@@ -238,8 +263,11 @@ def test_the_provenance_names_the_commit_the_workflow_and_the_run_from_runner_va
     predicates = _step(workflow, "sign", name_contains="predicates")
     run = predicates["run"]
     assert "companyos predicate vuln out/scan/grype.json --format grype --out out/sign/vuln.json" in run
-    for flag in ('--git-commit "$GITHUB_SHA"', '--builder-id "$GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF"',
-                 '--source-uri "git+$GITHUB_SERVER_URL/$GITHUB_REPOSITORY@$GITHUB_REF"'):
+    for flag in (
+        '--git-commit "$GITHUB_SHA"',
+        '--builder-id "$GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF"',
+        '--source-uri "git+$GITHUB_SERVER_URL/$GITHUB_REPOSITORY@$GITHUB_REF"',
+    ):
         assert flag in run
     assert "${{" not in run and "env" not in predicates
     # The service checkout (Dockerfile's pinned base, lockfile) comes before the predicates that read it.
@@ -251,7 +279,9 @@ def test_the_provenance_names_the_commit_the_workflow_and_the_run_from_runner_va
 
 def test_the_release_record_carries_the_downloaded_attestations(workflow) -> None:
     verify = _step(workflow, "sign", name_contains="Verify")
-    assert 'cosign download attestation "$IMAGE_REPOSITORY@$IMAGE_DIGEST" > out/sign/attestations.jsonl' in verify["run"]
+    assert (
+        'cosign download attestation "$IMAGE_REPOSITORY@$IMAGE_DIGEST" > out/sign/attestations.jsonl' in verify["run"]
+    )
     record = _step(workflow, "sign", name_contains="release record")
     assert "--attestations out/sign/attestations.jsonl" in record["run"]
 
@@ -263,7 +293,8 @@ def test_the_signing_key_reaches_the_sign_job_only(workflow) -> None:
 
 @pytest.mark.parametrize("command", ["preview", "up"])
 def test_pulumi_runs_the_paved_road_policy_pack_against_the_dev_stack_from_the_platform_checkout(
-        workflow, command: str) -> None:
+    workflow, command: str
+) -> None:
     job = "policy-gate" if command == "preview" else "deploy"
     pulumi = _step(workflow, job, uses="pulumi/actions")
     settings = pulumi["with"]
@@ -305,8 +336,9 @@ def test_deploy_refuses_an_image_that_does_not_verify_before_pulumi_up(workflow)
 
 def test_post_deploy_checks_the_release_and_uploads_the_evidence_pack(workflow) -> None:
     check = _step(workflow, "post-deploy", name_contains="Post-deploy checks")
-    assert check["run"].startswith('companyos check-deploy --url "$SERVICE_URL" --prometheus "$PROMETHEUS_URL" '
-                                   '--service "$SERVICE_NAME" --json ')
+    assert check["run"].startswith(
+        'companyos check-deploy --url "$SERVICE_URL" --prometheus "$PROMETHEUS_URL" --service "$SERVICE_NAME" --json '
+    )
     assert check["env"] == {"SERVICE_URL": "${{ vars.SERVICE_URL }}", "PROMETHEUS_URL": "${{ vars.PROMETHEUS_URL }}"}
     evidence = _step(workflow, "post-deploy", name_contains="Evidence pack")
     assert evidence["run"].startswith("companyos evidence ")
@@ -324,41 +356,70 @@ def test_the_file_says_it_is_generated_and_how_to_change_it(rendered) -> None:
 
 def test_rendering_is_deterministic_and_follows_the_stanza() -> None:
     assert render_ci_workflow(SAMPLE) == render_ci_workflow(SAMPLE)
-    other = yaml.safe_load(render_ci_workflow(ServiceSpec(name="orders", owner="t", risk="low",
-                                                          data_classification="public")))
+    other = yaml.safe_load(
+        render_ci_workflow(ServiceSpec(name="orders", owner="t", risk="low", data_classification="public"))
+    )
     assert other["env"] == {"SERVICE_NAME": "orders", "IMAGE_REPOSITORY": "ghcr.io/paved-road/orders"}
     assert _step(other, "deploy", uses="pulumi/actions")["with"]["stack-name"] == "orders-dev"
 
 
-@pytest.mark.parametrize(("spec", "registry", "message"), [
-    (ServiceSpec(name="Hello_Prod", owner="t", risk="low", data_classification="public"), "ghcr.io/paved-road",
-     "name must be a DNS-1123 label"),
-    (ServiceSpec(name="ok; rm -rf /", owner="t", risk="low", data_classification="public"), "ghcr.io/paved-road",
-     "Fix: rename the stanza in services.yaml"),
-    (ServiceSpec(name="svc", owner="t", risk="extreme", data_classification="public"), "ghcr.io/paved-road",
-     "risk 'extreme' has no vulnerability cutoff"),
-    (ServiceSpec(name="svc", owner="t", risk="low", data_classification="public"), "registry.example.com/team",
-     "Fix: set defaults.image_registry"),
-    (ServiceSpec(name="svc", owner="t", risk="low", data_classification="public"), "ghcr.io/Paved-Road",
-     "lower-case owner"),
-])
+@pytest.mark.parametrize(
+    ("spec", "registry", "message"),
+    [
+        (
+            ServiceSpec(name="Hello_Prod", owner="t", risk="low", data_classification="public"),
+            "ghcr.io/paved-road",
+            "name must be a DNS-1123 label",
+        ),
+        (
+            ServiceSpec(name="ok; rm -rf /", owner="t", risk="low", data_classification="public"),
+            "ghcr.io/paved-road",
+            "Fix: rename the stanza in services.yaml",
+        ),
+        (
+            ServiceSpec(name="svc", owner="t", risk="extreme", data_classification="public"),
+            "ghcr.io/paved-road",
+            "risk 'extreme' has no vulnerability cutoff",
+        ),
+        (
+            ServiceSpec(name="svc", owner="t", risk="low", data_classification="public"),
+            "registry.example.com/team",
+            "Fix: set defaults.image_registry",
+        ),
+        (
+            ServiceSpec(name="svc", owner="t", risk="low", data_classification="public"),
+            "ghcr.io/Paved-Road",
+            "lower-case owner",
+        ),
+    ],
+)
 def test_a_stanza_the_workflow_cannot_carry_safely_is_refused_with_its_fix(spec, registry, message) -> None:
     with pytest.raises(UserError, match=re.escape(message)):
         render_ci_workflow(spec, image_registry=registry)
 
 
-@pytest.mark.parametrize(("pins_text", "message"), [
-    ("actions:\n  actions/checkout: {sha: 11bd719, tag: v4.2.2, confirmed: x}\ntools: {}\n",
-     "actions.actions/checkout.sha: '11bd719' is not a full 40-hex commit sha"),
-    ("actions:\n  actions/checkout: {sha: " + "a" * 40 + ", confirmed: x}\ntools: {}\n",
-     "actions.actions/checkout.tag: missing"),
-    ("actions:\n  actions/checkout: {sha: " + "a" * 40 + ", tag: v1}\ntools: {}\n",
-     "actions.actions/checkout.confirmed: missing"),
-    ("tools: {}\n", "actions: missing or empty"),
-    ("actions: [\n", "not valid YAML"),
-])
-def test_a_pins_file_without_full_shas_tags_and_provenance_is_refused(tmp_path: Path, pins_text: str,
-                                                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("pins_text", "message"),
+    [
+        (
+            "actions:\n  actions/checkout: {sha: 11bd719, tag: v4.2.2, confirmed: x}\ntools: {}\n",
+            "actions.actions/checkout.sha: '11bd719' is not a full 40-hex commit sha",
+        ),
+        (
+            "actions:\n  actions/checkout: {sha: " + "a" * 40 + ", confirmed: x}\ntools: {}\n",
+            "actions.actions/checkout.tag: missing",
+        ),
+        (
+            "actions:\n  actions/checkout: {sha: " + "a" * 40 + ", tag: v1}\ntools: {}\n",
+            "actions.actions/checkout.confirmed: missing",
+        ),
+        ("tools: {}\n", "actions: missing or empty"),
+        ("actions: [\n", "not valid YAML"),
+    ],
+)
+def test_a_pins_file_without_full_shas_tags_and_provenance_is_refused(
+    tmp_path: Path, pins_text: str, message: str
+) -> None:
     path = tmp_path / "pins.yaml"
     path.write_text(pins_text, encoding="utf-8")
     with pytest.raises(UserError, match=re.escape(message)):
@@ -373,39 +434,70 @@ def test_a_missing_pins_file_names_itself_and_the_fix(tmp_path: Path) -> None:
 def _bash(script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     # The venv's python first on PATH: it stands in for the companyos virtualenv the workflow puts there.
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True,
-                          env={"PATH": path, **env}, timeout=60, check=False)
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PATH": path, **env},
+        timeout=60,
+        check=False,
+    )
 
 
-@pytest.mark.parametrize(("digest", "accepted"), [
-    ("sha256:" + "0123456789abcdef" * 4, True),
-    ("sha256:" + "0123456789ABCDEF" * 4, False),
-    ("sha256:abc", False),
-    ("", False),
-    ('sha256:$(touch pwned)', False),
-])
+@pytest.mark.parametrize(
+    ("digest", "accepted"),
+    [
+        ("sha256:" + "0123456789abcdef" * 4, True),
+        ("sha256:" + "0123456789ABCDEF" * 4, False),
+        ("sha256:abc", False),
+        ("", False),
+        ('sha256:$(touch pwned)', False),
+    ],
+)
 def test_the_digest_guard_passes_only_a_sha256_digest(tmp_path: Path, digest: str, accepted: bool) -> None:
     result = _bash(DIGEST_GUARD, {"IMAGE_DIGEST": digest}, tmp_path)
     assert (result.returncode == 0) is accepted, result.stdout + result.stderr
     assert not (tmp_path / "pwned").exists()
 
 
-@pytest.mark.parametrize(("env", "service_yaml", "expected"), [
-    ({"EVENT_NAME": "pull_request", "PR_NUMBER": "7",
-      "PR_LABELS": json.dumps(["bug", "risk:high", "data-classification:confidential"])}, None,
-     {"labels": ["data-classification:confidential", "risk:high"], "source": "pull request #7 labels"}),
-    ({"EVENT_NAME": "pull_request", "PR_NUMBER": "8", "PR_LABELS": "[]"}, None,
-     {"labels": [], "source": "pull request #8 labels"}),
-    ({"EVENT_NAME": "push", "PR_NUMBER": "", "PR_LABELS": "null"},
-     "name: hello-prod\nrisk: medium\ndata_classification: internal\n",
-     {"labels": ["data-classification:internal", "risk:medium"], "source": "service.yaml"}),
-    ({"EVENT_NAME": "push", "PR_NUMBER": "", "PR_LABELS": "null"}, render_service_yaml(SAMPLE),
-     {"labels": ["data-classification:internal", "risk:medium"], "source": "service.yaml"}),
-    ({"EVENT_NAME": "push", "PR_NUMBER": "", "PR_LABELS": "null"}, "name: hello-prod\n",
-     {"labels": [], "source": "service.yaml"}),
-])
-def test_the_policy_config_step_writes_the_labels_the_gate_checks(workflow, tmp_path: Path, env, service_yaml,
-                                                                  expected) -> None:
+@pytest.mark.parametrize(
+    ("env", "service_yaml", "expected"),
+    [
+        (
+            {
+                "EVENT_NAME": "pull_request",
+                "PR_NUMBER": "7",
+                "PR_LABELS": json.dumps(["bug", "risk:high", "data-classification:confidential"]),
+            },
+            None,
+            {"labels": ["data-classification:confidential", "risk:high"], "source": "pull request #7 labels"},
+        ),
+        (
+            {"EVENT_NAME": "pull_request", "PR_NUMBER": "8", "PR_LABELS": "[]"},
+            None,
+            {"labels": [], "source": "pull request #8 labels"},
+        ),
+        (
+            {"EVENT_NAME": "push", "PR_NUMBER": "", "PR_LABELS": "null"},
+            "name: hello-prod\nrisk: medium\ndata_classification: internal\n",
+            {"labels": ["data-classification:internal", "risk:medium"], "source": "service.yaml"},
+        ),
+        (
+            {"EVENT_NAME": "push", "PR_NUMBER": "", "PR_LABELS": "null"},
+            render_service_yaml(SAMPLE),
+            {"labels": ["data-classification:internal", "risk:medium"], "source": "service.yaml"},
+        ),
+        (
+            {"EVENT_NAME": "push", "PR_NUMBER": "", "PR_LABELS": "null"},
+            "name: hello-prod\n",
+            {"labels": [], "source": "service.yaml"},
+        ),
+    ],
+)
+def test_the_policy_config_step_writes_the_labels_the_gate_checks(
+    workflow, tmp_path: Path, env, service_yaml, expected
+) -> None:
     if service_yaml is not None:
         (tmp_path / "service.yaml").write_text(service_yaml, encoding="utf-8")
     script = _step(workflow, "policy-gate", name_contains="policy config")["run"]

@@ -16,8 +16,10 @@ def _tool(name: str) -> str:
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.exists() else shutil.which(name)
     if found is None:
-        pytest.fail(f"{name} is not installed. Fix: .venv/bin/pip install zizmor==1.32.0 check-jsonschema==0.39.0; "
-                    "apt-get install -y shellcheck")
+        pytest.fail(
+            f"{name} is not installed. Fix: .venv/bin/pip install zizmor==1.32.0 check-jsonschema==0.39.0; "
+            "apt-get install -y shellcheck"
+        )
     return found
 
 
@@ -34,9 +36,19 @@ def test_zizmor_finds_nothing_in_the_workflow(workflow_file: Path, persona: str)
     # --no-config: no zizmor.yml anywhere can silence an audit; --strict-collection: a file zizmor cannot
     # parse is an error, not a skipped input that reports "no findings".
     result = subprocess.run(
-        [_tool("zizmor"), "--offline", "--no-config", "--strict-collection", f"--persona={persona}",
-         "--format=json", str(workflow_file)],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            _tool("zizmor"),
+            "--offline",
+            "--no-config",
+            "--strict-collection",
+            f"--persona={persona}",
+            "--format=json",
+            str(workflow_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     findings = json.loads(result.stdout or "null")
     assert findings == [], json.dumps(findings, indent=2)[:4000]
@@ -46,21 +58,29 @@ def test_zizmor_finds_nothing_in_the_workflow(workflow_file: Path, persona: str)
 def test_the_workflow_validates_against_githubs_workflow_schema(workflow_file: Path) -> None:
     result = subprocess.run(
         [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow_file)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_zizmor_does_flag_a_tag_pin_and_an_injected_title_so_a_clean_result_means_something(workflow_file: Path,
-                                                                                  rendered: str) -> None:
+def test_zizmor_does_flag_a_tag_pin_and_an_injected_title_so_a_clean_result_means_something(
+    workflow_file: Path, rendered: str
+) -> None:
     workflow_file.write_text(
-        rendered.replace("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
-                         "actions/checkout@v4", 1)
-                .replace("run: npm run build", 'run: echo "${{ github.event.pull_request.title }}"', 1),
-        encoding="utf-8")
+        rendered.replace(
+            "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", "actions/checkout@v4", 1
+        ).replace("run: npm run build", 'run: echo "${{ github.event.pull_request.title }}"', 1),
+        encoding="utf-8",
+    )
     result = subprocess.run(
         [_tool("zizmor"), "--offline", "--no-config", "--persona=pedantic", "--format=json", str(workflow_file)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     audits = {finding["ident"] for finding in json.loads(result.stdout)}
     assert {"unpinned-uses", "template-injection"} <= audits
@@ -68,8 +88,14 @@ def test_zizmor_does_flag_a_tag_pin_and_an_injected_title_so_a_clean_result_mean
 
 def _shellcheck(script: str) -> subprocess.CompletedProcess[str]:
     # The same check actionlint runs on `run:` blocks (actionlint itself has no upstream package here).
-    return subprocess.run([_tool("shellcheck"), "--shell=bash", "--norc", "-"], input=script,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [_tool("shellcheck"), "--shell=bash", "--norc", "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_every_run_script_passes_shellcheck(workflow) -> None:

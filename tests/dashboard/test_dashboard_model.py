@@ -136,10 +136,14 @@ def test_latency_compliance_counts_requests_under_the_threshold_bucket(dashboard
 @pytest.mark.parametrize(
     "slo, expected",
     [
-        (Slo(availability=99.5, latency=LatencySlo(threshold_ms=1000, objective=95.0), window_days=28),
-         {"budget": "/ 0.005", "le": 'le=~"1|1.0"', "burn": [None, 5.6, 13.44], "window": "[28d]"}),
-        (Slo(availability=99.99, latency=LatencySlo(threshold_ms=250, objective=99.9), window_days=7),
-         {"budget": "/ 0.0001", "le": 'le="0.25"', "burn": [None, 3.5, 13.44], "window": "[7d]"}),
+        (
+            Slo(availability=99.5, latency=LatencySlo(threshold_ms=1000, objective=95.0), window_days=28),
+            {"budget": "/ 0.005", "le": 'le=~"1|1.0"', "burn": [None, 5.6, 13.44], "window": "[28d]"},
+        ),
+        (
+            Slo(availability=99.99, latency=LatencySlo(threshold_ms=250, objective=99.9), window_days=7),
+            {"budget": "/ 0.0001", "le": 'le="0.25"', "burn": [None, 3.5, 13.44], "window": "[7d]"},
+        ),
     ],
 )
 def test_other_slos_move_every_number_with_them(hello_prod, slo, expected):
@@ -200,8 +204,11 @@ def test_the_datasource_is_a_prometheus_template_variable(dashboard):
     "base, runbook, slo_doc",
     [
         ("", "docs/runbooks/hello-prod.md", "docs/slo/SLO-001-hello-prod.md"),
-        ("https://docs.example.test/paved-road/", "https://docs.example.test/paved-road/docs/runbooks/hello-prod.md",
-         "https://docs.example.test/paved-road/docs/slo/SLO-001-hello-prod.md"),
+        (
+            "https://docs.example.test/paved-road/",
+            "https://docs.example.test/paved-road/docs/runbooks/hello-prod.md",
+            "https://docs.example.test/paved-road/docs/slo/SLO-001-hello-prod.md",
+        ),
     ],
 )
 def test_links_point_at_the_runbook_and_the_slo_document(hello_prod, base, runbook, slo_doc):

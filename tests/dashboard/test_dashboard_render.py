@@ -27,6 +27,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def with_exprs(dashboard: dict, title_prefix: str, rewrite) -> dict:
     """A copy of the dashboard whose panel titled `title_prefix...` has rewritten query expressions."""
+
     def panel(p: dict) -> dict:
         if not p["title"].startswith(title_prefix):
             return p

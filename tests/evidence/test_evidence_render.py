@@ -44,20 +44,35 @@ def service_repo(tmp_path: Path) -> Path:
 def pack_for(tmp_path: Path, service_repo: Path, signer, previous=None) -> EvidencePack:
     (tmp_path / "junit.xml").write_text(JUNIT)
     (tmp_path / "lcov.info").write_text(LCOV)
-    tests = replace(read_junit(tmp_path / "junit.xml", "junit.xml"),
-                    line_coverage_percent=lcov_line_coverage(tmp_path / "lcov.info"), coverage_report="lcov.info")
+    tests = replace(
+        read_junit(tmp_path / "junit.xml", "junit.xml"),
+        line_coverage_percent=lcov_line_coverage(tmp_path / "lcov.info"),
+        coverage_report="lcov.info",
+    )
     record = signer.release("hello-prod", version="0.2.0")
     return EvidencePack(
-        service="hello-prod", version="0.2.0", created_at="2026-11-24T08:00:00Z", complete=True,
-        failed_stage=None, error=None,
+        service="hello-prod",
+        version="0.2.0",
+        created_at="2026-11-24T08:00:00Z",
+        complete=True,
+        failed_stage=None,
+        error=None,
         stages=[Stage("test", "passed", 3.2, "junit.xml"), Stage("sign", "passed", 0.1, "sig")],
         changes=git_changes(service_repo, previous, record.image.digest),
         tests=tests,
         post_deploy={"verdict": "healthy", "checks": [{"name": "GET /healthz", "status": "ok", "detail": "12 ms"}]},
-        compliance=Compliance(gate_verdict="passed", rules=[RuleOutcome("image-signature-verified", "pass", "mandatory")],
-                              gate_report="gate.json", sbom_digest=record.sbom.digest, sbom_components=312,
-                              sbom_location=record.sbom.location, signature_verified=True, signature_detail="",
-                              key_fingerprint="sha256:abc", scan={"status": "not-scanned"}),
+        compliance=Compliance(
+            gate_verdict="passed",
+            rules=[RuleOutcome("image-signature-verified", "pass", "mandatory")],
+            gate_report="gate.json",
+            sbom_digest=record.sbom.digest,
+            sbom_components=312,
+            sbom_location=record.sbom.location,
+            signature_verified=True,
+            signature_detail="",
+            key_fingerprint="sha256:abc",
+            scan={"status": "not-scanned"},
+        ),
         rollback=rollback_plan("hello-prod", previous, "releases/hello-prod-0.1.0.json" if previous else None),
         links=[Link("ADR-0011 release record", "adr.md")],
     )
@@ -101,8 +116,12 @@ def test_a_second_release_names_the_previous_digest_and_the_commits_since(tmp_pa
 
 
 def test_an_incomplete_release_says_where_it_stopped(tmp_path, service_repo, signer) -> None:
-    pack = replace(pack_for(tmp_path, service_repo, signer), complete=False, failed_stage="verify",
-                   error="digest-mismatch: the signature names another image")
+    pack = replace(
+        pack_for(tmp_path, service_repo, signer),
+        complete=False,
+        failed_stage="verify",
+        error="digest-mismatch: the signature names another image",
+    )
     text = render_markdown(pack)
     assert "**Status: INCOMPLETE**: stopped at stage `verify`: digest-mismatch" in text
 

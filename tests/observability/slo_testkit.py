@@ -20,11 +20,27 @@ def hello_prod() -> ServiceSpec:
     return load_catalog(CATALOG).service("hello-prod")
 
 
-def stanza(name: str = "svc-a", *, availability: float = 99.9, threshold_ms: int = 300, latency: float = 99.0,
-           window_days: int = 30, template: str = "node-express") -> ServiceSpec:
-    return ServiceSpec(name=name, owner="team-x", risk="high", data_classification="internal", template=template,
-                       slo=Slo(availability=availability, latency=LatencySlo(threshold_ms=threshold_ms, objective=latency),
-                               window_days=window_days))
+def stanza(
+    name: str = "svc-a",
+    *,
+    availability: float = 99.9,
+    threshold_ms: int = 300,
+    latency: float = 99.0,
+    window_days: int = 30,
+    template: str = "node-express",
+) -> ServiceSpec:
+    return ServiceSpec(
+        name=name,
+        owner="team-x",
+        risk="high",
+        data_classification="internal",
+        template=template,
+        slo=Slo(
+            availability=availability,
+            latency=LatencySlo(threshold_ms=threshold_ms, objective=latency),
+            window_days=window_days,
+        ),
+    )
 
 
 def promtool() -> str:

@@ -29,15 +29,19 @@ services:
 
 
 def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(COMPANYOS), "slo", *args], capture_output=True, text=True, cwd=cwd, timeout=60,
-                          check=False)
+    return subprocess.run(
+        [str(COMPANYOS), "slo", *args], capture_output=True, text=True, cwd=cwd, timeout=60, check=False
+    )
 
 
-@pytest.mark.parametrize(("subcommand", "render"), [
-    ("rules", lambda: render_rules(hello_prod())),
-    ("openslo", lambda: render_openslo(hello_prod())),
-    ("doc", lambda: render_slo_doc(hello_prod())),
-])
+@pytest.mark.parametrize(
+    ("subcommand", "render"),
+    [
+        ("rules", lambda: render_rules(hello_prod())),
+        ("openslo", lambda: render_openslo(hello_prod())),
+        ("doc", lambda: render_slo_doc(hello_prod())),
+    ],
+)
 def test_each_subcommand_writes_the_generated_file_and_exits_0(subcommand: str, render, tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     result = run(subcommand, "--service", "hello-prod", "--catalog", str(CATALOG), "--out", str(out))
@@ -48,16 +52,21 @@ def test_each_subcommand_writes_the_generated_file_and_exits_0(subcommand: str, 
 
 def test_min_requests_reaches_the_rules_file(tmp_path: Path) -> None:
     out = tmp_path / "rules.yaml"
-    result = run("rules", "--service", "hello-prod", "--catalog", str(CATALOG), "--out", str(out), "--min-requests", "7")
+    result = run(
+        "rules", "--service", "hello-prod", "--catalog", str(CATALOG), "--out", str(out), "--min-requests", "7"
+    )
     assert result.returncode == 0, result.stderr
     alerts = [r for g in yaml.safe_load(out.read_text())["groups"] for r in g["rules"] if "alert" in r]
     assert all(">= 7\n" in a["expr"] for a in alerts)
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (["rules", "--service", "nope"], "--service nope: no such stanza"),
-    (["rules", "--service", "hello-prod", "--min-requests", "-3"], "--min-requests"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["rules", "--service", "nope"], "--service nope: no such stanza"),
+        (["rules", "--service", "hello-prod", "--min-requests", "-3"], "--min-requests"),
+    ],
+)
 def test_bad_input_exits_2_with_the_field_named_and_writes_nothing(args: list[str], says: str, tmp_path: Path) -> None:
     out = tmp_path / "out.yaml"
     result = run(*args, "--catalog", str(CATALOG), "--out", str(out))
@@ -76,7 +85,9 @@ def test_a_catalogue_threshold_off_the_buckets_exits_2_naming_the_field(tmp_path
 
 
 def test_an_out_path_in_a_missing_folder_exits_2_and_says_so(tmp_path: Path) -> None:
-    result = run("rules", "--service", "hello-prod", "--catalog", str(CATALOG), "--out", str(tmp_path / "no" / "r.yaml"))
+    result = run(
+        "rules", "--service", "hello-prod", "--catalog", str(CATALOG), "--out", str(tmp_path / "no" / "r.yaml")
+    )
     assert result.returncode == 2
     assert "does not exist" in result.stderr
 

@@ -14,7 +14,8 @@ def test_the_committed_hello_prod_slo_page_matches_the_generator() -> None:
     expected = render_slo_doc(hello_prod())
     assert COMMITTED.read_text(encoding="utf-8") == expected, (
         "docs/slo/SLO-001-hello-prod.md is stale. Fix: companyos slo doc --service hello-prod "
-        "--out docs/slo/SLO-001-hello-prod.md")
+        "--out docs/slo/SLO-001-hello-prod.md"
+    )
 
 
 def test_the_page_states_the_error_budget_in_minutes_from_the_catalogue() -> None:

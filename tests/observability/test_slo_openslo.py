@@ -14,8 +14,17 @@ from .slo_testkit import hello_prod, stanza
 # The README's rules for an SLO with an inline ratio indicator, written as JSON Schema. The upstream
 # schemas/v1 files are not usable as-is (they spell the field "rationMetric" and require "").
 NAME = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"}  # RFC 1123 label
-SOURCE = {"type": "object", "required": ["metricSource"], "properties": {"metricSource": {
-    "type": "object", "required": ["type", "spec"], "properties": {"type": {"const": "Prometheus"}}}}}
+SOURCE = {
+    "type": "object",
+    "required": ["metricSource"],
+    "properties": {
+        "metricSource": {
+            "type": "object",
+            "required": ["type", "spec"],
+            "properties": {"type": {"const": "Prometheus"}},
+        }
+    },
+}
 SLO_SCHEMA = {
     "type": "object",
     "required": ["apiVersion", "kind", "metadata", "spec"],
@@ -30,30 +39,66 @@ SLO_SCHEMA = {
             "properties": {
                 "description": {"type": "string", "maxLength": 1050},
                 "service": NAME,
-                "indicator": {"type": "object", "required": ["metadata", "spec"], "properties": {
-                    "metadata": {"required": ["name"], "properties": {"name": NAME}},
-                    "spec": {"type": "object", "required": ["ratioMetric"], "not": {"required": ["thresholdMetric"]},
-                             "properties": {"ratioMetric": {
-                                 "type": "object", "required": ["counter", "total"],
-                                 "properties": {"counter": {"type": "boolean"}, "good": SOURCE, "bad": SOURCE,
-                                                "total": SOURCE},
-                                 "oneOf": [{"required": ["good"]}, {"required": ["bad"]}]}}}}},
-                "timeWindow": {"type": "array", "minItems": 1, "maxItems": 1, "items": {
-                    "type": "object", "required": ["duration", "isRolling"],
-                    "properties": {"duration": {"type": "string", "pattern": "^[0-9]+[mhdwMQY]$"},
-                                   "isRolling": {"const": True}}}},
+                "indicator": {
+                    "type": "object",
+                    "required": ["metadata", "spec"],
+                    "properties": {
+                        "metadata": {"required": ["name"], "properties": {"name": NAME}},
+                        "spec": {
+                            "type": "object",
+                            "required": ["ratioMetric"],
+                            "not": {"required": ["thresholdMetric"]},
+                            "properties": {
+                                "ratioMetric": {
+                                    "type": "object",
+                                    "required": ["counter", "total"],
+                                    "properties": {
+                                        "counter": {"type": "boolean"},
+                                        "good": SOURCE,
+                                        "bad": SOURCE,
+                                        "total": SOURCE,
+                                    },
+                                    "oneOf": [{"required": ["good"]}, {"required": ["bad"]}],
+                                }
+                            },
+                        },
+                    },
+                },
+                "timeWindow": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["duration", "isRolling"],
+                        "properties": {
+                            "duration": {"type": "string", "pattern": "^[0-9]+[mhdwMQY]$"},
+                            "isRolling": {"const": True},
+                        },
+                    },
+                },
                 "budgetingMethod": {"enum": ["Occurrences", "Timeslices", "RatioTimeslices"]},
-                "objectives": {"type": "array", "minItems": 1, "items": {
-                    "type": "object", "required": ["target"], "not": {"required": ["targetPercent"]},
-                    "properties": {"target": {"type": "number", "minimum": 0, "exclusiveMaximum": 1}}}},
+                "objectives": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["target"],
+                        "not": {"required": ["targetPercent"]},
+                        "properties": {"target": {"type": "number", "minimum": 0, "exclusiveMaximum": 1}},
+                    },
+                },
             },
         },
     },
 }
 
 
-@pytest.mark.parametrize("spec", [hello_prod(), stanza("svc-b", availability=99.5, threshold_ms=1000, window_days=28)],
-                         ids=["hello-prod", "svc-b-28d"])
+@pytest.mark.parametrize(
+    "spec",
+    [hello_prod(), stanza("svc-b", availability=99.5, threshold_ms=1000, window_days=28)],
+    ids=["hello-prod", "svc-b-28d"],
+)
 def test_each_slo_document_satisfies_the_openslo_v1_rules(spec) -> None:
     service, *slos = generate_openslo(spec)
     assert (service["apiVersion"], service["kind"], service["metadata"]["name"]) == ("openslo/v1", "Service", spec.name)

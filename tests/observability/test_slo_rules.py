@@ -81,7 +81,10 @@ def test_every_expression_parses_with_promql_parser_and_selects_only_its_own_job
             if selector.name in RAW_METRICS:
                 assert labels.get("job") == spec.name, (rule, selector)
             else:  # our own recordings, pinned to this service's SLO series
-                assert labels.get("service") == spec.name and labels.get("slo", "").startswith(spec.name), (rule, selector)
+                assert labels.get("service") == spec.name and labels.get("slo", "").startswith(spec.name), (
+                    rule,
+                    selector,
+                )
 
 
 def test_rule_names_are_valid_and_each_record_is_unique_per_slo() -> None:
@@ -105,12 +108,17 @@ def test_there_are_error_ratios_and_request_counts_for_every_window_of_both_slis
 def test_each_sli_has_a_critical_page_and_a_warning_ticket_alert_with_routing_labels_and_links() -> None:
     alerts = [r for r in _rules(generate_rules(hello_prod())) if "alert" in r]
     assert [(a["alert"], a["labels"]["severity"]) for a in alerts] == [
-        ("SLOAvailabilityBudgetBurnPage", "critical"), ("SLOAvailabilityBudgetBurnTicket", "warning"),
-        ("SLOLatencyBudgetBurnPage", "critical"), ("SLOLatencyBudgetBurnTicket", "warning"),
+        ("SLOAvailabilityBudgetBurnPage", "critical"),
+        ("SLOAvailabilityBudgetBurnTicket", "warning"),
+        ("SLOLatencyBudgetBurnPage", "critical"),
+        ("SLOLatencyBudgetBurnTicket", "warning"),
     ]
     for alert in alerts:
         assert {k: alert["labels"][k] for k in ("service", "owner", "risk")} == {
-            "service": "hello-prod", "owner": "team-platform", "risk": "medium"}
+            "service": "hello-prod",
+            "owner": "team-platform",
+            "risk": "medium",
+        }
         assert alert["annotations"]["runbook_url"] == f"docs/runbooks/hello-prod.md#{alert['alert'].lower()}"
         assert alert["annotations"]["dashboard"] == "dashboards/hello-prod.json"
         assert "$value" in alert["annotations"]["description"]
@@ -123,7 +131,23 @@ def test_the_latency_sli_reads_the_bucket_prom_client_exposes_for_the_threshold(
 
 
 # le values prom-client 15.1.3 printed for the node-express buckets (ms / 1000 as JS numbers).
-PROM_CLIENT_LE = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.2", "0.25", "0.3", "0.4", "0.5", "0.75", "1", "2.5", "5", "10"]
+PROM_CLIENT_LE = [
+    "0.005",
+    "0.01",
+    "0.025",
+    "0.05",
+    "0.1",
+    "0.2",
+    "0.25",
+    "0.3",
+    "0.4",
+    "0.5",
+    "0.75",
+    "1",
+    "2.5",
+    "5",
+    "10",
+]
 
 
 def test_le_labels_match_prom_client_formatting_for_every_template_bucket() -> None:

@@ -15,11 +15,24 @@ from companyos.observability.windows import (
 
 # (severity, long, short, burn rate) per period; 30d is table 5-8 of the workbook verbatim.
 EXPECTED = {
-    30: [("page", "1h", "5m", "14.4"), ("page", "6h", "30m", "6"), ("ticket", "1d", "2h", "3"), ("ticket", "3d", "6h", "1")],
-    28: [("page", "1h", "5m", "13.44"), ("page", "6h", "30m", "5.6"), ("ticket", "1d", "2h", "2.8"),
-         ("ticket", "3d", "6h", "0.9333")],
-    7: [("page", "1h", "5m", "13.44"), ("page", "6h", "30m", "3.5"), ("ticket", "1d", "2h", "1.4"),
-        ("ticket", "3d", "6h", "0.98")],
+    30: [
+        ("page", "1h", "5m", "14.4"),
+        ("page", "6h", "30m", "6"),
+        ("ticket", "1d", "2h", "3"),
+        ("ticket", "3d", "6h", "1"),
+    ],
+    28: [
+        ("page", "1h", "5m", "13.44"),
+        ("page", "6h", "30m", "5.6"),
+        ("ticket", "1d", "2h", "2.8"),
+        ("ticket", "3d", "6h", "0.9333"),
+    ],
+    7: [
+        ("page", "1h", "5m", "13.44"),
+        ("page", "6h", "30m", "3.5"),
+        ("ticket", "1d", "2h", "1.4"),
+        ("ticket", "3d", "6h", "0.98"),
+    ],
 }
 
 

@@ -64,8 +64,9 @@ def run_cli(*args: str) -> CliResult:
     return CliResult(result.exit_code, result.output)
 
 
-def http(url: str, method: str = "GET", body: bytes | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def http(
+    url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -97,8 +98,12 @@ def send_traffic(url: str, rounds: int = 3, per_round: int = 100, pause_s: float
     for round_no in range(rounds):
         for i in range(per_round):
             if i % 5 == 4:
-                http(f"{url}/echo", "POST", json.dumps({"message": f"m{i}"}).encode(),
-                     {"Content-Type": "application/json"})
+                http(
+                    f"{url}/echo",
+                    "POST",
+                    json.dumps({"message": f"m{i}"}).encode(),
+                    {"Content-Type": "application/json"},
+                )
             else:
                 http(f"{url}/hello")
             sent += 1
@@ -129,8 +134,15 @@ class LiveStack:
 
 
 def start_hello_prod(project: Path, port: int, otlp_port: int, **env: str) -> ServiceProcess:
-    return start_service(project, {"PORT": str(port), "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}",
-                                   "OTEL_BSP_SCHEDULE_DELAY": "200", **env})
+    return start_service(
+        project,
+        {
+            "PORT": str(port),
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{otlp_port}",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+            **env,
+        },
+    )
 
 
 def stop_stack_pids(work_dir: Path) -> None:
@@ -150,16 +162,43 @@ def live_stack(project: Path, work_dir: Path, **service_env: str) -> Iterator[Li
     port, prom, am, otlp = (free_port() for _ in range(4))
     service = start_hello_prod(project, port, otlp, **service_env)
     try:
-        result = run_cli("obs", "up", "--service", SERVICE, "--catalog", str(CATALOG), "--target", f"127.0.0.1:{port}",
-                         "--prometheus-port", str(prom), "--alertmanager-port", str(am), "--otlp-port", str(otlp),
-                         "--scrape-interval", "1s", "--evaluation-interval", "1s", "--work-dir", str(work_dir))
+        result = run_cli(
+            "obs",
+            "up",
+            "--service",
+            SERVICE,
+            "--catalog",
+            str(CATALOG),
+            "--target",
+            f"127.0.0.1:{port}",
+            "--prometheus-port",
+            str(prom),
+            "--alertmanager-port",
+            str(am),
+            "--otlp-port",
+            str(otlp),
+            "--scrape-interval",
+            "1s",
+            "--evaluation-interval",
+            "1s",
+            "--work-dir",
+            str(work_dir),
+        )
         assert result.exit_code == 0, result.output
         state = local_stack.load_state(work_dir)
         assert state is not None
-        stack = LiveStack(url=f"http://127.0.0.1:{port}", port=port, prometheus_url=state.prometheus_url,
-                          work_dir=work_dir, otlp_port=otlp, service=service, startup_seconds=state.startup_seconds)
-        wait_until("Prometheus scraped the service",
-                   lambda: prom_query(stack.prometheus_url, f'up{{job="{SERVICE}"}} == 1'))
+        stack = LiveStack(
+            url=f"http://127.0.0.1:{port}",
+            port=port,
+            prometheus_url=state.prometheus_url,
+            work_dir=work_dir,
+            otlp_port=otlp,
+            service=service,
+            startup_seconds=state.startup_seconds,
+        )
+        wait_until(
+            "Prometheus scraped the service", lambda: prom_query(stack.prometheus_url, f'up{{job="{SERVICE}"}} == 1')
+        )
         yield stack
     finally:
         try:
@@ -182,12 +221,21 @@ def processes_alive(work_dir: Path) -> list[int]:
 
 def run_subprocess_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """`companyos ARGS` as a process, through the entry point's main(): its exit code is what CI sees."""
-    return subprocess.run([sys.executable, "-m", "companyos.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "companyos.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        check=False,
+    )
 
 
 def golden_queries() -> list[tuple[str, str]]:
     """(panel title, expression) of every golden dashboard target, $__rate_interval expanded as Grafana would."""
     dashboard = build_dashboard(load_catalog(CATALOG).service(SERVICE))
-    return [(panel["title"], expand_grafana_variables(target["expr"], step_seconds=STEP_S))
-            for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    return [
+        (panel["title"], expand_grafana_variables(target["expr"], step_seconds=STEP_S))
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
+    ]

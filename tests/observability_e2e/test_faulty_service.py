@@ -42,17 +42,34 @@ def faulty(hello_prod_service: Path, tmp_path_factory: pytest.TempPathFactory) -
         send_traffic(stack.url, rounds=1, per_round=50)
         restart_service(stack, hello_prod_service, FAULT_ERROR_RATE="0.5")
         send_traffic(stack.url)
-        wait_until("Prometheus saw the 5xx answers", lambda: prom_query(
-            stack.prometheus_url,
-            f'sum(rate(http_requests_total{{job="{SERVICE}",status_code=~"5.."}}[1m])) > 0'))
+        wait_until(
+            "Prometheus saw the 5xx answers",
+            lambda: prom_query(
+                stack.prometheus_url, f'sum(rate(http_requests_total{{job="{SERVICE}",status_code=~"5.."}}[1m])) > 0'
+            ),
+        )
         yield stack
 
 
 def test_check_deploy_reports_the_failing_service_unhealthy_with_exit_1_and_names_the_error_ratio(
-        faulty, tmp_path: Path) -> None:
+    faulty, tmp_path: Path
+) -> None:
     out = tmp_path / "report.json"
-    result = run_cli("check-deploy", "--service", SERVICE, "--catalog", str(CATALOG), "--url", faulty.url,
-                     "--prometheus", faulty.prometheus_url, "--window", "1m", "--json", str(out))
+    result = run_cli(
+        "check-deploy",
+        "--service",
+        SERVICE,
+        "--catalog",
+        str(CATALOG),
+        "--url",
+        faulty.url,
+        "--prometheus",
+        faulty.prometheus_url,
+        "--window",
+        "1m",
+        "--json",
+        str(out),
+    )
     assert result.exit_code == 1, result.output
     report = json.loads(out.read_text())
     assert report["verdict"] == "unhealthy"
@@ -78,8 +95,9 @@ def test_the_dashboard_png_draws_every_panel_with_data_from_the_real_prometheus(
     dashboard = build_dashboard(load_catalog(CATALOG).service(SERVICE))
     end = datetime.now(UTC)
     out = tmp_path / "evidence" / f"{SERVICE}-golden.png"
-    report = render_dashboard_png(dashboard, faulty.prometheus_url, out, end - timedelta(minutes=2), end,
-                                  timedelta(seconds=STEP_S))
+    report = render_dashboard_png(
+        dashboard, faulty.prometheus_url, out, end - timedelta(minutes=2), end, timedelta(seconds=STEP_S)
+    )
     drawable = [p["title"] for p in dashboard["panels"] if p["type"] in ("stat", "gauge", "timeseries")]
     assert [p.title for p in report.panels] == drawable
     assert report.empty_panels() == []

@@ -49,8 +49,12 @@ def healthy(hello_prod_service: Path, tmp_path_factory: pytest.TempPathFactory) 
         sent += 1
         # Only the routes the traffic used: Prometheus' own scrapes of /metrics are counted too, and with
         # them in the sum it could reach `sent` while the last requests were not scraped yet.
-        wait_until("Prometheus counted the traffic", lambda: prom_query(
-            stack.prometheus_url, f'sum(http_requests_total{{job="{SERVICE}",route=~"/hello|/echo"}}) >= {sent}'))
+        wait_until(
+            "Prometheus counted the traffic",
+            lambda: prom_query(
+                stack.prometheus_url, f'sum(http_requests_total{{job="{SERVICE}",route=~"/hello|/echo"}}) >= {sent}'
+            ),
+        )
         yield stack, sent
 
 
@@ -76,16 +80,20 @@ def test_a_callers_trace_id_reaches_the_log_line_the_otlp_receiver_and_the_reque
     line = stack.service.wait_for_log(lambda entry: entry.get("msg") == "request" and entry.get("trace_id") == TRACE_ID)
     assert line["route"] == "/hello" and line["status"] == 200
 
-    spans = wait_until("the traced request's spans were stored",
-                       lambda: [s for s in read_spans(stack.work_dir / "spans.jsonl") if s.trace_id == TRACE_ID])
+    spans = wait_until(
+        "the traced request's spans were stored",
+        lambda: [s for s in read_spans(stack.work_dir / "spans.jsonl") if s.trace_id == TRACE_ID],
+    )
     server = next(s for s in spans if s.parent_span_id == PARENT_ID)
     assert server.span_id == line["span_id"]
     assert server.service_name == SERVICE
     assert server.end_unix_nano >= server.start_unix_nano > 0
     assert server.attributes  # the HTTP instrumentation's attributes survived the round trip
 
-    by_route = {r["metric"]["route"]: float(r["value"][1]) for r in prom_query(
-        stack.prometheus_url, f'sum by (route) (http_requests_total{{job="{SERVICE}"}})')}
+    by_route = {
+        r["metric"]["route"]: float(r["value"][1])
+        for r in prom_query(stack.prometheus_url, f'sum by (route) (http_requests_total{{job="{SERVICE}"}})')
+    }
     assert by_route["/hello"] >= 240 and by_route["/echo"] >= 60, by_route
     assert sum(by_route.values()) >= sent
 
@@ -120,10 +128,12 @@ def test_obs_status_from_the_runbook_shows_every_component_ready_and_the_scrape_
 
 
 def test_check_deploy_from_the_runbook_reports_the_healthy_service_with_exit_0_and_json_evidence(
-        healthy, tmp_path: Path) -> None:
+    healthy, tmp_path: Path
+) -> None:
     stack, _ = healthy
-    argv = with_option(with_option(runbook_line("companyos check-deploy"), "--url", stack.url),
-                       "--prometheus", stack.prometheus_url)
+    argv = with_option(
+        with_option(runbook_line("companyos check-deploy"), "--url", stack.url), "--prometheus", stack.prometheus_url
+    )
     argv = with_option(with_option(argv, "--catalog", str(CATALOG)), "--json", str(tmp_path / "report.json"))
     began = time.monotonic()
     result = run_cli(*argv)
@@ -132,7 +142,11 @@ def test_check_deploy_from_the_runbook_reports_the_healthy_service_with_exit_0_a
     report = json.loads((tmp_path / "report.json").read_text())
     assert (report["schema"], report["verdict"], report["exit_code"]) == ("paved-road.check-deploy/v1", "healthy", 0)
     assert {c["name"]: c["status"] for c in report["checks"]} == {
-        "metrics-present": "pass", "traffic": "pass", "error-ratio": "pass", "latency": "pass"}
+        "metrics-present": "pass",
+        "traffic": "pass",
+        "error-ratio": "pass",
+        "latency": "pass",
+    }
     assert [p["status"] for p in report["probes"]] == ["pass"] * 4
     assert report["slo"]["error_ratio_threshold"] == pytest.approx(0.001 * 14.4)
     assert seconds < 10, f"check-deploy took {seconds:.1f}s"
@@ -140,12 +154,26 @@ def test_check_deploy_from_the_runbook_reports_the_healthy_service_with_exit_0_a
 
 @pytest.mark.parametrize("down", ["prometheus", "service"])
 def test_check_deploy_exits_2_could_not_check_when_prometheus_or_the_service_does_not_answer(
-        healthy, down: str, tmp_path: Path) -> None:
+    healthy, down: str, tmp_path: Path
+) -> None:
     stack, _ = healthy
     nobody = f"http://127.0.0.1:{free_port()}"
     url, prometheus = (stack.url, nobody) if down == "prometheus" else (nobody, stack.prometheus_url)
-    args = ["check-deploy", "--service", SERVICE, "--catalog", str(CATALOG), "--url", url, "--prometheus", prometheus,
-            "--probe-count", "1", "--json", str(tmp_path / "r.json")]
+    args = [
+        "check-deploy",
+        "--service",
+        SERVICE,
+        "--catalog",
+        str(CATALOG),
+        "--url",
+        url,
+        "--prometheus",
+        prometheus,
+        "--probe-count",
+        "1",
+        "--json",
+        str(tmp_path / "r.json"),
+    ]
     if down == "prometheus":
         # Once through the real entry point (~5 s of imports): the process exit code is what CI sees.
         result = run_subprocess_cli(*args)
@@ -154,10 +182,16 @@ def test_check_deploy_exits_2_could_not_check_when_prometheus_or_the_service_doe
         assert run_cli(*args).exit_code == 2
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["verdict"] == "could-not-check"
-    failed = [c["name"] for c in report["checks"] if c["status"] == "error"] if down == "prometheus" else \
-        [p["path"] for p in report["probes"] if p["status"] == "error"]
-    assert failed == (["metrics-present", "traffic", "error-ratio", "latency"] if down == "prometheus"
-                      else ["/healthz", "/readyz", "/hello", "/echo"])
+    failed = (
+        [c["name"] for c in report["checks"] if c["status"] == "error"]
+        if down == "prometheus"
+        else [p["path"] for p in report["probes"] if p["status"] == "error"]
+    )
+    assert failed == (
+        ["metrics-present", "traffic", "error-ratio", "latency"]
+        if down == "prometheus"
+        else ["/healthz", "/readyz", "/hello", "/echo"]
+    )
 
 
 def test_every_golden_dashboard_query_parses_and_returns_data_before_any_5xx(healthy) -> None:

@@ -20,15 +20,42 @@ from .conftest import CATALOG, SERVICE, free_port, processes_alive, run_cli, sto
 
 def options(work_dir: Path, **overrides: object) -> StackOptions:
     ports = {"prometheus_port": free_port(), "alertmanager_port": free_port(), "otlp_port": free_port()}
-    return StackOptions(**{"service": SERVICE, "target": "127.0.0.1:8080", "work_dir": work_dir,
-                           **ports, "scrape_interval": "1s", "evaluation_interval": "1s", **overrides})
+    return StackOptions(
+        **{
+            "service": SERVICE,
+            "target": "127.0.0.1:8080",
+            "work_dir": work_dir,
+            **ports,
+            "scrape_interval": "1s",
+            "evaluation_interval": "1s",
+            **overrides,
+        }
+    )
 
 
 def up_args(opts: StackOptions) -> list[str]:
-    return ["obs", "up", "--service", opts.service, "--catalog", str(CATALOG), "--target", opts.target,
-            "--prometheus-port", str(opts.prometheus_port), "--alertmanager-port", str(opts.alertmanager_port),
-            "--otlp-port", str(opts.otlp_port), "--scrape-interval", opts.scrape_interval,
-            "--evaluation-interval", opts.evaluation_interval, "--work-dir", str(opts.work_dir)]
+    return [
+        "obs",
+        "up",
+        "--service",
+        opts.service,
+        "--catalog",
+        str(CATALOG),
+        "--target",
+        opts.target,
+        "--prometheus-port",
+        str(opts.prometheus_port),
+        "--alertmanager-port",
+        str(opts.alertmanager_port),
+        "--otlp-port",
+        str(opts.otlp_port),
+        "--scrape-interval",
+        opts.scrape_interval,
+        "--evaluation-interval",
+        opts.evaluation_interval,
+        "--work-dir",
+        str(opts.work_dir),
+    ]
 
 
 def test_prometheus_scrapes_the_service_as_its_catalogue_job_and_loads_its_slo_rules(tmp_path: Path) -> None:
@@ -45,16 +72,20 @@ def test_prometheus_scrapes_the_service_as_its_catalogue_job_and_loads_its_slo_r
 
 def test_every_component_listens_on_loopback_only(tmp_path: Path) -> None:
     opts = options(tmp_path)
-    argvs = local_stack.component_argvs(opts, local_stack.write_configs(opts, load_catalog(CATALOG).service(SERVICE)),
-                                        {"prometheus": "prometheus", "alertmanager": "alertmanager"})
+    argvs = local_stack.component_argvs(
+        opts,
+        local_stack.write_configs(opts, load_catalog(CATALOG).service(SERVICE)),
+        {"prometheus": "prometheus", "alertmanager": "alertmanager"},
+    )
     assert f"--web.listen-address=127.0.0.1:{opts.prometheus_port}" in argvs["prometheus"]
     assert f"--web.listen-address=127.0.0.1:{opts.alertmanager_port}" in argvs["alertmanager"]
     assert "--cluster.listen-address=" in argvs["alertmanager"]  # no gossip port on 0.0.0.0
     assert argvs["otlp-receiver"][argvs["otlp-receiver"].index("--host") + 1] == "127.0.0.1"
 
 
-def test_a_missing_binary_is_named_with_the_command_that_installs_it(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_binary_is_named_with_the_command_that_installs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     result = run_cli(*up_args(options(tmp_path / "obs")))
     assert result.exit_code == 2
@@ -62,8 +93,9 @@ def test_a_missing_binary_is_named_with_the_command_that_installs_it(tmp_path: P
     assert not (tmp_path / "obs" / "state.json").exists()
 
 
-def test_a_missing_alertmanager_is_named_with_its_debian_package(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_alertmanager_is_named_with_its_debian_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     only_prometheus = tmp_path / "bin"
     only_prometheus.mkdir()
     (only_prometheus / "prometheus").symlink_to(local_stack.find_binary("prometheus"))
@@ -83,11 +115,14 @@ def test_a_taken_port_is_named_by_its_flag_and_nothing_starts(tmp_path: Path) ->
     assert not (tmp_path / "state.json").exists()
 
 
-@pytest.mark.parametrize(("flag", "value", "message"), [
-    ("--target", "localhost", "not HOST:PORT"),
-    ("--scrape-interval", "fast", "not a Prometheus duration"),
-    ("--otlp-port", "70000", "not a TCP port"),
-])
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--target", "localhost", "not HOST:PORT"),
+        ("--scrape-interval", "fast", "not a Prometheus duration"),
+        ("--otlp-port", "70000", "not a TCP port"),
+    ],
+)
 def test_bad_options_are_refused_naming_the_flag(tmp_path: Path, flag: str, value: str, message: str) -> None:
     args = up_args(options(tmp_path))
     args[args.index(flag) + 1] = value
@@ -124,7 +159,8 @@ def metrics_target() -> Iterator[str]:
 
 @pytest.mark.slow
 def test_up_twice_is_a_no_op_a_different_up_is_refused_and_down_stops_every_pid(
-        tmp_path: Path, metrics_target: str) -> None:
+    tmp_path: Path, metrics_target: str
+) -> None:
     opts = options(tmp_path / "obs", target=metrics_target)
     try:
         first = run_cli(*up_args(opts))

@@ -34,7 +34,8 @@ def github_anchors(markdown: str) -> set[str]:
 
 def test_the_committed_runbook_is_exactly_what_the_generator_writes(runbook: str) -> None:
     assert COMMITTED.read_text(encoding="utf-8") == runbook, (
-        f"{COMMITTED} is stale: run `companyos runbook --service {SERVICE} --out {COMMITTED.relative_to(REPO)}`")
+        f"{COMMITTED} is stale: run `companyos runbook --service {SERVICE} --out {COMMITTED.relative_to(REPO)}`"
+    )
 
 
 def test_the_cli_writes_the_same_runbook(tmp_path: Path, runbook: str) -> None:
@@ -45,8 +46,12 @@ def test_the_cli_writes_the_same_runbook(tmp_path: Path, runbook: str) -> None:
 
 
 def test_every_alert_the_slo_rules_generate_has_a_section_at_its_runbook_url_anchor(runbook: str) -> None:
-    alerts = [rule for group in generate_rules(load_catalog(CATALOG).service(SERVICE))["groups"]
-              for rule in group["rules"] if "alert" in rule]
+    alerts = [
+        rule
+        for group in generate_rules(load_catalog(CATALOG).service(SERVICE))["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
     assert len(alerts) == 4
     anchors = github_anchors(runbook)
     for alert in alerts:
@@ -67,16 +72,20 @@ def test_the_burn_rates_and_windows_are_those_of_the_data_file(runbook: str) -> 
     assert f"If the 1h burn rate exceeds {format(fast_page.burn_rate.normalize(), 'f')} (budget burn page)" in runbook
 
 
-@pytest.mark.parametrize("must_contain", [
-    "pulumi stack output image_digest --stack hello-prod-dev",
-    "pulumi config set paved-road:releaseRecord releases/hello-prod-previous.json --stack hello-prod-dev",
-    "pulumi up --stack hello-prod-dev",
-    "pulumi stack history --stack hello-prod-dev",
-    r"jsonpath={.metadata.annotations.paved-road\.dev/release-version}",
-    "](../security/signature-verification-failed.md)",
-])
+@pytest.mark.parametrize(
+    "must_contain",
+    [
+        "pulumi stack output image_digest --stack hello-prod-dev",
+        "pulumi config set paved-road:releaseRecord releases/hello-prod-previous.json --stack hello-prod-dev",
+        "pulumi up --stack hello-prod-dev",
+        "pulumi stack history --stack hello-prod-dev",
+        r"jsonpath={.metadata.annotations.paved-road\.dev/release-version}",
+        "](../security/signature-verification-failed.md)",
+    ],
+)
 def test_the_runbook_tells_how_to_find_the_version_roll_back_and_handle_a_bad_signature(
-        runbook: str, must_contain: str) -> None:
+    runbook: str, must_contain: str
+) -> None:
     assert must_contain in runbook
 
 
@@ -102,11 +111,14 @@ def test_every_companyos_command_in_the_runbook_is_accepted_by_the_cli(runbook: 
         parse_command_line(line)
 
 
-@pytest.mark.parametrize("bad_line", [
-    "companyos check-deploy --url http://127.0.0.1:8080",  # --prometheus missing
-    "companyos obs up --no-such-flag",
-    "companyos no-such-command",
-])
+@pytest.mark.parametrize(
+    "bad_line",
+    [
+        "companyos check-deploy --url http://127.0.0.1:8080",  # --prometheus missing
+        "companyos obs up --no-such-flag",
+        "companyos no-such-command",
+    ],
+)
 def test_the_command_line_check_refuses_a_line_the_cli_would_refuse(bad_line: str) -> None:
     with pytest.raises(click.UsageError):
         parse_command_line(bad_line)

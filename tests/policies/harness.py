@@ -65,8 +65,10 @@ class PolicyResult:
         return [v for v in self.violations if v.rule == rule_name]
 
     def describe(self) -> str:
-        return "\n".join(f"- [{v.level.value}] {v.rule} @ {v.urn or '(stack)'}: {v.message}" for v in self.violations) \
+        return (
+            "\n".join(f"- [{v.level.value}] {v.rule} @ {v.urn or '(stack)'}: {v.message}" for v in self.violations)
             or "(no violations)"
+        )
 
 
 # --- fixtures -------------------------------------------------------------------------------------------
@@ -94,8 +96,9 @@ def fixture_rule(path: Path) -> str:
 
 
 def fixtures(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.json") if p.name.startswith(("good-", "bad-"))
-                  and not p.name.endswith(".config.json"))
+    return sorted(
+        p for p in folder.glob("*.json") if p.name.startswith(("good-", "bad-")) and not p.name.endswith(".config.json")
+    )
 
 
 # --- running ---------------------------------------------------------------------------------------------
@@ -118,17 +121,26 @@ def _properties(entry: Any) -> dict[str, Any] | None:
 
 
 def _options(parent: str) -> PolicyResourceOptions:
-    return PolicyResourceOptions(protect=False, ignore_changes=[], delete_before_replace=None, aliases=[],
-                                 custom_timeouts=PolicyCustomTimeouts(0, 0, 0), additional_secret_outputs=[],
-                                 parent=parent or None)
+    return PolicyResourceOptions(
+        protect=False,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+        parent=parent or None,
+    )
 
 
 def _props(resource: Mapping[str, Any]) -> Any:
     return unknown_checking_proxy(deserialize_properties(json.loads(json.dumps(resource.get("props", {})))))
 
 
-def run_rules(resources: Iterable[Mapping[str, Any]], config: Mapping[str, Any] | None = None,
-              rules: Iterable[Rule | str] | None = None) -> PolicyResult:
+def run_rules(
+    resources: Iterable[Mapping[str, Any]],
+    config: Mapping[str, Any] | None = None,
+    rules: Iterable[Rule | str] | None = None,
+) -> PolicyResult:
     """Analyze each resource with every resource rule, then the whole list with every stack rule.
 
     `config` is a --policy-pack-config document ({rule: level | {enforcementLevel?, ...properties}}).
@@ -146,24 +158,47 @@ def run_rules(resources: Iterable[Mapping[str, Any]], config: Mapping[str, Any] 
         properties = _properties(config.get(current.name))
         policy = current.policy()
 
-        def report(message: str, urn: str | None = None, *, _rule: str = current.name, _urn: str = "",
-                   _level: EnforcementLevel = level) -> None:
+        def report(
+            message: str,
+            urn: str | None = None,
+            *,
+            _rule: str = current.name,
+            _urn: str = "",
+            _level: EnforcementLevel = level,
+        ) -> None:
             violations.append(Violation(_rule, urn or _urn, message, _level))
 
         if current.stack:
-            policy_resources = [PolicyResource(r["type"], _props(r), r["urn"], r["name"], _options(r.get("parent", "")),
-                                               None, None, [], {}) for r in resources]
+            policy_resources = [
+                PolicyResource(
+                    r["type"], _props(r), r["urn"], r["name"], _options(r.get("parent", "")), None, None, [], {}
+                )
+                for r in resources
+            ]
             by_urn = {p.urn: p for p in policy_resources}
             for source, target in zip(resources, policy_resources, strict=True):
                 target.parent = by_urn.get(source.get("parent", ""))
             policy.validate(StackValidationArgs(policy_resources, properties), report)
             continue
         for resource in resources:
-            args = ResourceValidationArgs(resource["type"], _props(resource), resource["urn"], resource["name"],
-                                          _options(resource.get("parent", "")), None, properties)
+            args = ResourceValidationArgs(
+                resource["type"],
+                _props(resource),
+                resource["urn"],
+                resource["name"],
+                _options(resource.get("parent", "")),
+                None,
+                properties,
+            )
 
-            def report_resource(message: str, urn: str | None = None, *, _urn: str = resource["urn"],
-                                _rule: str = current.name, _level: EnforcementLevel = level) -> None:
+            def report_resource(
+                message: str,
+                urn: str | None = None,
+                *,
+                _urn: str = resource["urn"],
+                _rule: str = current.name,
+                _level: EnforcementLevel = level,
+            ) -> None:
                 # The SDK ignores `urn` for resource policies: the analysed resource is the subject.
                 violations.append(Violation(_rule, _urn, message, _level))
 
@@ -205,15 +240,26 @@ def run_fixture(path: Path, *, only_its_rule: bool = True) -> PolicyResult:
 # --- assertions (awsguard's assertHasResourceViolation / assertNoResourceViolations, in our words) ---------
 
 
-def assert_has_violation(result: PolicyResult, rule_name: str, urn_fragment: str, message_fragment: str,
-                         *, level: EnforcementLevel | None = EnforcementLevel.MANDATORY) -> Violation:
+def assert_has_violation(
+    result: PolicyResult,
+    rule_name: str,
+    urn_fragment: str,
+    message_fragment: str,
+    *,
+    level: EnforcementLevel | None = EnforcementLevel.MANDATORY,
+) -> Violation:
     """Some violation of `rule_name` on a URN containing `urn_fragment` says `message_fragment`."""
     for violation in result.of(rule_name):
-        if urn_fragment in violation.urn and message_fragment in violation.message \
-                and (level is None or violation.level == level):
+        if (
+            urn_fragment in violation.urn
+            and message_fragment in violation.message
+            and (level is None or violation.level == level)
+        ):
             return violation
-    raise AssertionError(f"expected a {level.value if level else ''} violation of {rule_name} on *{urn_fragment}* "
-                         f"saying {message_fragment!r}; got:\n{result.describe()}")
+    raise AssertionError(
+        f"expected a {level.value if level else ''} violation of {rule_name} on *{urn_fragment}* "
+        f"saying {message_fragment!r}; got:\n{result.describe()}"
+    )
 
 
 def assert_no_violations(result: PolicyResult) -> None:

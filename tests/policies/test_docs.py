@@ -28,6 +28,8 @@ def test_the_check_mode_names_a_stale_page_and_a_page_no_rule_generates(tmp_path
     assert docs.main(["--check", "--out", str(tmp_path)]) == 0
     (tmp_path / "container-probes.md").write_text("edited by hand\n", encoding="utf-8")
     (tmp_path / "retired-rule.md").write_text("old\n", encoding="utf-8")
-    assert docs.differences(tmp_path) == ["container-probes.md: stale or missing",
-                                          "retired-rule.md: no rule generates it"]
+    assert docs.differences(tmp_path) == [
+        "container-probes.md: stale or missing",
+        "retired-rule.md: no rule generates it",
+    ]
     assert docs.main(["--check", "--out", str(tmp_path)]) == 1

@@ -55,28 +55,46 @@ def test_every_rule_carries_remediation_a_schema_and_a_family() -> None:
 
 
 def _wrong_value(schema: dict[str, Any]) -> Any:
-    return {"array": "not-a-list", "boolean": "yes", "number": "9", "integer": 1.5, "string": 5,
-            "object": ["not-an-object"]}[schema["type"]]
+    return {
+        "array": "not-a-list",
+        "boolean": "yes",
+        "number": "9",
+        "integer": 1.5,
+        "string": 5,
+        "object": ["not-an-object"],
+    }[schema["type"]]
 
 
-STRICTNESS_CASES = [(r.name, {"unexpected_key": True}, "Additional properties are not allowed") for r in RULES] + [
-    (r.name, {key: _wrong_value(dict(schema))}, key) for r in RULES for key, schema in r.config.items()] + [
-    ("kubernetes-governance-labels", {"risk_values": ["extreme"]}, "risk_values.0: 'extreme' is not one of"),
-    ("kubernetes-governance-labels", {"owner_pattern": "("}, "owner_pattern: not a valid regular expression"),
-    ("image-signature-verified", {"trusted_public_keys": ["-----BEGIN PUBLIC KEY-----\nnot base64\n"]},
-     "trusted_public_keys[0]"),
-    ("image-vulnerability-threshold", {"cvss_threshold": 11}, "cvss_threshold: 11 is greater than the maximum of 10"),
-    ("pull-request-governance-labels", {"source": "my laptop"}, "source: 'my laptop' does not match"),
-    ("image-sbom-attached", {"location_prefixes": []}, "location_prefixes: [] should be non-empty"),
-    ("image-repository-owned", {"repository_pattern": "^.*$"}, "has no {service}"),
-    ("image-repository-owned", {"repository_pattern": "({service}"}, "not a valid regular expression"),
-]
+STRICTNESS_CASES = (
+    [(r.name, {"unexpected_key": True}, "Additional properties are not allowed") for r in RULES]
+    + [(r.name, {key: _wrong_value(dict(schema))}, key) for r in RULES for key, schema in r.config.items()]
+    + [
+        ("kubernetes-governance-labels", {"risk_values": ["extreme"]}, "risk_values.0: 'extreme' is not one of"),
+        ("kubernetes-governance-labels", {"owner_pattern": "("}, "owner_pattern: not a valid regular expression"),
+        (
+            "image-signature-verified",
+            {"trusted_public_keys": ["-----BEGIN PUBLIC KEY-----\nnot base64\n"]},
+            "trusted_public_keys[0]",
+        ),
+        (
+            "image-vulnerability-threshold",
+            {"cvss_threshold": 11},
+            "cvss_threshold: 11 is greater than the maximum of 10",
+        ),
+        ("pull-request-governance-labels", {"source": "my laptop"}, "source: 'my laptop' does not match"),
+        ("image-sbom-attached", {"location_prefixes": []}, "location_prefixes: [] should be non-empty"),
+        ("image-repository-owned", {"repository_pattern": "^.*$"}, "has no {service}"),
+        ("image-repository-owned", {"repository_pattern": "({service}"}, "not a valid regular expression"),
+    ]
+)
 
 
-@pytest.mark.parametrize(("name", "config", "says"), STRICTNESS_CASES,
-                         ids=[f"{n}-{'-'.join(c)}" for n, c, _ in STRICTNESS_CASES])
-def test_an_invalid_policy_config_raises_and_so_blocks_the_preview(name: str, config: dict[str, Any],
-                                                                   says: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "config", "says"), STRICTNESS_CASES, ids=[f"{n}-{'-'.join(c)}" for n, c, _ in STRICTNESS_CASES]
+)
+def test_an_invalid_policy_config_raises_and_so_blocks_the_preview(
+    name: str, config: dict[str, Any], says: str
+) -> None:
     with pytest.raises(PolicyConfigError, match="Fix: edit the") as raised:
         run_rules(load_fixture(POLICIES_DIR / "stack/good-service-slo-declared.json"), {name: config}, [name])
     assert says in str(raised.value)
@@ -85,8 +103,11 @@ def test_an_invalid_policy_config_raises_and_so_blocks_the_preview(name: str, co
 def test_an_invalid_config_blocks_even_when_the_rule_is_advisory_and_the_resource_is_not_its_type() -> None:
     namespace = load_fixture(POLICIES_DIR / "labels/good-kubernetes-governance-labels--namespace.json")
     with pytest.raises(PolicyConfigError):
-        run_rules(namespace, {"image-vulnerability-threshold": {"enforcementLevel": "advisory", "max_critical": -1}},
-                  ["image-vulnerability-threshold"])
+        run_rules(
+            namespace,
+            {"image-vulnerability-threshold": {"enforcementLevel": "advisory", "max_critical": -1}},
+            ["image-vulnerability-threshold"],
+        )
 
 
 def test_a_rule_that_raises_lets_the_exception_out_of_the_sdk_policy() -> None:
@@ -95,8 +116,9 @@ def test_a_rule_that_raises_lets_the_exception_out_of_the_sdk_policy() -> None:
 
     raising = Rule(name="raising", family="stack", description="d", remediation="r", check=broken)
     with pytest.raises(RuntimeError, match="bug in a rule"):
-        run_rules(load_fixture(POLICIES_DIR / "labels/good-kubernetes-governance-labels--namespace.json"), {},
-                  [raising])
+        run_rules(
+            load_fixture(POLICIES_DIR / "labels/good-kubernetes-governance-labels--namespace.json"), {}, [raising]
+        )
 
 
 # (rule, fixture, path to the value made unknown, the path the violation names)
@@ -105,27 +127,65 @@ def _container(props: dict[str, Any]) -> dict[str, Any]:
 
 
 UNKNOWN_CASES = [
-    ("kubernetes-governance-labels", "labels/good-kubernetes-governance-labels--namespace.json",
-     lambda p: p["metadata"]["labels"], "owner", ".metadata.labels.owner"),
-    ("repository-governance-topics", "labels/good-repository-governance-topics.json",
-     lambda p: p, "topics", ".topics"),
-    ("image-pinned-by-digest", "supply_chain/good-image-pinned-by-digest.json",
-     _container, "image", ".spec.template.spec.containers[0].image"),
-    ("image-sbom-attached", "supply_chain/good-image-sbom-attached.json",
-     lambda p: p["metadata"]["annotations"], "paved-road.dev/sbom-digest", "paved-road.dev/sbom-digest"),
-    ("image-signature-verified", "supply_chain/good-image-signature-verified--signer.json",
-     lambda p: p["metadata"]["annotations"], "paved-road.dev/signature-payload", "signature-payload"),
-    ("image-vulnerability-threshold", "supply_chain/good-image-vulnerability-threshold.json",
-     lambda p: p["metadata"]["annotations"], "paved-road.dev/vulnerability-scan", "vulnerability-scan"),
+    (
+        "kubernetes-governance-labels",
+        "labels/good-kubernetes-governance-labels--namespace.json",
+        lambda p: p["metadata"]["labels"],
+        "owner",
+        ".metadata.labels.owner",
+    ),
+    ("repository-governance-topics", "labels/good-repository-governance-topics.json", lambda p: p, "topics", ".topics"),
+    (
+        "image-pinned-by-digest",
+        "supply_chain/good-image-pinned-by-digest.json",
+        _container,
+        "image",
+        ".spec.template.spec.containers[0].image",
+    ),
+    (
+        "image-sbom-attached",
+        "supply_chain/good-image-sbom-attached.json",
+        lambda p: p["metadata"]["annotations"],
+        "paved-road.dev/sbom-digest",
+        "paved-road.dev/sbom-digest",
+    ),
+    (
+        "image-signature-verified",
+        "supply_chain/good-image-signature-verified--signer.json",
+        lambda p: p["metadata"]["annotations"],
+        "paved-road.dev/signature-payload",
+        "signature-payload",
+    ),
+    (
+        "image-vulnerability-threshold",
+        "supply_chain/good-image-vulnerability-threshold.json",
+        lambda p: p["metadata"]["annotations"],
+        "paved-road.dev/vulnerability-scan",
+        "vulnerability-scan",
+    ),
     ("ci-workflow-required-jobs", "pipeline/good-ci-workflow-required-jobs.json", lambda p: p, "content", ".content"),
-    ("branch-protection-required-checks", "pipeline/good-branch-protection-required-checks.json",
-     lambda p: p["requiredStatusChecks"][0], "contexts", ".requiredStatusChecks[0].contexts"),
-    ("container-probes", "kubernetes_hygiene/good-container-probes.json", _container, "livenessProbe",
-     "livenessProbe"),
-    ("container-resources", "kubernetes_hygiene/good-container-resources.json",
-     lambda p: _container(p)["resources"]["limits"], "cpu", "limits.cpu"),
-    ("container-security-context", "kubernetes_hygiene/good-container-security-context.json",
-     lambda p: _container(p)["securityContext"], "readOnlyRootFilesystem", "readOnlyRootFilesystem"),
+    (
+        "branch-protection-required-checks",
+        "pipeline/good-branch-protection-required-checks.json",
+        lambda p: p["requiredStatusChecks"][0],
+        "contexts",
+        ".requiredStatusChecks[0].contexts",
+    ),
+    ("container-probes", "kubernetes_hygiene/good-container-probes.json", _container, "livenessProbe", "livenessProbe"),
+    (
+        "container-resources",
+        "kubernetes_hygiene/good-container-resources.json",
+        lambda p: _container(p)["resources"]["limits"],
+        "cpu",
+        "limits.cpu",
+    ),
+    (
+        "container-security-context",
+        "kubernetes_hygiene/good-container-security-context.json",
+        lambda p: _container(p)["securityContext"],
+        "readOnlyRootFilesystem",
+        "readOnlyRootFilesystem",
+    ),
 ]
 
 
@@ -179,17 +239,20 @@ def test_repository_files_are_fixture_folders_only() -> None:
 
 # Under `pulumi preview` the pack is the only reader of its config: it refuses a weakened setting itself unless a
 # reviewed exception covers it (tests/policy_gate/test_exceptions.py covers the gate's side, levels included).
-WEAK_SETTINGS = [("image-vulnerability-threshold", {"cvss_threshold": 10}), ("image-vulnerability-threshold",
-                                                                              {"allow_unscanned": True}),
-                 ("resource-type-allowed", {"additional_types": ["kubernetes:apps/v1:DaemonSet"]}),
-                 ("image-signature-verified", {"check_reference": False}),
-                 ("image-repository-owned", {"repository_pattern": "^.*{service}.*$"}),
-                 ("branch-protection-required-checks", {"additional_contexts": []})]
+WEAK_SETTINGS = [
+    ("image-vulnerability-threshold", {"cvss_threshold": 10}),
+    ("image-vulnerability-threshold", {"allow_unscanned": True}),
+    ("resource-type-allowed", {"additional_types": ["kubernetes:apps/v1:DaemonSet"]}),
+    ("image-signature-verified", {"check_reference": False}),
+    ("image-repository-owned", {"repository_pattern": "^.*{service}.*$"}),
+    ("branch-protection-required-checks", {"additional_contexts": []}),
+]
 
 
 @pytest.mark.parametrize(("name", "config"), WEAK_SETTINGS, ids=[f"{n}-{next(iter(c))}" for n, c in WEAK_SETTINGS])
-def test_the_pack_refuses_a_weakened_setting_without_an_exception_and_honours_one(name, config, pack_exceptions,
-                                                                                 monkeypatch) -> None:
+def test_the_pack_refuses_a_weakened_setting_without_an_exception_and_honours_one(
+    name, config, pack_exceptions, monkeypatch
+) -> None:
     setting = next(iter(config))
     monkeypatch.setenv("PAVED_ROAD_POLICY_EXCEPTIONS", "/nonexistent/policy-exceptions.yaml")
     with pytest.raises(PolicyConfigError, match=f"{setting}: .* weakens the baseline and no exception"):

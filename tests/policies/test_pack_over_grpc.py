@@ -23,11 +23,23 @@ LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY
 
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    env = {**os.environ, "PULUMI_PROJECT": "paved-road", "PULUMI_STACK": "dev", "PULUMI_DRY_RUN": "true",
-           "PULUMI_ORGANIZATION": "organization", "PULUMI_CONFIG": "{}"}
+    env = {
+        **os.environ,
+        "PULUMI_PROJECT": "paved-road",
+        "PULUMI_STACK": "dev",
+        "PULUMI_DRY_RUN": "true",
+        "PULUMI_ORGANIZATION": "organization",
+        "PULUMI_CONFIG": "{}",
+    }
     # The engine address is unused by the Python SDK's analyzer; the engine passes its own.
-    process = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."], cwd=PACK_DIR,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
+        cwd=PACK_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         port_line = _first_line(process)
         assert port_line.strip().isdigit(), f"first stdout line must be the port, got {port_line!r}"
@@ -60,8 +72,10 @@ def _configure(stub: analyzer_pb2_grpc.AnalyzerStub, config: dict) -> None:
     for current in RULES:
         entry = config.get(current.name, {})
         level = entry if isinstance(entry, str) else entry.get("enforcementLevel", current.enforcement_level.value)
-        properties = {**current.defaults(), **({} if isinstance(entry, str) else
-                                                {k: v for k, v in entry.items() if k != "enforcementLevel"})}
+        properties = {
+            **current.defaults(),
+            **({} if isinstance(entry, str) else {k: v for k, v in entry.items() if k != "enforcementLevel"}),
+        }
         policy = analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level])
         policy.properties.update(properties)
         request.policyConfig[current.name].CopyFrom(policy)
@@ -71,8 +85,9 @@ def _configure(stub: analyzer_pb2_grpc.AnalyzerStub, config: dict) -> None:
 def _analyze(stub: analyzer_pb2_grpc.AnalyzerStub, resource: dict) -> list:
     properties = struct_pb2.Struct()
     properties.update(resource["props"])
-    request = analyzer_pb2.AnalyzeRequest(type=resource["type"], urn=resource["urn"], name=resource["name"],
-                                          properties=properties)
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource["type"], urn=resource["urn"], name=resource["name"], properties=properties
+    )
     return list(stub.Analyze(request, timeout=10).diagnostics)
 
 
@@ -124,10 +139,12 @@ def test_a_stack_rule_reports_on_the_resource_over_analyze_stack(analyzer) -> No
     _configure(analyzer, fixture_config(path))
     request = analyzer_pb2.AnalyzeStackRequest()
     for resource in load_fixture(path):
-        entry = request.resources.add(type=resource["type"], urn=resource["urn"], name=resource["name"],
-                                      parent=resource.get("parent", ""))
+        entry = request.resources.add(
+            type=resource["type"], urn=resource["urn"], name=resource["name"], parent=resource.get("parent", "")
+        )
         entry.properties.update(resource["props"])
-    diagnostics = [d for d in analyzer.AnalyzeStack(request, timeout=10).diagnostics
-                   if d.policyName == "service-slo-declared"]
+    diagnostics = [
+        d for d in analyzer.AnalyzeStack(request, timeout=10).diagnostics if d.policyName == "service-slo-declared"
+    ]
     assert [d.urn.rsplit("::", 1)[-1] for d in diagnostics] == ["hello-prod-deployment"]
     assert "annotation `paved-road.dev/slo` (metadata.annotations) is missing" in diagnostics[0].message

@@ -7,8 +7,9 @@ from tests.policies.platform_types import TYPES_FILE, component_types, render
 
 
 def test_the_committed_allowlist_equals_what_the_components_create_with_every_option_on() -> None:
-    assert TYPES_FILE.read_text(encoding="utf-8") == render(component_types()), \
+    assert TYPES_FILE.read_text(encoding="utf-8") == render(component_types()), (
         "run `.venv/bin/python -m tests.policies.platform_types --write`"
+    )
 
 
 def test_the_rule_allows_exactly_the_committed_types_by_default() -> None:

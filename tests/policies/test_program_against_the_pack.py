@@ -33,8 +33,7 @@ PAYMENTS_STANZA = """
 
 
 def gate_config(signer) -> dict:
-    return {**trusted_key_config([signer.public_pem.decode()]),
-            POLICY_CONFIG_POLICY: PR_LABELS}
+    return {**trusted_key_config([signer.public_pem.decode()]), POLICY_CONFIG_POLICY: PR_LABELS}
 
 
 def test_the_sample_catalogue_passes_every_rule(run_catalog, signer) -> None:
@@ -51,21 +50,30 @@ def test_two_services_of_different_risk_pass_every_rule_under_the_labels_of_the_
     assert_no_violations(run_rules(as_fixtures(run), {**gate_config(signer), POLICY_CONFIG_POLICY: riskier}))
     # The labels of the calmer service are below what payments-api declares.
     below = run_rules(as_fixtures(run), gate_config(signer), [POLICY_CONFIG_POLICY])
-    assert_has_violation(below, POLICY_CONFIG_POLICY, "", "label `risk:medium` is below what ConfigMap "
-                                                         "payments-api-dashboard declares (risk: high)")
+    assert_has_violation(
+        below,
+        POLICY_CONFIG_POLICY,
+        "",
+        "label `risk:medium` is below what ConfigMap payments-api-dashboard declares (risk: high)",
+    )
 
 
 def test_a_release_whose_signature_covers_another_digest_is_blocked(run_catalog, signer) -> None:
     tampered = signer.release("hello-prod", signed_digest="sha256:" + "e" * 64)
     run = run_catalog(releases={"hello-prod": tampered})
     result = run_rules(as_fixtures(run), gate_config(signer))
-    assert_has_violation(result, "image-signature-verified", "hello-prod-deployment",
-                         f"the signature covers sha256:{'e' * 64} but the deployed digest is {tampered.image.digest}")
+    assert_has_violation(
+        result,
+        "image-signature-verified",
+        "hello-prod-deployment",
+        f"the signature covers sha256:{'e' * 64} but the deployed digest is {tampered.image.digest}",
+    )
     assert {v.rule for v in result.violations} == {"image-signature-verified"}
 
 
-def test_an_unscanned_release_is_blocked_unless_waived_and_the_waiver_is_always_reported(run_catalog, signer,
-                                                                                         pack_exceptions) -> None:
+def test_an_unscanned_release_is_blocked_unless_waived_and_the_waiver_is_always_reported(
+    run_catalog, signer, pack_exceptions
+) -> None:
     unscanned = signer.release("hello-prod", scan=ScanSummary(status="not-scanned"))
     resources = as_fixtures(run_catalog(releases={"hello-prod": unscanned}))
     blocked = run_rules(resources, gate_config(signer))
@@ -84,20 +92,41 @@ def _policy_config_step() -> str:
     return next(step["run"] for step in steps if "policy config" in step.get("name", ""))
 
 
-@pytest.mark.parametrize(("event", "service_yaml", "violations"), [
-    ({"EVENT_NAME": "pull_request", "PR_NUMBER": "7",
-      "PR_LABELS": json.dumps(["bug", "risk:high", "data-classification:confidential"])}, None, 0),
-    ({"EVENT_NAME": "pull_request", "PR_NUMBER": "8", "PR_LABELS": "[]"}, None, 2),
-    ({"EVENT_NAME": "push", "PR_NUMBER": "", "PR_LABELS": "null"},
-     "name: hello-prod\nrisk: medium\ndata_classification: internal\n", 0),
-])
-def test_the_config_the_ci_policy_gate_job_writes_is_accepted_and_judged(tmp_path: Path, event, service_yaml,
-                                                                         violations) -> None:
+@pytest.mark.parametrize(
+    ("event", "service_yaml", "violations"),
+    [
+        (
+            {
+                "EVENT_NAME": "pull_request",
+                "PR_NUMBER": "7",
+                "PR_LABELS": json.dumps(["bug", "risk:high", "data-classification:confidential"]),
+            },
+            None,
+            0,
+        ),
+        ({"EVENT_NAME": "pull_request", "PR_NUMBER": "8", "PR_LABELS": "[]"}, None, 2),
+        (
+            {"EVENT_NAME": "push", "PR_NUMBER": "", "PR_LABELS": "null"},
+            "name: hello-prod\nrisk: medium\ndata_classification: internal\n",
+            0,
+        ),
+    ],
+)
+def test_the_config_the_ci_policy_gate_job_writes_is_accepted_and_judged(
+    tmp_path: Path, event, service_yaml, violations
+) -> None:
     if service_yaml:
         (tmp_path / "service.yaml").write_text(service_yaml, encoding="utf-8")
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", _policy_config_step()], cwd=tmp_path,
-                          env={"PATH": path, **event}, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", _policy_config_step()],
+        cwd=tmp_path,
+        env={"PATH": path, **event},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     config = json.loads((tmp_path / POLICY_CONFIG).read_text(encoding="utf-8"))
     result = run_rules([], config, [POLICY_CONFIG_POLICY])
@@ -105,15 +134,25 @@ def test_the_config_the_ci_policy_gate_job_writes_is_accepted_and_judged(tmp_pat
 
 
 def test_the_ci_config_carries_the_trusted_key_so_a_signed_release_passes_and_without_it_blocks(
-        tmp_path: Path, run_catalog, signer) -> None:
+    tmp_path: Path, run_catalog, signer
+) -> None:
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    event = {"EVENT_NAME": "pull_request", "PR_NUMBER": "9",
-             "PR_LABELS": json.dumps(["risk:medium", "data-classification:internal"])}
+    event = {
+        "EVENT_NAME": "pull_request",
+        "PR_NUMBER": "9",
+        "PR_LABELS": json.dumps(["risk:medium", "data-classification:internal"]),
+    }
     resources = as_fixtures(run_catalog())
     outcomes = {}
     for key in (signer.public_pem.decode(), ""):
-        subprocess.run(["bash", "-e", "-o", "pipefail", "-c", _policy_config_step()], cwd=tmp_path, check=True,
-                       env={"PATH": path, **event, "COSIGN_PUBLIC_KEY": key}, capture_output=True, timeout=60)
+        subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", _policy_config_step()],
+            cwd=tmp_path,
+            check=True,
+            env={"PATH": path, **event, "COSIGN_PUBLIC_KEY": key},
+            capture_output=True,
+            timeout=60,
+        )
         config = json.loads((tmp_path / POLICY_CONFIG).read_text(encoding="utf-8"))
         outcomes[bool(key)] = run_rules(resources, config, ["image-signature-verified"])
     assert_no_violations(outcomes[True])

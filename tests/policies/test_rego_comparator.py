@@ -19,8 +19,9 @@ from benchmarks.rego.comparator import RegoRules
 from tests.policies.harness import POLICIES_DIR, fixtures, load_fixture, rule, run_rules
 
 FAMILY_FOLDERS = ("labels", "supply_chain", "pipeline", "kubernetes_hygiene", "stack")
-FIXTURE_RESOURCES = [resource for folder in FAMILY_FOLDERS for path in fixtures(POLICIES_DIR / folder)
-                     for resource in load_fixture(path)]
+FIXTURE_RESOURCES = [
+    resource for folder in FAMILY_FOLDERS for path in fixtures(POLICIES_DIR / folder) for resource in load_fixture(path)
+]
 DEPLOYMENT = next(r for r in FIXTURE_RESOURCES if r["type"] == "kubernetes:apps/v1:Deployment")
 DIGEST = "@sha256:" + "a" * 64
 
@@ -40,12 +41,14 @@ def _container(props: dict[str, Any]) -> dict[str, Any]:
 def _set(place: Callable[[dict[str, Any]], dict[str, Any]], key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def change(props: dict[str, Any]) -> None:
         place(props)[key] = value
+
     return change
 
 
 def _drop(place: Callable[[dict[str, Any]], dict[str, Any]], key: str) -> Callable[[dict[str, Any]], None]:
     def change(props: dict[str, Any]) -> None:
         place(props).pop(key, None)
+
     return change
 
 
@@ -64,8 +67,11 @@ VARIANTS: list[tuple[str, str | None, Callable[[dict[str, Any]], None]]] = [
     ("owner label unknown", None, _set(_labels, "owner", UNKNOWN_STRING_VALUE)),
     ("labels unknown", None, _set(lambda p: p["metadata"], "labels", UNKNOWN_STRING_VALUE)),
     ("pod template without data-classification", None, _drop(_template_labels, "data-classification")),
-    ("pod template labels unknown", None, _set(lambda p: p["spec"]["template"]["metadata"], "labels",
-                                                UNKNOWN_STRING_VALUE)),
+    (
+        "pod template labels unknown",
+        None,
+        _set(lambda p: p["spec"]["template"]["metadata"], "labels", UNKNOWN_STRING_VALUE),
+    ),
     ("image tag only", None, _set(_container, "image", "ghcr.io/paved-road/app:1.0.0")),
     ("image latest with digest", None, _set(_container, "image", "ghcr.io/paved-road/app:latest" + DIGEST)),
     ("image tag and digest", None, _set(_container, "image", "ghcr.io/paved-road/app:1.0.0" + DIGEST)),
@@ -80,12 +86,22 @@ VARIANTS: list[tuple[str, str | None, Callable[[dict[str, Any]], None]]] = [
     ("container name unknown", None, _set(_container, "name", UNKNOWN_STRING_VALUE)),
     ("containers unknown", None, _set(lambda p: p["spec"]["template"]["spec"], "containers", UNKNOWN_ARRAY_VALUE)),
     ("pod spec unknown", None, _set(lambda p: p["spec"]["template"], "spec", UNKNOWN_STRING_VALUE)),
-    ("init container tag only", None, _set(lambda p: p["spec"]["template"]["spec"], "initContainers",
-                                           [{"name": "migrate", "image": "ghcr.io/paved-road/migrate:2"}])),
+    (
+        "init container tag only",
+        None,
+        _set(
+            lambda p: p["spec"]["template"]["spec"],
+            "initContainers",
+            [{"name": "migrate", "image": "ghcr.io/paved-road/migrate:2"}],
+        ),
+    ),
     ("container entry not an object", None, _set(lambda p: p["spec"]["template"]["spec"], "containers", ["x"])),
     ("a CronJob pinned", "kubernetes:batch/v1:CronJob", _as_cronjob),
-    ("a CronJob tag only", "kubernetes:batch/v1:CronJob",
-     lambda p: (_set(_container, "image", "ghcr.io/paved-road/app:1")(p), _as_cronjob(p))),
+    (
+        "a CronJob tag only",
+        "kubernetes:batch/v1:CronJob",
+        lambda p: (_set(_container, "image", "ghcr.io/paved-road/app:1")(p), _as_cronjob(p)),
+    ),
     ("a Helm release is no object", "kubernetes:helm.sh/v3:Release", _drop(_labels, "risk")),
     ("a Namespace without labels", "kubernetes:core/v1:Namespace", _drop(lambda p: p, "metadata")),
 ]
@@ -99,8 +115,9 @@ def _variant(case: str, type_token: str | None, change: Callable[[dict[str, Any]
     return resource
 
 
-CASES = [(f"fixture {r['urn'].rsplit('::', 1)[-1]} ({r['type'].rsplit(':', 1)[-1]})", r) for r in FIXTURE_RESOURCES] \
-    + [(case, _variant(case, type_token, change)) for case, type_token, change in VARIANTS]
+CASES = [(f"fixture {r['urn'].rsplit('::', 1)[-1]} ({r['type'].rsplit(':', 1)[-1]})", r) for r in FIXTURE_RESOURCES] + [
+    (case, _variant(case, type_token, change)) for case, type_token, change in VARIANTS
+]
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +126,9 @@ def rego() -> RegoRules:
 
 
 @pytest.mark.parametrize(("case", "resource"), CASES, ids=[c for c, _ in CASES])
-def test_rego_and_python_agree_on_whether_a_resource_violates(rego: RegoRules, case: str,
-                                                              resource: dict[str, Any]) -> None:
+def test_rego_and_python_agree_on_whether_a_resource_violates(
+    rego: RegoRules, case: str, resource: dict[str, Any]
+) -> None:
     counts = rego.counts(resource["type"], resource["props"])
     result = run_rules([resource], {}, list(REGO_RULES))
     python = {name: bool(result.of(name)) for name in REGO_RULES}

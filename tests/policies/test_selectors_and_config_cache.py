@@ -20,17 +20,36 @@ from tests.policies.harness import (
 from paved_road_policies.framework import ANY_TYPE, PolicyConfigError, Resource  # noqa: E402 (harness sets the path)
 
 FAMILY_FOLDERS = ("admission", "labels", "supply_chain", "pipeline", "kubernetes_hygiene", "pod_security", "stack")
-FIXTURE_RESOURCES = [(path, resource) for folder in FAMILY_FOLDERS for path in fixtures(POLICIES_DIR / folder)
-                     for resource in load_fixture(path)]
+FIXTURE_RESOURCES = [
+    (path, resource)
+    for folder in FAMILY_FOLDERS
+    for path in fixtures(POLICIES_DIR / folder)
+    for resource in load_fixture(path)
+]
 # Every type a fixture has, plus types the program or a hand-written stack could add.
-TYPES = sorted({resource["type"] for _, resource in FIXTURE_RESOURCES} | {
-    "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:ReplicaSet",
-    "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod",
-    "kubernetes:core/v1:Namespace", "kubernetes:core/v1:Secret", "kubernetes:helm.sh/v3:Release",
-    "kubernetes:yaml/v2:ConfigGroup", "pulumi:providers:kubernetes", "pulumi:providers:github",
-    "github:index/repository:Repository", "github:index/repositoryFile:RepositoryFile",
-    "github:index/branchProtection:BranchProtection", "github:index/issueLabel:IssueLabel",
-    "paved-road:index:PavedRoadService", "random:index/randomPassword:RandomPassword"})
+TYPES = sorted(
+    {resource["type"] for _, resource in FIXTURE_RESOURCES}
+    | {
+        "kubernetes:apps/v1:StatefulSet",
+        "kubernetes:apps/v1:DaemonSet",
+        "kubernetes:apps/v1:ReplicaSet",
+        "kubernetes:batch/v1:Job",
+        "kubernetes:batch/v1:CronJob",
+        "kubernetes:core/v1:Pod",
+        "kubernetes:core/v1:Namespace",
+        "kubernetes:core/v1:Secret",
+        "kubernetes:helm.sh/v3:Release",
+        "kubernetes:yaml/v2:ConfigGroup",
+        "pulumi:providers:kubernetes",
+        "pulumi:providers:github",
+        "github:index/repository:Repository",
+        "github:index/repositoryFile:RepositoryFile",
+        "github:index/branchProtection:BranchProtection",
+        "github:index/issueLabel:IssueLabel",
+        "paved-road:index:PavedRoadService",
+        "random:index/randomPassword:RandomPassword",
+    }
+)
 RESOURCE_RULES = [r for r in RULES if not r.stack]
 # The default-deny rule is the one that must see every type; every other rule names the types it judges.
 EVERY_TYPE_BY_DESIGN = ["resource-type-allowed"]

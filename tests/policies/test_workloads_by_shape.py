@@ -46,8 +46,9 @@ def _resource(type_token: str, props: dict[str, Any]) -> dict[str, Any]:
     return {"type": type_token, "name": "w", "urn": f"urn:pulumi:dev::paved-road::{type_token}::w", "props": props}
 
 
-@pytest.mark.parametrize(("type_token", "path"), KINDS, ids=[k[0].rsplit(":", 1)[-1] + "@" + ".".join(map(str, k[1]))
-                                                             for k in KINDS])
+@pytest.mark.parametrize(
+    ("type_token", "path"), KINDS, ids=[k[0].rsplit(":", 1)[-1] + "@" + ".".join(map(str, k[1])) for k in KINDS]
+)
 def test_a_privileged_unpinned_container_is_found_in_every_kind(type_token: str, path: tuple[str | int, ...]) -> None:
     pod = {"containers": [{**UNPINNED, "securityContext": {"privileged": True}}]}
     result = run_rules([_resource(type_token, _place(path, pod))], {}, SHAPE_RULES)
@@ -68,19 +69,25 @@ def test_a_pod_template_hidden_behind_an_unknown_value_blocks() -> None:
 
 
 KEYS = st.text(alphabet=string.ascii_letters, min_size=1, max_size=8).filter(
-    lambda key: key not in k8s.POD_HOLDER_KEYS and key not in ("metadata",))
+    lambda key: key not in k8s.POD_HOLDER_KEYS and key not in ("metadata",)
+)
 PATHS = st.lists(st.one_of(KEYS, st.just(0)), min_size=0, max_size=12).map(tuple)
-TYPES = st.one_of(st.sampled_from([k for k, _ in KINDS]),
-                  st.builds(lambda group, kind: f"kubernetes:{group}.example.com/v1:{kind}",
-                            st.text(string.ascii_lowercase, min_size=1, max_size=6),
-                            st.text(string.ascii_letters, min_size=1, max_size=10).map(str.capitalize)))
+TYPES = st.one_of(
+    st.sampled_from([k for k, _ in KINDS]),
+    st.builds(
+        lambda group, kind: f"kubernetes:{group}.example.com/v1:{kind}",
+        st.text(string.ascii_lowercase, min_size=1, max_size=6),
+        st.text(string.ascii_letters, min_size=1, max_size=10).map(str.capitalize),
+    ),
+)
 LISTS = st.sampled_from(k8s.CONTAINER_LISTS)
 
 
 @settings(max_examples=200, deadline=None)
 @given(type_token=TYPES, path=PATHS, list_name=LISTS, wrapper=st.sampled_from(["bare", "template"]))
-def test_any_pod_spec_at_any_depth_under_any_kind_is_judged(type_token: str, path: tuple[str | int, ...],
-                                                            list_name: str, wrapper: str) -> None:
+def test_any_pod_spec_at_any_depth_under_any_kind_is_judged(
+    type_token: str, path: tuple[str | int, ...], list_name: str, wrapper: str
+) -> None:
     pod = {list_name: [copy.deepcopy(UNPINNED)]}
     full = (*path, "template", "spec") if wrapper == "template" else (*path, "podSpec")
     props = _place(("spec", *full), pod)

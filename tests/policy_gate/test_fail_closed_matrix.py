@@ -35,33 +35,84 @@ def unknown_signature() -> tuple[list[dict[str, Any]], dict[str, Any]]:
 # (row of the matrix, resources + config, the rule that must speak up, expected exit code)
 RULE_ROWS: list[tuple[str, Callable[[], tuple[list[dict[str, Any]], dict[str, Any]]], str, int]] = [
     ("unknown required value at preview", unknown_signature, "image-signature-verified", 1),
-    ("missing SBOM annotation", lambda: fixture("supply_chain", "bad-image-sbom-attached--missing.json"),
-     "image-sbom-attached", 1),
-    ("unsigned image", lambda: fixture("supply_chain", "bad-image-signature-verified--unknown-signature.json"),
-     "image-signature-verified", 1),
-    ("signature by an unknown key", lambda: fixture("supply_chain", "bad-image-signature-verified--untrusted-key.json"),
-     "image-signature-verified", 1),
-    ("signature over another digest (tampered tag)",
-     lambda: fixture("supply_chain", "bad-image-signature-verified--other-digest.json"), "image-signature-verified", 1),
-    ("tag without digest", lambda: fixture("supply_chain", "bad-image-pinned-by-digest--tag-only.json"),
-     "image-pinned-by-digest", 1),
-    ("critical CVE over threshold", lambda: fixture("supply_chain", "bad-image-vulnerability-threshold--critical.json"),
-     "image-vulnerability-threshold", 1),
-    ("missing scan report without waiver",
-     lambda: fixture("supply_chain", "bad-image-vulnerability-threshold--not-scanned.json"),
-     "image-vulnerability-threshold", 1),
-    ("workflow missing the sign job", lambda: fixture("pipeline", "bad-ci-workflow-required-jobs--no-sign-job.json"),
-     "ci-workflow-required-jobs", 1),
-    ("PR missing a label", lambda: fixture("labels", "bad-pull-request-governance-labels--no-labels.json"),
-     "pull-request-governance-labels", 1),
-    ("unknown resource type", lambda: fixture("admission", "bad-resource-type-allowed--replication-controller.json"),
-     "resource-type-allowed", 1),
-    ("opaque component (Helm chart)", lambda: fixture("admission", "bad-resource-judgeable-offline--helm-chart.json"),
-     "resource-judgeable-offline", 1),
-    ("patch rewriting a workload", lambda: fixture("pod_security", "bad-container-host-ports--host-port.json"),
-     "container-host-ports", 1),
-    ("unknown CRD carrying a pod", lambda: fixture("pod_security", "bad-pod-sysctls--kernel-unsafe.json"),
-     "pod-sysctls", 1),
+    (
+        "missing SBOM annotation",
+        lambda: fixture("supply_chain", "bad-image-sbom-attached--missing.json"),
+        "image-sbom-attached",
+        1,
+    ),
+    (
+        "unsigned image",
+        lambda: fixture("supply_chain", "bad-image-signature-verified--unknown-signature.json"),
+        "image-signature-verified",
+        1,
+    ),
+    (
+        "signature by an unknown key",
+        lambda: fixture("supply_chain", "bad-image-signature-verified--untrusted-key.json"),
+        "image-signature-verified",
+        1,
+    ),
+    (
+        "signature over another digest (tampered tag)",
+        lambda: fixture("supply_chain", "bad-image-signature-verified--other-digest.json"),
+        "image-signature-verified",
+        1,
+    ),
+    (
+        "tag without digest",
+        lambda: fixture("supply_chain", "bad-image-pinned-by-digest--tag-only.json"),
+        "image-pinned-by-digest",
+        1,
+    ),
+    (
+        "critical CVE over threshold",
+        lambda: fixture("supply_chain", "bad-image-vulnerability-threshold--critical.json"),
+        "image-vulnerability-threshold",
+        1,
+    ),
+    (
+        "missing scan report without waiver",
+        lambda: fixture("supply_chain", "bad-image-vulnerability-threshold--not-scanned.json"),
+        "image-vulnerability-threshold",
+        1,
+    ),
+    (
+        "workflow missing the sign job",
+        lambda: fixture("pipeline", "bad-ci-workflow-required-jobs--no-sign-job.json"),
+        "ci-workflow-required-jobs",
+        1,
+    ),
+    (
+        "PR missing a label",
+        lambda: fixture("labels", "bad-pull-request-governance-labels--no-labels.json"),
+        "pull-request-governance-labels",
+        1,
+    ),
+    (
+        "unknown resource type",
+        lambda: fixture("admission", "bad-resource-type-allowed--replication-controller.json"),
+        "resource-type-allowed",
+        1,
+    ),
+    (
+        "opaque component (Helm chart)",
+        lambda: fixture("admission", "bad-resource-judgeable-offline--helm-chart.json"),
+        "resource-judgeable-offline",
+        1,
+    ),
+    (
+        "patch rewriting a workload",
+        lambda: fixture("pod_security", "bad-container-host-ports--host-port.json"),
+        "container-host-ports",
+        1,
+    ),
+    (
+        "unknown CRD carrying a pod",
+        lambda: fixture("pod_security", "bad-pod-sysctls--kernel-unsafe.json"),
+        "pod-sysctls",
+        1,
+    ),
 ]
 
 
@@ -76,8 +127,9 @@ def test_each_rule_row_of_the_fail_closed_matrix_is_blocked(session, row, make, 
     resources, config = make()
     result = session.run(resources, config, config_source=row)
     assert result.exit_code == exit_code, f"{row}: {result.verdict} {result.error}"
-    assert any(v.rule == rule and v.level == "mandatory" for v in result.violations), \
+    assert any(v.rule == rule and v.level == "mandatory" for v in result.violations), (
         f"{row}: no mandatory {rule} violation; got {[(v.rule, v.level) for v in result.violations]}"
+    )
 
 
 THING = {"type": "test:index:Thing", "name": "t", "urn": "urn:pulumi:dev::paved-road::test:index:Thing::t", "props": {}}

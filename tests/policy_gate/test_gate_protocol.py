@@ -17,8 +17,11 @@ def test_compliant_resources_pass_with_exit_0_and_every_policy_ran(basic_gate) -
     assert result.violations == []
     assert result.analyzed == 3
     assert {p.name: (p.result, p.evaluated) for p in result.policies} == {
-        "thing-has-owner": ("pass", 3), "thing-size": ("pass", 3), "thing-scanned": ("pass", 3),
-        "stack-has-thing": ("pass", 1)}
+        "thing-has-owner": ("pass", 3),
+        "thing-size": ("pass", 3),
+        "thing-scanned": ("pass", 3),
+        "stack-has-thing": ("pass", 1),
+    }
     # The pack reports the version of its PulumiPolicy.yaml, as the engine does (the SDK always says 0.0.1).
     assert (result.pack_name, result.pack_version) == ("gate-test-basic", "1.2.3")
 
@@ -57,15 +60,19 @@ def test_a_stack_policy_violation_blocks_and_is_attached_to_the_stack(basic_gate
     assert (violation.rule, violation.urn) == ("stack-has-thing", "")
 
 
-@pytest.mark.parametrize(("config", "allowed_size", "expected_exit"), [
-    ({}, 10, 0),                                                      # schema default, advisory: listed only
-    ({"thing-size": {"maxSize": 50}}, 50, 0),                         # the file overrides the default
-    ({"thing-size": "mandatory"}, 10, 1),                             # the file raises the level: now blocking
-    ({"thing-size": {"enforcementLevel": "mandatory", "maxSize": 50}}, 50, 0),
-    ({"all": "mandatory"}, 10, 1),
-])
-def test_policy_config_precedence_is_schema_default_then_config_file(basic_gate, config, allowed_size,
-                                                                      expected_exit, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("config", "allowed_size", "expected_exit"),
+    [
+        ({}, 10, 0),  # schema default, advisory: listed only
+        ({"thing-size": {"maxSize": 50}}, 50, 0),  # the file overrides the default
+        ({"thing-size": "mandatory"}, 10, 1),  # the file raises the level: now blocking
+        ({"thing-size": {"enforcementLevel": "mandatory", "maxSize": 50}}, 50, 0),
+        ({"all": "mandatory"}, 10, 1),
+    ],
+)
+def test_policy_config_precedence_is_schema_default_then_config_file(
+    basic_gate, config, allowed_size, expected_exit, tmp_path
+) -> None:
     allowed = write_exceptions(tmp_path / "exceptions.yaml", [("thing-size", "maxSize")])  # 10 -> 50 weakens
     result = basic_gate([thing("big", size=30)], config, exceptions_file=allowed)
     assert result.policy("thing-size").config == {"maxSize": allowed_size}
@@ -78,8 +85,12 @@ def test_a_disabled_rule_is_not_evaluated_and_is_listed_as_disabled(basic_gate, 
     result = basic_gate([thing("nobody", owner="")], {"thing-has-owner": "disabled"}, exceptions_file=allowed)
     assert (result.verdict, result.violations) == ("passed", [])
     policy = result.to_report()["policies"][0]
-    assert (policy["name"], policy["disabled"], policy["result"], policy["counts"]["evaluated"]) == \
-        ("thing-has-owner", True, "disabled", 0)
+    assert (policy["name"], policy["disabled"], policy["result"], policy["counts"]["evaluated"]) == (
+        "thing-has-owner",
+        True,
+        "disabled",
+        0,
+    )
     assert "Disabled rules (not evaluated): thing-has-owner" in render_summary(result)
 
 
@@ -108,20 +119,24 @@ def test_a_mandatory_policy_that_cannot_see_a_value_at_preview_does_not_pass(bas
 
 
 # Fail-closed rows at the protocol level: the gate could not judge, so it cannot pass (exit 2).
-@pytest.mark.parametrize(("pack", "config", "expected"), [
-    ("crash-on-import", None, "No module named 'paved_road_module_that_does_not_exist'"),
-    ("rule-raises", None, "policy 'reads-missing-labels' raised while analysing urn:pulumi:ci::gate-test::"),
-    ("print-before-port", None, "printed 'loading paved-road policies...' before its port"),
-    ("no-policypack", None, "exited (code 0) without serving"),
-    ("hangs", None, "did not print its port within 2 s"),
-    ("basic", {"thing-size": {"maxSize": "big"}}, "maxSize: 'big' is not of type 'integer'"),
-    ("basic", {"thing-size": {"maxSize": 0}}, "maxSize: 0 is less than the minimum of 1"),
-    ("basic", {"thing-size": {"maxsize": 3}}, "'maxsize' was unexpected"),
-    ("basic", {"thing-sise": "advisory"}, "unknown policy name(s) ['thing-sise']"),
-    ("basic", {"thing-size": "off"}, "enforcement level 'off' is not one of"),
-    ("basic", {"all": "disabled"}, "every policy is disabled"),
-    ("no-such-pack", None, "no PulumiPolicy.yaml"),
-], ids=lambda value: value if isinstance(value, str) else None)
+@pytest.mark.parametrize(
+    ("pack", "config", "expected"),
+    [
+        ("crash-on-import", None, "No module named 'paved_road_module_that_does_not_exist'"),
+        ("rule-raises", None, "policy 'reads-missing-labels' raised while analysing urn:pulumi:ci::gate-test::"),
+        ("print-before-port", None, "printed 'loading paved-road policies...' before its port"),
+        ("no-policypack", None, "exited (code 0) without serving"),
+        ("hangs", None, "did not print its port within 2 s"),
+        ("basic", {"thing-size": {"maxSize": "big"}}, "maxSize: 'big' is not of type 'integer'"),
+        ("basic", {"thing-size": {"maxSize": 0}}, "maxSize: 0 is less than the minimum of 1"),
+        ("basic", {"thing-size": {"maxsize": 3}}, "'maxsize' was unexpected"),
+        ("basic", {"thing-sise": "advisory"}, "unknown policy name(s) ['thing-sise']"),
+        ("basic", {"thing-size": "off"}, "enforcement level 'off' is not one of"),
+        ("basic", {"all": "disabled"}, "every policy is disabled"),
+        ("no-such-pack", None, "no PulumiPolicy.yaml"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
 def test_a_gate_that_cannot_judge_exits_2_and_says_why(pack, config, expected) -> None:
     # Only the hanging pack gets a short timeout: on a loaded CI machine a healthy pack may take seconds to start.
     result = gate(pack, [thing("a")], config, timeout_s=2 if pack == "hangs" else 60)
@@ -135,8 +150,9 @@ def test_a_raising_rule_is_named_even_when_a_healthy_rule_runs_before_it() -> No
     others = [{"type": "test:index:Other", "name": f"ok{i}", "props": {}} for i in range(5)]
     result = gate("rule-raises", [*others[:2], thing("boom"), *others[2:], thing("later")])
     assert result.exit_code == 2
-    assert "'reads-missing-labels' raised while analysing urn:pulumi:ci::gate-test::test:index:Thing::boom" \
-        in result.error
+    assert (
+        "'reads-missing-labels' raised while analysing urn:pulumi:ci::gate-test::test:index:Thing::boom" in result.error
+    )
     assert "KeyError" in result.error or "'labels'" in result.error
 
 

@@ -12,10 +12,12 @@ from companyos.policy_gate.policy_config import declarations_from_info, effectiv
 def info(*, initial: dict[str, analyzer_pb2.PolicyConfig] | None = None) -> analyzer_pb2.AnalyzerInfo:
     """What GetAnalyzerInfo returns for a pack with one mandatory policy that has a config schema."""
     message = analyzer_pb2.AnalyzerInfo(name="pack", version="0.0.1", supportsConfig=True)
-    policy = message.policies.add(name="vuln-threshold", description="No critical CVEs.",
-                                  enforcementLevel=analyzer_pb2.MANDATORY)
-    policy.configSchema.properties.update({"maxCritical": {"type": "integer", "default": 0},
-                                           "allowUnscanned": {"type": "boolean", "default": False}})
+    policy = message.policies.add(
+        name="vuln-threshold", description="No critical CVEs.", enforcementLevel=analyzer_pb2.MANDATORY
+    )
+    policy.configSchema.properties.update(
+        {"maxCritical": {"type": "integer", "default": 0}, "allowUnscanned": {"type": "boolean", "default": False}}
+    )
     for name, config in (initial or {}).items():
         message.initialConfig[name].CopyFrom(config)
     return message
@@ -39,8 +41,10 @@ def test_schema_defaults_apply_when_nothing_else_is_set() -> None:
 def test_the_packs_initial_config_overrides_defaults_and_the_file_overrides_both() -> None:
     message = info(initial={"vuln-threshold": props(maxCritical=2)})
     assert resolve(message, {}) == ("mandatory", {"maxCritical": 2, "allowUnscanned": False})
-    assert resolve(message, {"vuln-threshold": {"maxCritical": 5}}) == \
-        ("mandatory", {"maxCritical": 5, "allowUnscanned": False})
+    assert resolve(message, {"vuln-threshold": {"maxCritical": 5}}) == (
+        "mandatory",
+        {"maxCritical": 5, "allowUnscanned": False},
+    )
 
 
 def test_initial_config_without_a_level_does_not_turn_a_mandatory_policy_advisory() -> None:
@@ -53,13 +57,16 @@ def test_an_explicit_level_in_initial_config_is_honoured() -> None:
     assert resolve(info(initial={"vuln-threshold": disabled}), {})[0] == "disabled"
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"vuln-threshold": {"maxCritical": "none"}}, "maxCritical: 'none' is not of type 'integer'"),
-    ({"vuln-threshold": {"allow_unscanned": True}}, "'allow_unscanned' was unexpected"),
-    ({"vuln-threshold": ["mandatory"]}, "must be a level string or an object"),
-    ({"all": {"enforcementLevel": "advisory"}}, "must be a level string"),
-    ({"unknown-rule": "disabled"}, "unknown policy name(s) ['unknown-rule']"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"vuln-threshold": {"maxCritical": "none"}}, "maxCritical: 'none' is not of type 'integer'"),
+        ({"vuln-threshold": {"allow_unscanned": True}}, "'allow_unscanned' was unexpected"),
+        ({"vuln-threshold": ["mandatory"]}, "must be a level string or an object"),
+        ({"all": {"enforcementLevel": "advisory"}}, "must be a level string"),
+        ({"unknown-rule": "disabled"}, "unknown policy name(s) ['unknown-rule']"),
+    ],
+)
 def test_an_invalid_config_file_is_rejected_naming_the_policy_and_field(overrides, message) -> None:
     with pytest.raises(UserError) as error:
         resolve(info(), overrides)

@@ -15,8 +15,14 @@ COMPANYOS = Path(sys.executable).with_name("companyos")
 
 
 def preview(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(COMPANYOS), "preview", *map(str, args)], check=False, cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [str(COMPANYOS), "preview", *map(str, args)],
+        check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_preview_of_the_sample_catalogue_gates_every_registered_resource(tmp_path, signer) -> None:

@@ -26,26 +26,28 @@ COMPONENTS = {
     "paved-road:index:ServiceObservability",
 }
 # What one released stanza becomes (a second stanza must produce exactly the same shape).
-EXPECTED_TYPES_PER_SERVICE = Counter({
-    "paved-road:index:PavedRoadService": 1,
-    "paved-road:index:ServiceRepository": 1,
-    "github:index/repository:Repository": 1,
-    "github:index/branchProtection:BranchProtection": 1,
-    "github:index/issueLabel:IssueLabel": 7,
-    "github:index/repositoryFile:RepositoryFile": 3,
-    "paved-road:index:ServiceImage": 1,
-    "paved-road:index:ServiceDeployment": 1,
-    "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:ServiceAccount": 1,
-    "kubernetes:apps/v1:Deployment": 1,
-    "kubernetes:core/v1:Service": 1,
-    "kubernetes:policy/v1:PodDisruptionBudget": 1,
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
-    "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": 1,
-    "paved-road:index:ServiceObservability": 1,
-    "kubernetes:core/v1:ConfigMap": 1,
-    "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
-})
+EXPECTED_TYPES_PER_SERVICE = Counter(
+    {
+        "paved-road:index:PavedRoadService": 1,
+        "paved-road:index:ServiceRepository": 1,
+        "github:index/repository:Repository": 1,
+        "github:index/branchProtection:BranchProtection": 1,
+        "github:index/issueLabel:IssueLabel": 7,
+        "github:index/repositoryFile:RepositoryFile": 3,
+        "paved-road:index:ServiceImage": 1,
+        "paved-road:index:ServiceDeployment": 1,
+        "kubernetes:core/v1:Namespace": 1,
+        "kubernetes:core/v1:ServiceAccount": 1,
+        "kubernetes:apps/v1:Deployment": 1,
+        "kubernetes:core/v1:Service": 1,
+        "kubernetes:policy/v1:PodDisruptionBudget": 1,
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
+        "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": 1,
+        "paved-road:index:ServiceObservability": 1,
+        "kubernetes:core/v1:ConfigMap": 1,
+        "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
+    }
+)
 
 PAYMENTS_STANZA = """
   - name: payments-api
@@ -108,7 +110,10 @@ def test_every_kubernetes_object_carries_the_governance_labels_from_the_stanza(r
     for resource in k8s_objects:
         labels = resource.inputs["metadata"]["labels"]
         assert {k: labels.get(k) for k in GOVERNANCE_LABELS} == {
-            "owner": "team-platform", "risk": "medium", "data-classification": "internal"}, resource.urn
+            "owner": "team-platform",
+            "risk": "medium",
+            "data-classification": "internal",
+        }, resource.urn
 
 
 def test_the_deployment_runs_the_image_by_digest_with_probes_limits_and_a_locked_down_container(run_catalog) -> None:
@@ -119,8 +124,10 @@ def test_the_deployment_runs_the_image_by_digest_with_probes_limits_and_a_locked
     assert re.fullmatch(r"ghcr\.io/paved-road/hello-prod@sha256:[0-9a-f]{64}", container["image"])
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
-    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "128Mi"},
-                                      "limits": {"cpu": "500m", "memory": "256Mi"}}
+    assert container["resources"] == {
+        "requests": {"cpu": "100m", "memory": "128Mi"},
+        "limits": {"cpu": "500m", "memory": "256Mi"},
+    }
     security = container["securityContext"]
     assert security["runAsNonRoot"] is True
     assert security["readOnlyRootFilesystem"] is True
@@ -159,9 +166,15 @@ def test_the_repository_carries_governance_topics_labels_and_platform_files(run_
     repository = run.of_type("github:index/repository:Repository")[0].inputs
     assert {"risk-medium", "data-classification-internal", "owner-team-platform"} <= set(repository["topics"])
     labels = {r.inputs["name"] for r in run.of_type("github:index/issueLabel:IssueLabel")}
-    assert labels == {"risk:low", "risk:medium", "risk:high", "data-classification:public",
-                      "data-classification:internal", "data-classification:confidential",
-                      "data-classification:restricted"}
+    assert labels == {
+        "risk:low",
+        "risk:medium",
+        "risk:high",
+        "data-classification:public",
+        "data-classification:internal",
+        "data-classification:confidential",
+        "data-classification:restricted",
+    }
     files = {r.inputs["file"]: r.inputs["content"] for r in run.of_type("github:index/repositoryFile:RepositoryFile")}
     assert set(files) == {".github/workflows/ci.yml", "service.yaml", "CODEOWNERS"}
     assert files["CODEOWNERS"].rstrip().endswith("* @acme/team-platform")
@@ -200,8 +213,12 @@ def test_a_stack_selects_one_service_and_names_its_environment(run_catalog) -> N
     from tests.conftest import REPO_ROOT
 
     catalog = (REPO_ROOT / "services.yaml").read_text() + PAYMENTS_STANZA
-    run = run_catalog(catalog, released=("hello-prod", "payments-api"), stack="payments-api-staging",
-                      config={"paved-road:service": "payments-api"})
+    run = run_catalog(
+        catalog,
+        released=("hello-prod", "payments-api"),
+        stack="payments-api-staging",
+        config={"paved-road:service": "payments-api"},
+    )
     assert run.error is None, run.error
     assert {r.name for r in run.of_type("paved-road:index:PavedRoadService")} == {"payments-api"}
     assert run.stack_outputs["namespace"] == "payments-api"
@@ -218,12 +235,19 @@ def test_a_stanza_without_a_release_gets_only_its_repository_and_a_warning(run_c
     assert any(level == "warning" and "no release record yet" in message for level, message in run.logs)
 
 
-@pytest.mark.parametrize("catalog_text, expected", [
-    ("services:\n  - name: Bad_Name\n    owner: t\n    risk: extreme\n    data_classification: internal\n",
-     ["field 'name'", "field 'risk'", "allowed: low, medium, high"]),
-    ("services: [", ["not valid YAML"]),
-])
-def test_a_broken_catalogue_stops_the_program_with_the_report_and_no_traceback(run_catalog, catalog_text, expected) -> None:
+@pytest.mark.parametrize(
+    "catalog_text, expected",
+    [
+        (
+            "services:\n  - name: Bad_Name\n    owner: t\n    risk: extreme\n    data_classification: internal\n",
+            ["field 'name'", "field 'risk'", "allowed: low, medium, high"],
+        ),
+        ("services: [", ["not valid YAML"]),
+    ],
+)
+def test_a_broken_catalogue_stops_the_program_with_the_report_and_no_traceback(
+    run_catalog, catalog_text, expected
+) -> None:
     run = run_catalog(catalog_text, released=())
     assert run.error is not None
     for fragment in expected:
@@ -237,7 +261,9 @@ def test_a_release_record_for_another_service_is_refused(run_catalog, signer) ->
     assert run.error is not None and "is for 'payments-api', not 'hello-prod'" in run.error
 
 
-def test_a_release_record_with_a_tag_instead_of_a_digest_is_refused_before_anything_is_created(run_catalog, signer) -> None:
+def test_a_release_record_with_a_tag_instead_of_a_digest_is_refused_before_anything_is_created(
+    run_catalog, signer
+) -> None:
     from dataclasses import replace
 
     release = signer.release("hello-prod")

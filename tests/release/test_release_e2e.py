@@ -29,9 +29,25 @@ def free_port() -> int:
 
 
 def release(work: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "companyos.cli", "release", "hello-prod", "--local",
-                           "--work-dir", str(work), "--registry-port", str(free_port()), *extra],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "companyos.cli",
+            "release",
+            "hello-prod",
+            "--local",
+            "--work-dir",
+            str(work),
+            "--registry-port",
+            str(free_port()),
+            *extra,
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +84,11 @@ def test_every_stage_passes_and_leaves_its_artefact(released: Path) -> None:
     assert [w["rule"] for w in gate["waivers"]] == ["image-vulnerability-threshold"]  # local: no scanner DB
     # ... allowed only as a reviewed, expiring exception, which the report lists with who owns and approved it.
     [exception] = gate["exceptions"]["in_force"]
-    assert (exception["rule"], exception["setting"], exception["used"]) == \
-        ("image-vulnerability-threshold", "allow_unscanned", True)
+    assert (exception["rule"], exception["setting"], exception["used"]) == (
+        "image-vulnerability-threshold",
+        "allow_unscanned",
+        True,
+    )
     assert exception["owner"] == "team-platform" and exception["expires"]
 
     check = json.loads((released / "check-deploy.json").read_text())
@@ -117,13 +136,26 @@ def test_the_html_page_opens_in_headless_chromium_with_the_four_sections(release
         pytest.skip("Chromium is not installed (apt-get install chromium); the Markdown page is checked above")
     html = released / "evidence" / "release-0.1.0.html"
     shot = tmp_path / "evidence.png"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
-    subprocess.run([chromium, *flags, "--window-size=1200,4000", f"--screenshot={shot}", html.as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    subprocess.run(
+        [chromium, *flags, "--window-size=1200,4000", f"--screenshot={shot}", html.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    dom = subprocess.run([chromium, *flags, "--dump-dom", html.as_uri()], check=True, capture_output=True,
-                         text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", html.as_uri()], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
     for heading in ("What changed?", "Was it tested?", "Is it compliant?", "How do we roll it back?"):
         assert f"<h2>{heading}</h2>" in dom
     assert 'src="data:image/png;base64,' in dom  # the dashboard picture travels inside the page

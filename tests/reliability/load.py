@@ -43,6 +43,16 @@ class Load:
 
 
 def start_load(tool: Path, url: str, *, connections: int, duration_s: int, timeout_s: int = 10) -> Load:
-    argv = ["node", str(tool / "node_modules" / "autocannon" / "autocannon.js"), "--json",
-            "-c", str(connections), "-d", str(duration_s), "-t", str(timeout_s), url]
+    argv = [
+        "node",
+        str(tool / "node_modules" / "autocannon" / "autocannon.js"),
+        "--json",
+        "-c",
+        str(connections),
+        "-d",
+        str(duration_s),
+        "-t",
+        str(timeout_s),
+        url,
+    ]
     return Load(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), duration_s)

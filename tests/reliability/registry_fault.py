@@ -106,8 +106,10 @@ class FlakyRegistry:
                     if key.lower() not in HOP_BY_HOP | {"content-length"}:
                         self.send_header(key, value)
                 # HEAD answers carry the GET's length and no body.
-                self.send_header("Content-Length", response.getheader("Content-Length", str(len(data)))
-                                 if self.command == "HEAD" else str(len(data)))
+                self.send_header(
+                    "Content-Length",
+                    response.getheader("Content-Length", str(len(data))) if self.command == "HEAD" else str(len(data)),
+                )
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)

@@ -37,8 +37,11 @@ class Exclusion:
     line: str | None = None
 
     def covers(self, finding: Finding) -> bool:
-        return finding.type == self.type and fnmatch.fnmatchcase(finding.file, self.file) and (
-            self.line is None or re.search(self.line, finding.line) is not None)
+        return (
+            finding.type == self.type
+            and fnmatch.fnmatchcase(finding.file, self.file)
+            and (self.line is None or re.search(self.line, finding.line) is not None)
+        )
 
 
 def load_exclusions(path: Path) -> list[Exclusion]:
@@ -46,7 +49,9 @@ def load_exclusions(path: Path) -> list[Exclusion]:
     exclusions = [Exclusion(**entry) for entry in entries]
     for exclusion in exclusions:
         assert exclusion.reason.strip(), f"{path}: every exclusion says why; {exclusion} does not"
-        assert exclusion.file.strip("*/") and exclusion.file not in ("*", "**"), f"{path}: {exclusion} excludes everything"
+        assert exclusion.file.strip("*/") and exclusion.file not in ("*", "**"), (
+            f"{path}: {exclusion} excludes everything"
+        )
     return exclusions
 
 
@@ -54,8 +59,16 @@ def scan(root: Path, files: list[str], processes: int = os.cpu_count() or 1) -> 
     """detect-secrets (its default plugins, no network verification) over `files`, paths relative to `root`:
     (findings, plugins used). The files are split over `processes` scans run side by side (it uses one core)."""
     chunks = [files[start::processes] for start in range(processes) if files[start::processes]]
-    running = [subprocess.Popen([tool("detect-secrets"), "scan", "--no-verify", *chunk], cwd=root,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for chunk in chunks]
+    running = [
+        subprocess.Popen(
+            [tool("detect-secrets"), "scan", "--no-verify", *chunk],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for chunk in chunks
+    ]
     reports = []
     for process in running:
         stdout, stderr = process.communicate(timeout=SCAN_TIMEOUT_S)

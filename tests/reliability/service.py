@@ -36,8 +36,14 @@ def start_service_logging_to(project: Path, log: Path, env: dict[str, str] | Non
     port = free_port()
     full_env = {"PATH": os.environ["PATH"], "PORT": str(port), "LOG_LEVEL": "info", **LOOPBACK_ENV, **(env or {})}
     with open(log, "wb") as out:
-        process = subprocess.Popen(["node", "--require", "./dist/tracing.js", "dist/server.js"], cwd=project,
-                                   env=full_env, stdout=out, stderr=None, text=True)
+        process = subprocess.Popen(
+            ["node", "--require", "./dist/tracing.js", "dist/server.js"],
+            cwd=project,
+            env=full_env,
+            stdout=out,
+            stderr=None,
+            text=True,
+        )
     service = ServiceProcess(process=process, url=f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -38,12 +38,20 @@ def push_small_image(registry: str, repository: str, tag: str, service_dir: Path
     client = RegistryClient(registry)
     tar = _layer(service_dir, marker)
     layer = gzip.compress(tar, mtime=0)
-    config = json.dumps({"architecture": "amd64", "os": "linux",
-                         "config": {"WorkingDir": "/app", "Cmd": ["node", "dist/server.js"]},
-                         "rootfs": {"type": "layers", "diff_ids": [sha256_digest(tar)]}}).encode()
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": OCI_CONFIG, "digest": client.push_blob(repository, config), "size": len(config)},
-        "layers": [{"mediaType": OCI_LAYER, "digest": client.push_blob(repository, layer), "size": len(layer)}],
-    }).encode()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {"WorkingDir": "/app", "Cmd": ["node", "dist/server.js"]},
+            "rootfs": {"type": "layers", "diff_ids": [sha256_digest(tar)]},
+        }
+    ).encode()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": client.push_blob(repository, config), "size": len(config)},
+            "layers": [{"mediaType": OCI_LAYER, "digest": client.push_blob(repository, layer), "size": len(layer)}],
+        }
+    ).encode()
     return client.put_manifest(repository, tag, manifest, OCI_MANIFEST)

@@ -64,8 +64,7 @@ def stack(signer: ReleaseSigner, tmp_path_factory: pytest.TempPathFactory) -> St
     config = stack_config(PreviewOptions(project_dir=REPO_ROOT, releases_dir=releases), project)
     run = run_program(REPO_ROOT, stack="dev", project=project, config=config, preview=True)
     assert run.error is None, run.error
-    base = {**trusted_key_config([signer.public_pem.decode()]),
-            "pull-request-governance-labels": PR_LABELS}
+    base = {**trusted_key_config([signer.public_pem.decode()]), "pull-request-governance-labels": PR_LABELS}
     return Stack(releases, config, run.resources, base, scratch)
 
 
@@ -76,8 +75,9 @@ def bad_configs(stack: Stack) -> st.SearchStrategy[BadConfig]:
 
 @pytest.fixture(scope="module")
 def session(stack: Stack) -> Iterator[GateSession]:
-    with GateSession(PACK, project=project_name(REPO_ROOT), stack="dev", stack_config=stack.config,
-                     timeout_s=60) as running:
+    with GateSession(
+        PACK, project=project_name(REPO_ROOT), stack="dev", stack_config=stack.config, timeout_s=60
+    ) as running:
         yield running
 
 
@@ -96,8 +96,20 @@ def preview(stack: Stack, config: Path) -> tuple[int, str, dict[str, Any] | None
     report = stack.scratch / "gate-report.json"
     report.unlink(missing_ok=True)
     stderr, argv = io.StringIO(), sys.argv
-    sys.argv = ["companyos", "preview", "--project-dir", str(REPO_ROOT), "--policy-pack", str(PACK),
-                "--releases-dir", str(stack.releases), "--policy-pack-config", str(config), "--json", str(report)]
+    sys.argv = [
+        "companyos",
+        "preview",
+        "--project-dir",
+        str(REPO_ROOT),
+        "--policy-pack",
+        str(PACK),
+        "--releases-dir",
+        str(stack.releases),
+        "--policy-pack-config",
+        str(config),
+        "--json",
+        str(report),
+    ]
     code: int | None = None
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):

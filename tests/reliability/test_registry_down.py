@@ -43,9 +43,15 @@ CATALOG = """services:
     data_classification: internal
 """
 # Every artefact from the SBOM on, by the stage that writes it (relative to the release folder).
-ARTEFACTS = {"sbom": ("sbom.cdx.json", "sbom.json"), "sign": ("signature.json",), "verify": ("verify.json",),
-             "scan": ("scan.json",), "attest": ("attestations.jsonl",), "record": ("release.json",),
-             "verify-attestations": ("attestations-verify.json",)}
+ARTEFACTS = {
+    "sbom": ("sbom.cdx.json", "sbom.json"),
+    "sign": ("signature.json",),
+    "verify": ("verify.json",),
+    "scan": ("scan.json",),
+    "attest": ("attestations.jsonl",),
+    "record": ("release.json",),
+    "verify-attestations": ("attestations-verify.json",),
+}
 
 
 def free_port() -> int:
@@ -68,12 +74,24 @@ class Fault:
 
 
 FAULTS = [
-    Fault("the registry dies at the SBOM attachment's first upload", "sbom", is_write,
-          "re-run `companyos sbom ... --attach` once the registry answers"),
-    Fault("the registry dies as the signature manifest is pushed, after its blobs", "sign", is_signature_push,
-          "is it running? (`companyos registry status`)"),
-    Fault("the registry is down when the release verifies the signature", "verify", None,
-          "is it running? (`companyos registry status`)"),
+    Fault(
+        "the registry dies at the SBOM attachment's first upload",
+        "sbom",
+        is_write,
+        "re-run `companyos sbom ... --attach` once the registry answers",
+    ),
+    Fault(
+        "the registry dies as the signature manifest is pushed, after its blobs",
+        "sign",
+        is_signature_push,
+        "is it running? (`companyos registry status`)",
+    ),
+    Fault(
+        "the registry is down when the release verifies the signature",
+        "verify",
+        None,
+        "is it running? (`companyos registry status`)",
+    ),
 ]
 
 
@@ -89,20 +107,25 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryStatu
 
 def handing_over(repository: str, digest: str) -> StageSpec:
     """Stands in for the stages up to `image`: the image is already in the registry."""
+
     def run(ctx: StageContext) -> str:
         ctx.facts.update(image_repository=repository, image_digest=digest, image_tag_ref=f"{repository}:{VERSION}")
         return f"{repository}@{digest}"
+
     return StageSpec("image", run, "build", "(test) image pushed by tests/reliability/small_image.py")
 
 
 def release_stages(image: StageSpec) -> list[StageSpec]:
     names = [stage.name for stage in LOCAL_STAGES]
-    return [image, *LOCAL_STAGES[names.index("sbom"):names.index("record") + 1]]
+    return [image, *LOCAL_STAGES[names.index("sbom") : names.index("record") + 1]]
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.sentence for f in FAULTS])
 def test_a_registry_down_mid_release_leaves_it_incomplete_with_a_clear_error_and_nothing_half_written(
-    fault: Fault, registry: RegistryStatus, built_service: Path, tmp_path: Path,
+    fault: Fault,
+    registry: RegistryStatus,
+    built_service: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert registry.address is not None
@@ -114,21 +137,29 @@ def test_a_registry_down_mid_release_leaves_it_incomplete_with_a_clear_error_and
 
     with FlakyRegistry(registry.address, dies_on=fault.dies_on) as proxy:
         go_down: Callable[[StageContext], None] | None = None if fault.dies_on else (lambda _ctx: proxy.go_down())
-        monkeypatch.setattr(pipeline, "LOCAL_STAGES", release_stages(handing_over(f"{proxy.address}/{repository}",
-                                                                                  digest)))
+        monkeypatch.setattr(
+            pipeline, "LOCAL_STAGES", release_stages(handing_over(f"{proxy.address}/{repository}", digest))
+        )
         console = io.StringIO()
         # `tamper` is the release's hook right after signing (see `--tamper-tag`): here it takes the registry down.
         outcome = pipeline.run_release(
-            pipeline.ReleaseOptions(service=REPOSITORY, catalog=catalog, work=work, service_dir=built_service,
-                                    version=VERSION, tamper=go_down),
-            Console(file=console, width=300))
+            pipeline.ReleaseOptions(
+                service=REPOSITORY,
+                catalog=catalog,
+                work=work,
+                service_dir=built_service,
+                version=VERSION,
+                tamper=go_down,
+            ),
+            Console(file=console, width=300),
+        )
         assert proxy.is_down, f"the registry never went down; requests: {proxy.requests}"
 
     # The release stopped at the stage the registry failed, INCOMPLETE, later stages not run.
     statuses = {stage.name: stage.status for stage in outcome.stages}
     assert (outcome.complete, outcome.failed_stage) == (False, fault.stage), console.getvalue()
     order = [stage.name for stage in outcome.stages]
-    assert all(statuses[name] == "not-run" for name in order[order.index(fault.stage) + 1:] if name != "evidence")
+    assert all(statuses[name] == "not-run" for name in order[order.index(fault.stage) + 1 :] if name != "evidence")
     page = outcome.evidence_markdown.read_text()
     assert f"**Status: INCOMPLETE**: stopped at stage `{fault.stage}`" in page
 

@@ -18,8 +18,14 @@ from .secret_scan import EXCLUSIONS_FILE, load_exclusions, scan
 
 def repository_files() -> list[str]:
     """What the repository holds: tracked files and new ones not ignored (what a commit would add)."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT,
-                            capture_output=True, text=True, check=True, timeout=60).stdout.split("\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split("\0")
     return sorted(name for name in listed if name and (REPO_ROOT / name).is_file())
 
 
@@ -31,14 +37,18 @@ def test_the_repository_has_no_secret_but_the_listed_non_secrets_and_each_listin
     assert plugins, "detect-secrets ran no plugin, so it could not have found anything"
     uncovered = [f for f in findings if not any(e.covers(f) for e in exclusions)]
     assert uncovered == [], "secrets (or non-secrets to list, with why, in {}):\n{}".format(
-        EXCLUSIONS_FILE, "\n".join(map(str, uncovered)))
+        EXCLUSIONS_FILE, "\n".join(map(str, uncovered))
+    )
     unused = [e for e in exclusions if not any(e.covers(f) for f in findings)]
     assert unused == [], f"{EXCLUSIONS_FILE} lists what no longer needs excluding: {unused}"
 
 
 def test_a_generated_service_has_no_secret(built_service: Path) -> None:
-    files = sorted(str(p.relative_to(built_service)) for p in built_service.rglob("*")
-                   if p.is_file() and "node_modules" not in p.relative_to(built_service).parts)
+    files = sorted(
+        str(p.relative_to(built_service))
+        for p in built_service.rglob("*")
+        if p.is_file() and "node_modules" not in p.relative_to(built_service).parts
+    )
     assert "src/server.ts" in files and "dist/server.js" in files and "package-lock.json" in files, files
     findings, plugins = scan(built_service, files)
     assert plugins, "detect-secrets ran no plugin, so it could not have found anything"

@@ -30,8 +30,9 @@ CONNECTIONS = 50
 
 
 @pytest.fixture(scope="module")
-def loaded(built_service: Path, autocannon: Path,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServiceProcess, Load, Path]]:
+def loaded(
+    built_service: Path, autocannon: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServiceProcess, Load, Path]]:
     """The service with 60 s of GET /hello load from autocannon started against it; and its log file."""
     log = tmp_path_factory.mktemp("loaded") / "service.log"
     service = start_service_logging_to(built_service, log)
@@ -68,8 +69,13 @@ def test_sixty_seconds_of_load_end_with_no_error_timeout_or_non_2xx_and_the_serv
 
     assert service.process.poll() is None, f"the service exited with {service.process.returncode} under load"
     assert request(f"{service.url}/healthz")[0] == 200
-    failed = [line for line in read_log(log) if line.get("level") in ("error", "fatal") or "unparsed" in line
-              or (line.get("msg") == "request" and int(str(line.get("status", 0))) >= 500)]
+    failed = [
+        line
+        for line in read_log(log)
+        if line.get("level") in ("error", "fatal")
+        or "unparsed" in line
+        or (line.get("msg") == "request" and int(str(line.get("status", 0))) >= 500)
+    ]
     assert failed == [], f"{len(failed)} error/5xx log lines, e.g. {failed[:3]}"
 
 
@@ -109,8 +115,9 @@ def test_sigterm_in_the_middle_of_load_fails_no_in_flight_request_and_exits_0(
     draining = next(i for i, line in enumerate(logs) if line.get("msg") == "draining")
     served = [line for line in logs if line.get("msg") == "request" and line.get("path") == "/hello"]
     after_sigterm = [line for line in logs[draining:] if line.get("msg") == "request"]
-    assert len(after_sigterm) >= in_flight // 2, \
+    assert len(after_sigterm) >= in_flight // 2, (
         f"SIGTERM did not land mid-load: {len(after_sigterm)} requests finished after it, {in_flight} were in flight"
+    )
     failed = [line for line in served if line.get("aborted") or line.get("status") != 200]
     assert failed == [], f"{len(failed)} requests the service took were not answered 200: {failed[:3]}"
     # Every response the service finished reached the client whole, as a 2xx. autocannon's `errors` are not

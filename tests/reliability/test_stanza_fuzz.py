@@ -28,10 +28,13 @@ from tests.catalog.test_catalog_validation import stanzas
 
 EXAMPLES = 1000
 CLI_EXAMPLES = 100
-FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # parse time varies
+FUZZ = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)  # parse time varies
 catalogues = st.tuples(st.lists(stanzas, max_size=3), st.booleans()).map(
     # JSON is YAML; it lets hypothesis produce any shape without a YAML emitter in the loop.
-    lambda drawn: json.dumps({"services": drawn[0]} if drawn[1] else drawn[0], allow_nan=True))
+    lambda drawn: json.dumps({"services": drawn[0]} if drawn[1] else drawn[0], allow_nan=True)
+)
 
 
 def validate(path: Path) -> tuple[int, str]:

@@ -18,8 +18,12 @@ from companyos.cli import main
 from companyos.scaffold_template import BUNDLED_TEMPLATE_DIR, EXCLUDED
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-GIT_ENV = {"GIT_AUTHOR_NAME": "scaffold-tests", "GIT_AUTHOR_EMAIL": "scaffold-tests@example.invalid",
-           "GIT_COMMITTER_NAME": "scaffold-tests", "GIT_COMMITTER_EMAIL": "scaffold-tests@example.invalid"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "scaffold-tests",
+    "GIT_AUTHOR_EMAIL": "scaffold-tests@example.invalid",
+    "GIT_COMMITTER_NAME": "scaffold-tests",
+    "GIT_COMMITTER_EMAIL": "scaffold-tests@example.invalid",
+}
 
 
 @dataclass
@@ -69,8 +73,9 @@ def companyos(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
 
 
 def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, **GIT_ENV}, check=False)
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, env={**os.environ, **GIT_ENV}, check=False
+    )
     assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
     return result.stdout
 

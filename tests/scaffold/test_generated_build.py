@@ -21,14 +21,30 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_service_created_by_the_cli_installs_builds_and_passes_npm_test_unedited(
-        tmp_path: Path, template_cache_dir: Path) -> None:
+    tmp_path: Path, template_cache_dir: Path
+) -> None:
     (tmp_path / "services.yaml").write_text((REPO_ROOT / "services.yaml").read_text())
     env = {**os.environ, "XDG_CACHE_HOME": str(template_cache_dir)}
     env.pop("PAVED_ROAD_TEMPLATE", None)
     created = subprocess.run(
-        [str(Path(sys.executable).parent / "companyos"), "new-service", "ledger-api", "--owner", "team-ledger",
-         "--port", "9000", "--description", "Keeps the ledger."],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+        [
+            str(Path(sys.executable).parent / "companyos"),
+            "new-service",
+            "ledger-api",
+            "--owner",
+            "team-ledger",
+            "--port",
+            "9000",
+            "--description",
+            "Keeps the ledger.",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert created.returncode == 0, created.stderr
     service = tmp_path / "ledger-api"
 

@@ -16,8 +16,18 @@ from companyos.scaffold_template import default_published_dir, template_version
 
 from .conftest import REPO_ROOT, Companyos, leftovers, unwritable
 
-ORDERS = ["new-service", "orders-api", "--owner", "team-orders", "--risk", "high",
-          "--data-classification", "confidential", "--description", "Takes orders."]
+ORDERS = [
+    "new-service",
+    "orders-api",
+    "--owner",
+    "team-orders",
+    "--risk",
+    "high",
+    "--data-classification",
+    "confidential",
+    "--description",
+    "Takes orders.",
+]
 ORDERS_STANZA = """\
   - name: orders-api
     description: Takes orders.
@@ -28,21 +38,35 @@ ORDERS_STANZA = """\
 
 
 def test_new_service_renders_the_template_with_the_platform_ci_workflow_and_a_versioned_answers_file(
-        workspace: Path, companyos: Companyos) -> None:
+    workspace: Path, companyos: Companyos
+) -> None:
     result = companyos(*ORDERS)
     assert result.code == 0, result.err
     service = workspace / "orders-api"
-    for expected in ("package.json", "package-lock.json", "src/server.ts", "test/http.test.ts", "Dockerfile",
-                     "service.yaml", "catalog-info.yaml", ".github/workflows/ci.yml"):
+    for expected in (
+        "package.json",
+        "package-lock.json",
+        "src/server.ts",
+        "test/http.test.ts",
+        "Dockerfile",
+        "service.yaml",
+        "catalog-info.yaml",
+        ".github/workflows/ci.yml",
+    ):
         assert (service / expected).is_file(), expected
     assert json.loads((service / "package.json").read_text())["name"] == "orders-api"
     answers = yaml.safe_load((service / ".copier-answers.yml").read_text())
     assert answers["_commit"] == f"v{template_version()}"
     assert Path(answers["_src_path"]) == default_published_dir()
-    assert (answers["owner"], answers["risk"], answers["data_classification"]) == ("team-orders", "high", "confidential")
+    assert (answers["owner"], answers["risk"], answers["data_classification"]) == (
+        "team-orders",
+        "high",
+        "confidential",
+    )
     catalog = load_catalog(workspace / "services.yaml")
     assert (service / ".github/workflows/ci.yml").read_text() == render_ci_workflow(
-        catalog.service("orders-api"), image_registry=catalog.image_registry)
+        catalog.service("orders-api"), image_registry=catalog.image_registry
+    )
     # Renamed from a mkdtemp staging directory (0700): the service must get the ordinary mode.
     assert stat.S_IMODE(service.stat().st_mode) & 0o055 == 0o055
     assert leftovers(workspace) == []
@@ -51,7 +75,8 @@ def test_new_service_renders_the_template_with_the_platform_ci_workflow_and_a_ve
 
 
 def test_the_catalogue_gains_exactly_one_stanza_keeps_its_comments_and_the_program_provisions_its_repository(
-        workspace: Path, companyos: Companyos, tmp_path_factory: pytest.TempPathFactory) -> None:
+    workspace: Path, companyos: Companyos, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     catalog_path = workspace / "services.yaml"
     before = catalog_path.read_text()
     assert companyos(*ORDERS).code == 0
@@ -59,9 +84,16 @@ def test_the_catalogue_gains_exactly_one_stanza_keeps_its_comments_and_the_progr
     assert load_catalog(catalog_path).names() == ["hello-prod", "orders-api"]
 
     releases = tmp_path_factory.mktemp("no-releases")
-    run = run_program(REPO_ROOT, stack="orders-api-dev", config={
-        "paved-road:catalog": str(catalog_path), "paved-road:releasesDir": str(releases),
-        "paved-road:service": "orders-api", "github:owner": "acme"})
+    run = run_program(
+        REPO_ROOT,
+        stack="orders-api-dev",
+        config={
+            "paved-road:catalog": str(catalog_path),
+            "paved-road:releasesDir": str(releases),
+            "paved-road:service": "orders-api",
+            "github:owner": "acme",
+        },
+    )
     assert run.error is None, run.error
     assert [r.name for r in run.of_type("paved-road:index:PavedRoadService")] == ["orders-api"]
     # Bootstrap: with no release yet the stanza gets its repository, and no workload.
@@ -71,7 +103,8 @@ def test_the_catalogue_gains_exactly_one_stanza_keeps_its_comments_and_the_progr
 
 @pytest.mark.parametrize("port, stanza_port", [("8080", None), ("9090", 9090)])
 def test_the_port_is_written_to_the_stanza_only_when_it_is_not_the_default(
-        workspace: Path, companyos: Companyos, port: str, stanza_port: int | None) -> None:
+    workspace: Path, companyos: Companyos, port: str, stanza_port: int | None
+) -> None:
     assert companyos("new-service", "pay", "--owner", "team-pay", "--port", port).code == 0
     stanza = yaml.safe_load((workspace / "services.yaml").read_text())["services"][-1]
     assert stanza.get("port") == stanza_port
@@ -79,7 +112,8 @@ def test_the_port_is_written_to_the_stanza_only_when_it_is_not_the_default(
 
 
 def test_no_register_generates_the_code_and_leaves_the_catalogue_untouched(
-        workspace: Path, companyos: Companyos) -> None:
+    workspace: Path, companyos: Companyos
+) -> None:
     before = (workspace / "services.yaml").read_bytes()
     (workspace / "elsewhere").mkdir()
     result = companyos(*ORDERS, "--no-register", "--dir", "elsewhere")
@@ -89,22 +123,32 @@ def test_no_register_generates_the_code_and_leaves_the_catalogue_untouched(
     assert "registered" not in result.out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["new-service", "Orders_API", "--owner", "team-orders"], "not a DNS-1123 label"),
-    (["new-service", "a" * 41, "--owner", "team-orders"], "at most 40 characters"),
-    (["new-service", "orders-", "--owner", "team-orders"], "not ending with '-'"),
-    (["new-service", "orders-api", "--owner", "team-orders", "--risk", "extreme"], "'extreme' is not one of"),
-    (["new-service", "orders-api", "--owner", "team-orders", "--data-classification", "secret"], "'secret' is not one of"),
-    (["new-service", "orders-api", "--owner", "Team Orders"], "field 'owner'"),
-    (["new-service", "orders-api", "--owner", "team-orders", "--port", "80"], "field 'port'"),
-    (["new-service", "hello-prod", "--owner", "team-orders"], "'hello-prod' is already in the catalogue"),
-    (["new-service", "orders-api", "--owner", "team-orders", "--catalog", "missing.yaml"], "catalogue file not found"),
-    (["new-service", "orders-api", "--owner", "team-orders", "--template-ref", "v9.9.9"], "v9.9.9"),
-    (["new-service", "orders-api", "--owner", "team-orders", "--template", "does-not-exist"], "does not exist"),
-    (["new-service", "orders-api", "--owner", "team-orders", "--dir", "no-such-dir"], "not an existing directory"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["new-service", "Orders_API", "--owner", "team-orders"], "not a DNS-1123 label"),
+        (["new-service", "a" * 41, "--owner", "team-orders"], "at most 40 characters"),
+        (["new-service", "orders-", "--owner", "team-orders"], "not ending with '-'"),
+        (["new-service", "orders-api", "--owner", "team-orders", "--risk", "extreme"], "'extreme' is not one of"),
+        (
+            ["new-service", "orders-api", "--owner", "team-orders", "--data-classification", "secret"],
+            "'secret' is not one of",
+        ),
+        (["new-service", "orders-api", "--owner", "Team Orders"], "field 'owner'"),
+        (["new-service", "orders-api", "--owner", "team-orders", "--port", "80"], "field 'port'"),
+        (["new-service", "hello-prod", "--owner", "team-orders"], "'hello-prod' is already in the catalogue"),
+        (
+            ["new-service", "orders-api", "--owner", "team-orders", "--catalog", "missing.yaml"],
+            "catalogue file not found",
+        ),
+        (["new-service", "orders-api", "--owner", "team-orders", "--template-ref", "v9.9.9"], "v9.9.9"),
+        (["new-service", "orders-api", "--owner", "team-orders", "--template", "does-not-exist"], "does not exist"),
+        (["new-service", "orders-api", "--owner", "team-orders", "--dir", "no-such-dir"], "not an existing directory"),
+    ],
+)
 def test_invalid_input_exits_2_with_the_reason_and_writes_nothing(
-        workspace: Path, companyos: Companyos, args: list[str], message: str) -> None:
+    workspace: Path, companyos: Companyos, args: list[str], message: str
+) -> None:
     before = (workspace / "services.yaml").read_bytes()
     result = companyos(*args)
     assert result.code == 2
@@ -147,7 +191,8 @@ def test_an_unwritable_parent_directory_exits_2_and_writes_nothing(workspace: Pa
 
 
 def test_a_catalogue_that_cannot_be_written_removes_the_rendered_service_again(
-        workspace: Path, companyos: Companyos) -> None:
+    workspace: Path, companyos: Companyos
+) -> None:
     catalog_dir = workspace / "platform"
     catalog_dir.mkdir()
     catalog = catalog_dir / "services.yaml"

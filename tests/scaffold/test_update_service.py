@@ -27,8 +27,13 @@ def template_repo(tmp_path: Path) -> tuple[Path, Path]:
     return source, published.path
 
 
-def release(source: Path, repo: Path, version: str, edit: tuple[Path, str, str] | None = None,
-            add: tuple[Path, str] | None = None) -> None:
+def release(
+    source: Path,
+    repo: Path,
+    version: str,
+    edit: tuple[Path, str, str] | None = None,
+    add: tuple[Path, str] | None = None,
+) -> None:
     """Changes the template source and publishes it as `version`."""
     if edit:
         path, old, new = edit
@@ -53,10 +58,16 @@ def generated(workspace: Path, companyos: Companyos, template_repo: tuple[Path, 
 
 
 def test_a_new_template_release_updates_a_generated_service_cleanly(
-        generated: Path, companyos: Companyos, template_repo: tuple[Path, Path]) -> None:
+    generated: Path, companyos: Companyos, template_repo: tuple[Path, Path]
+) -> None:
     source, repo = template_repo
-    release(source, repo, "0.2.0", edit=(README, "## Run it", "Template 0.2.0 note.\n\n## Run it"),
-            add=(Path("template") / "CHANGELOG.md", "# Changelog\n\n- 0.2.0: README note.\n"))
+    release(
+        source,
+        repo,
+        "0.2.0",
+        edit=(README, "## Run it", "Template 0.2.0 note.\n\n## Run it"),
+        add=(Path("template") / "CHANGELOG.md", "# Changelog\n\n- 0.2.0: README note.\n"),
+    )
     # The team's own change elsewhere in the file set must survive.
     hello = generated / "src" / "routes" / "hello.ts"
     hello.write_text(hello.read_text().replace(GREETING, "greetings from"))
@@ -76,7 +87,8 @@ def test_a_new_template_release_updates_a_generated_service_cleanly(
 
 
 def test_a_local_edit_that_overlaps_the_template_change_exits_1_and_names_the_file(
-        generated: Path, companyos: Companyos, template_repo: tuple[Path, Path]) -> None:
+    generated: Path, companyos: Companyos, template_repo: tuple[Path, Path]
+) -> None:
     source, repo = template_repo
     release(source, repo, "0.2.0", edit=(HELLO, GREETING, "hi from"))
     hello = generated / "src" / "routes" / "hello.ts"
@@ -93,7 +105,8 @@ def test_a_local_edit_that_overlaps_the_template_change_exits_1_and_names_the_fi
 
 
 def test_updating_a_service_already_at_the_newest_release_changes_nothing(
-        generated: Path, companyos: Companyos) -> None:
+    generated: Path, companyos: Companyos
+) -> None:
     result = companyos("update-service", str(generated))
     assert result.code == 0, result.err
     assert "already at template v0.1.0" in result.out
@@ -101,7 +114,8 @@ def test_updating_a_service_already_at_the_newest_release_changes_nothing(
 
 
 def test_update_to_an_explicit_older_release_than_the_newest_is_honoured(
-        generated: Path, companyos: Companyos, template_repo: tuple[Path, Path]) -> None:
+    generated: Path, companyos: Companyos, template_repo: tuple[Path, Path]
+) -> None:
     source, repo = template_repo
     release(source, repo, "0.2.0", add=(Path("template") / "A.md", "a\n"))
     release(source, repo, "0.3.0", add=(Path("template") / "B.md", "b\n"))
@@ -110,14 +124,18 @@ def test_update_to_an_explicit_older_release_than_the_newest_is_honoured(
     assert (generated / "A.md").is_file() and not (generated / "B.md").exists()
 
 
-@pytest.mark.parametrize("prepare, message", [
-    ("uncommitted", "has uncommitted changes (README.md)"),
-    ("no-git", "is not in a git repository"),
-    ("no-answers", "has no .copier-answers.yml"),
-    ("missing-dir", "no such directory"),
-])
+@pytest.mark.parametrize(
+    "prepare, message",
+    [
+        ("uncommitted", "has uncommitted changes (README.md)"),
+        ("no-git", "is not in a git repository"),
+        ("no-answers", "has no .copier-answers.yml"),
+        ("missing-dir", "no such directory"),
+    ],
+)
 def test_a_directory_copier_cannot_update_exits_2_with_the_fix(
-        generated: Path, companyos: Companyos, prepare: str, message: str) -> None:
+    generated: Path, companyos: Companyos, prepare: str, message: str
+) -> None:
     target = generated
     if prepare == "uncommitted":
         (generated / "README.md").write_text("edited\n")

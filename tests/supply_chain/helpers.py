@@ -28,7 +28,11 @@ class InteropCase:
 def interop_case(name: str) -> InteropCase:
     folder = INTEROP / name
     expect = json.loads((folder / "expect.json").read_text())
-    return InteropCase(name=name, payload=(folder / "payload.json").read_bytes(),
-                       signature_b64=(folder / "signature.b64").read_text(),
-                       manifest=(folder / "manifest.json").read_bytes(), expect=expect["expect"],
-                       key_pem=(INTEROP / expect["key"]).read_bytes())
+    return InteropCase(
+        name=name,
+        payload=(folder / "payload.json").read_bytes(),
+        signature_b64=(folder / "signature.b64").read_text(),
+        manifest=(folder / "manifest.json").read_bytes(),
+        expect=expect["expect"],
+        key_pem=(INTEROP / expect["key"]).read_bytes(),
+    )

@@ -32,10 +32,16 @@ def test_every_envelope_cosign_attest_blob_wrote_verifies_under_its_key_and_no_o
     assert not refused.verified and "verifies under none of the 1 trusted key(s)" in refused.detail
 
 
-@pytest.mark.parametrize(("name", "binds_blob"), [
-    ("blobSLSAProvenanceSignature", True), ("dssePredicateMultipleSubjects", True),
-    ("dssePredicateMultipleSubjectsInvalid", False), ("dssePredicateMissingSha256", None),
-    ("dssePredicateEmptySubject", None)])
+@pytest.mark.parametrize(
+    ("name", "binds_blob"),
+    [
+        ("blobSLSAProvenanceSignature", True),
+        ("dssePredicateMultipleSubjects", True),
+        ("dssePredicateMultipleSubjectsInvalid", False),
+        ("dssePredicateMissingSha256", None),
+        ("dssePredicateEmptySubject", None),
+    ],
+)
 def test_subject_binding_agrees_with_cosigns_own_expectations(name: str, binds_blob: bool | None) -> None:
     """cosign's test expects the invalid, sha256-less and empty-subject statements to fail its claims check."""
     payload = envelope(BLOB / f"envelope.{name}.json").payload
@@ -88,8 +94,11 @@ def test_the_dsse_spec_vector_pae_and_signature_as_cosign_reads_them() -> None:
 VECTORS = json.loads((FIXTURES / "dsse-testvectors" / "vectors.json").read_text(encoding="utf-8"))["vectors"]
 
 
-@pytest.mark.parametrize("vector", [v for v in VECTORS if v["id"] != "payload-type-swapped" and
-                                    v["envelope"].get("payloadType")], ids=lambda v: v["id"])
+@pytest.mark.parametrize(
+    "vector",
+    [v for v in VECTORS if v["id"] != "payload-type-swapped" and v["envelope"].get("payloadType")],
+    ids=lambda v: v["id"],
+)
 def test_pae_bytes_equal_the_dsse_projects_vectors(vector: dict) -> None:
     """Lengths are UTF-8 byte counts (the non-ASCII vector), empty payloads keep their trailing space, URL-safe
     base64 decodes to the same bytes."""

@@ -49,9 +49,11 @@ def signer() -> ReleaseSigner:
 def envelopes_of(signer: ReleaseSigner, **release: object) -> tuple[list[dict], ReleaseClaims]:
     record = signer.release("hello-prod", **release)  # type: ignore[arg-type]
     envelopes = [attestation.envelope for attestation in record.attestations]
-    claims = ReleaseClaims(sbom_digest=record.sbom.digest if record.sbom else None,
-                           scan={"status": record.scan.status, "counts": record.scan.counts,
-                                 "max_cvss": record.scan.max_cvss}, git_commit=record.git_commit)
+    claims = ReleaseClaims(
+        sbom_digest=record.sbom.digest if record.sbom else None,
+        scan={"status": record.scan.status, "counts": record.scan.counts, "max_cvss": record.scan.max_cvss},
+        git_commit=record.git_commit,
+    )
     return envelopes, claims
 
 
@@ -73,6 +75,7 @@ def test_a_release_made_by_the_signer_is_evidence(signer) -> None:
 
 # --- forged or borrowed envelopes ---------------------------------------------------------------------------
 
+
 def test_envelopes_signed_by_another_key_are_refused(signer) -> None:
     envelopes, claims = envelopes_of(ReleaseSigner())
     problems = judge(signer, envelopes, claims)
@@ -85,8 +88,10 @@ def test_a_payload_edited_after_signing_is_refused(signer) -> None:
     statement = json.loads(base64.b64decode(vuln["payload"]))
     statement["predicate"]["scanner"]["result"]["counts"]["medium"] = 0
     forged = {**vuln, "payload": base64.b64encode(json.dumps(statement).encode()).decode()}
-    assert "attestation #2 is not signed by a trusted key" in judge(signer, [envelopes[0], forged, envelopes[2]],
-                                                                    claims)[0]
+    assert (
+        "attestation #2 is not signed by a trusted key"
+        in judge(signer, [envelopes[0], forged, envelopes[2]], claims)[0]
+    )
 
 
 def test_the_payload_type_is_signed_too(signer) -> None:
@@ -107,16 +112,17 @@ def test_a_statement_for_another_image_is_refused_even_when_signed(signer) -> No
 
 
 def test_a_subject_named_only_by_another_algorithm_binds_nothing(signer) -> None:
-    payload = statement_payload(REPOSITORY, DIGEST, CYCLONEDX_PREDICATE, {}).replace(
-        b'"sha256":', b'"sha512":')
+    payload = statement_payload(REPOSITORY, DIGEST, CYCLONEDX_PREDICATE, {}).replace(b'"sha256":', b'"sha512":')
     envelope = sign_envelope(signer.private_key, payload).to_json()
     assert "is bound to" in judge(signer, [envelope], ReleaseClaims(None, None, None))[0]
 
 
 def test_keys_go_would_fold_together_are_refused(signer) -> None:
     envelopes, claims = envelopes_of(signer)
-    doubled = (f'{{"payloadType":"application/vnd.in-toto+json","payload":"{envelopes[0]["payload"]}",'
-               f'"signatures":{json.dumps(envelopes[0]["signatures"])},"payloadtype":"x"}}')
+    doubled = (
+        f'{{"payloadType":"application/vnd.in-toto+json","payload":"{envelopes[0]["payload"]}",'
+        f'"signatures":{json.dumps(envelopes[0]["signatures"])},"payloadtype":"x"}}'
+    )
     assert "repeats a key" in judge(signer, [doubled.encode()], claims)[0]
 
 
@@ -126,8 +132,17 @@ def test_an_unknown_predicate_type_is_not_silently_ignored(signer) -> None:
     assert "which the gate does not judge" in judge(signer, [*envelopes, extra], claims)[0]
 
 
-@pytest.mark.parametrize("garbage", [None, 42, "text", [], {"payloadType": "application/vnd.in-toto+json"},
-                                     {"payloadType": "application/vnd.in-toto+json", "payload": "!!", "signatures": []}])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        None,
+        42,
+        "text",
+        [],
+        {"payloadType": "application/vnd.in-toto+json"},
+        {"payloadType": "application/vnd.in-toto+json", "payload": "!!", "signatures": []},
+    ],
+)
 def test_garbage_in_the_bundle_is_a_problem_not_a_crash(signer, garbage) -> None:
     envelopes, claims = envelopes_of(signer)
     problems = judge(signer, [*envelopes, garbage], claims)
@@ -136,12 +151,15 @@ def test_garbage_in_the_bundle_is_a_problem_not_a_crash(signer, garbage) -> None
 
 # --- records that claim what was not attested ---------------------------------------------------------------
 
+
 def test_the_record_must_name_the_attested_sbom(signer) -> None:
     envelopes, claims = envelopes_of(signer)
     problems = judge(signer, envelopes, replace(claims, sbom_digest=digest_of("a nicer SBOM")))
-    assert problems[0] == (f"the release's SBOM digest {digest_of('a nicer SBOM')} is not the attested SBOM "
-                           f"({sbom_digest_of(sample_sbom('hello-prod', '0.1.0'))}): the record points at an SBOM the "
-                           "signer never attested")
+    assert problems[0] == (
+        f"the release's SBOM digest {digest_of('a nicer SBOM')} is not the attested SBOM "
+        f"({sbom_digest_of(sample_sbom('hello-prod', '0.1.0'))}): the record points at an SBOM the "
+        "signer never attested"
+    )
     assert "the build produced the SBOM" in problems[1] and len(problems) == 2
 
 
@@ -155,9 +173,19 @@ def test_the_record_must_repeat_the_attested_scan(signer) -> None:
 def test_an_older_clean_scan_cannot_stand_in_for_the_latest(signer) -> None:
     """Both scans are signed; the record picks the older, cleaner one: the latest is what counts."""
     envelopes, claims = envelopes_of(signer)
-    later = attest(signer, VULN_PREDICATE, vuln_predicate(
-        {**SCAN, "counts": {"critical": 2, "high": 0}, "max_cvss": 9.8}, scanner_uri="grype", scanner_version="1",
-        db_uri="", db_version="v6", started_on="2026-02-01T00:00:00Z", finished_on="2026-02-01T00:01:00Z"))
+    later = attest(
+        signer,
+        VULN_PREDICATE,
+        vuln_predicate(
+            {**SCAN, "counts": {"critical": 2, "high": 0}, "max_cvss": 9.8},
+            scanner_uri="grype",
+            scanner_version="1",
+            db_uri="",
+            db_version="v6",
+            started_on="2026-02-01T00:00:00Z",
+            finished_on="2026-02-01T00:01:00Z",
+        ),
+    )
     [problem] = judge(signer, [*envelopes, later], claims)
     assert "is not the latest attested scan (counts={'critical': 2, 'high': 0}, max_cvss=9.8)" in problem
 
@@ -197,21 +225,26 @@ def test_a_scan_without_a_finish_time_cannot_be_ordered(signer) -> None:
 
 # --- the annotation bundle ----------------------------------------------------------------------------------
 
+
 def test_the_bundle_round_trips_and_is_deterministic(signer) -> None:
     envelopes, _ = envelopes_of(signer)
     assert decode_bundle(encode_bundle(envelopes)) == envelopes
     assert encode_bundle(envelopes) == encode_bundle(envelopes)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("", "empty"), ("not base64!", "not standard base64"),
-    (base64.b64encode(b"plain text").decode(), "not gzip data"),
-    (base64.b64encode(gzip.compress(b"[]") + b"trailing").decode(), "followed by other data"),
-    (base64.b64encode(gzip.compress(b"[]")[:-4]).decode(), "truncated"),
-    (base64.b64encode(gzip.compress(b'{"a": 1}')).decode(), "not hold a JSON list"),
-    (base64.b64encode(gzip.compress(json.dumps([{}] * 33).encode())).decode(), "33 envelopes"),
-    ("A" * (256 * 1024 + 4), "more than the"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("not base64!", "not standard base64"),
+        (base64.b64encode(b"plain text").decode(), "not gzip data"),
+        (base64.b64encode(gzip.compress(b"[]") + b"trailing").decode(), "followed by other data"),
+        (base64.b64encode(gzip.compress(b"[]")[:-4]).decode(), "truncated"),
+        (base64.b64encode(gzip.compress(b'{"a": 1}')).decode(), "not hold a JSON list"),
+        (base64.b64encode(gzip.compress(json.dumps([{}] * 33).encode())).decode(), "33 envelopes"),
+        ("A" * (256 * 1024 + 4), "more than the"),
+    ],
+)
 def test_a_hostile_bundle_is_refused_with_a_reason(text: str, message: str) -> None:
     with pytest.raises(BundleError, match=message):
         decode_bundle(text)
@@ -239,12 +272,18 @@ def test_a_decompression_bomb_stops_at_the_limit() -> None:
 
 # --- what is signed -----------------------------------------------------------------------------------------
 
+
 def test_the_statement_is_written_as_cosign_writes_it() -> None:
     payload = statement_payload(REPOSITORY, DIGEST, CYCLONEDX_PREDICATE, {"b": "<&>", "a": 1})
     hex_digest = DIGEST.removeprefix("sha256:")
-    assert payload == (b'{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://cyclonedx.org/bom",'
-                       b'"subject":[{"name":"' + REPOSITORY.encode() + b'","digest":{"sha256":"' + hex_digest.encode()
-                       + b'"}}],"predicate":{"a":1,"b":"\\u003c\\u0026\\u003e"}}')
+    assert payload == (
+        b'{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://cyclonedx.org/bom",'
+        b'"subject":[{"name":"'
+        + REPOSITORY.encode()
+        + b'","digest":{"sha256":"'
+        + hex_digest.encode()
+        + b'"}}],"predicate":{"a":1,"b":"\\u003c\\u0026\\u003e"}}'
+    )
     assert parse_statement(payload).names_digest(DIGEST)
 
 
@@ -257,9 +296,14 @@ def test_the_sbom_file_is_its_own_attested_form() -> None:
     attestation (ours or cosign's) binds."""
     from companyos.supply_chain.sbom import render
 
-    document = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
-                "metadata": {"component": {"type": "application", "name": "x<y>", "version": "1", "bom-ref": "app"}},
-                "components": [], "dependencies": [{"ref": "app"}]}
+    document = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {"component": {"type": "application", "name": "x<y>", "version": "1", "bom-ref": "app"}},
+        "components": [],
+        "dependencies": [{"ref": "app"}],
+    }
     text = render(document)
     assert go_marshal(json.loads(text)).decode() == text
     import hashlib
@@ -269,13 +313,20 @@ def test_the_sbom_file_is_its_own_attested_form() -> None:
 
 # --- provenance ---------------------------------------------------------------------------------------------
 
+
 def facts(tmp_path: Path, **overrides: object) -> BuildFacts:
     defaults: dict[str, object] = dict(
-        service="hello-prod", version="0.1.0", service_dir=tmp_path, git_commit="a" * 40,
-        source_uri="git+https://github.com/acme/hello-prod@refs/heads/main", base_image="",
+        service="hello-prod",
+        version="0.1.0",
+        service_dir=tmp_path,
+        git_commit="a" * 40,
+        source_uri="git+https://github.com/acme/hello-prod@refs/heads/main",
+        base_image="",
         builder_id="https://github.com/acme/hello-prod/.github/workflows/ci.yml@refs/heads/main",
         invocation_id="https://github.com/acme/hello-prod/actions/runs/1/attempts/1",
-        started_on="2026-12-06T00:00:00Z", finished_on="2026-12-06T00:01:00Z")
+        started_on="2026-12-06T00:00:00Z",
+        finished_on="2026-12-06T00:01:00Z",
+    )
     return BuildFacts(**{**defaults, **overrides})  # type: ignore[arg-type]
 
 
@@ -286,15 +337,19 @@ def test_provenance_names_the_commit_the_dockerfiles_pinned_base_and_the_lockfil
     predicate = service_provenance(facts(tmp_path))
     source, image, lockfile = predicate["buildDefinition"]["resolvedDependencies"]
     assert source["digest"] == {"gitCommit": "a" * 40}
-    assert image == {"uri": "pkg:docker/library/node@sha256:" + "2" * 64 + "?repository_url=index.docker.io",
-                     "digest": {"sha256": "2" * 64}, "name": base}
+    assert image == {
+        "uri": "pkg:docker/library/node@sha256:" + "2" * 64 + "?repository_url=index.docker.io",
+        "digest": {"sha256": "2" * 64},
+        "name": base,
+    }
     assert lockfile["name"] == "package-lock.json" and len(lockfile["digest"]["sha256"]) == 64
     assert predicate["runDetails"]["builder"]["id"].endswith("ci.yml@refs/heads/main")
     assert "byproducts" not in predicate["runDetails"]
     (tmp_path / "sbom.cdx.json").write_bytes(b'{"bomFormat":"CycloneDX"}')
     (tmp_path / "grype.json").write_text("{}")
-    with_byproducts = service_provenance(facts(tmp_path, sbom=tmp_path / "sbom.cdx.json",
-                                               scan_report=tmp_path / "grype.json"))
+    with_byproducts = service_provenance(
+        facts(tmp_path, sbom=tmp_path / "sbom.cdx.json", scan_report=tmp_path / "grype.json")
+    )
     sbom, scan = with_byproducts["runDetails"]["byproducts"]
     assert (sbom["name"], scan["name"]) == ("sbom", "vulnerability-scan")
     assert "sha256:" + sbom["digest"]["sha256"] == sbom_digest_of({"bomFormat": "CycloneDX"})
@@ -316,10 +371,14 @@ def test_the_provenance_binds_the_sbom_and_the_scan_the_build_made(signer) -> No
 
     envelopes, claims = envelopes_of(signer)
     [problem] = judge(signer, [envelopes[0], envelopes[2]], replace(claims, scan={"status": "not-scanned"}))
-    assert "the build scanned the image (a vulnerability-scan byproduct), but the release carries no attested" in problem
+    assert (
+        "the build scanned the image (a vulnerability-scan byproduct), but the release carries no attested" in problem
+    )
     other_sbom = {**sample_sbom("hello-prod", "0.1.0"), "components": []}
     swapped = [attest(signer, CYCLONEDX_PREDICATE, other_sbom), *envelopes[1:]]
     [problem] = judge(signer, swapped, replace(claims, sbom_digest=sbom_digest_of(other_sbom)))
-    assert f"the build produced the SBOM {claims.sbom_digest}, not the release's {sbom_digest_of(other_sbom)}" in problem
+    assert (
+        f"the build produced the SBOM {claims.sbom_digest}, not the release's {sbom_digest_of(other_sbom)}" in problem
+    )
     unscanned, unscanned_claims = envelopes_of(signer, scan=ScanSummary(status="not-scanned"))
     assert judge(signer, unscanned, unscanned_claims) == []

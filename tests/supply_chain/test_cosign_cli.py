@@ -21,8 +21,9 @@ def run(*args: str | Path, cwd: Path, password: str | None = "pw") -> subprocess
     env = {key: value for key, value in os.environ.items() if key != "COSIGN_PASSWORD"}
     if password is not None:
         env["COSIGN_PASSWORD"] = password
-    return subprocess.run([str(COMPANYOS), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=False, timeout=60)
+    return subprocess.run(
+        [str(COMPANYOS), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=60
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +31,20 @@ def signed_dir(tmp_path_factory) -> Path:
     """A key pair made by `companyos keygen` and a signature made by `companyos sign-payload`."""
     work = tmp_path_factory.mktemp("cli")
     assert run("keygen", cwd=work).returncode == 0
-    signed = run("sign-payload", "--key", "cosign.key", "--reference", "registry.example.com/team/app:1.0",
-                 "--digest", DIGEST, "--out-dir", "sig", "-a", "commit=0a1b2c", cwd=work)
+    signed = run(
+        "sign-payload",
+        "--key",
+        "cosign.key",
+        "--reference",
+        "registry.example.com/team/app:1.0",
+        "--digest",
+        DIGEST,
+        "--out-dir",
+        "sig",
+        "-a",
+        "commit=0a1b2c",
+        cwd=work,
+    )
     assert signed.returncode == 0, signed.stderr
     return work
 
@@ -73,38 +86,101 @@ def test_sign_payload_writes_cosigns_payload_and_signature_files(signed_dir):
 
 
 def test_verify_exits_0_for_a_signature_by_the_trusted_key(signed_dir):
-    result = run("verify", "--payload", "sig/payload.json", "--signature", "sig/signature.b64",
-                 "--manifest", MANIFEST, "--digest", DIGEST, "--reference", "registry.example.com/team/app",
-                 "--key", "cosign.pub", cwd=signed_dir)
+    result = run(
+        "verify",
+        "--payload",
+        "sig/payload.json",
+        "--signature",
+        "sig/signature.b64",
+        "--manifest",
+        MANIFEST,
+        "--digest",
+        DIGEST,
+        "--reference",
+        "registry.example.com/team/app",
+        "--key",
+        "cosign.pub",
+        cwd=signed_dir,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("verified: ")
 
 
 def test_verify_exits_1_with_the_reason_as_json_for_another_key(signed_dir):
-    result = run("verify", "--payload", "sig/payload.json", "--signature", "sig/signature.b64", "--manifest",
-                 MANIFEST, "--key", INTEROP / "cosign.pub", "--json", cwd=signed_dir)
+    result = run(
+        "verify",
+        "--payload",
+        "sig/payload.json",
+        "--signature",
+        "sig/signature.b64",
+        "--manifest",
+        MANIFEST,
+        "--key",
+        INTEROP / "cosign.pub",
+        "--json",
+        cwd=signed_dir,
+    )
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert (report["verified"], report["reason"], report["key_fingerprint"]) == (False, "wrong-key", None)
 
 
 def test_verify_exits_1_and_prints_the_reason_code_for_a_re_pointed_tag(signed_dir):
-    result = run("verify", "--payload", "sig/payload.json", "--signature", "sig/signature.b64",
-                 "--digest", "sha256:" + "e" * 64, "--key", "cosign.pub", cwd=signed_dir)
+    result = run(
+        "verify",
+        "--payload",
+        "sig/payload.json",
+        "--signature",
+        "sig/signature.b64",
+        "--digest",
+        "sha256:" + "e" * 64,
+        "--key",
+        "cosign.pub",
+        cwd=signed_dir,
+    )
     assert result.returncode == 1
     assert result.stdout.startswith("digest-mismatch: the signature covers " + DIGEST)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["verify", "--payload", "missing.json", "--signature", "sig/signature.b64", "--digest", DIGEST,
-      "--key", "cosign.pub"], "cannot read --payload missing.json"),
-    # Nothing listens on loopback port 9 (discard): a registry that is down is an input error, not a rejection.
-    (["verify", "127.0.0.1:9/team/app:1.0", "--key", "cosign.pub"], "registry 127.0.0.1:9 did not answer"),
-    (["verify", "--payload", "sig/payload.json", "--signature", "sig/signature.b64", "--key", "cosign.pub"],
-     "pass --digest"),
-    (["verify", "--payload", "sig/payload.json", "--signature", "sig/signature.b64", "--digest", DIGEST,
-      "--key", "cosign.key"], "cosign.key: not a PEM 'PUBLIC KEY' block"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            [
+                "verify",
+                "--payload",
+                "missing.json",
+                "--signature",
+                "sig/signature.b64",
+                "--digest",
+                DIGEST,
+                "--key",
+                "cosign.pub",
+            ],
+            "cannot read --payload missing.json",
+        ),
+        # Nothing listens on loopback port 9 (discard): a registry that is down is an input error, not a rejection.
+        (["verify", "127.0.0.1:9/team/app:1.0", "--key", "cosign.pub"], "registry 127.0.0.1:9 did not answer"),
+        (
+            ["verify", "--payload", "sig/payload.json", "--signature", "sig/signature.b64", "--key", "cosign.pub"],
+            "pass --digest",
+        ),
+        (
+            [
+                "verify",
+                "--payload",
+                "sig/payload.json",
+                "--signature",
+                "sig/signature.b64",
+                "--digest",
+                DIGEST,
+                "--key",
+                "cosign.key",
+            ],
+            "cosign.key: not a PEM 'PUBLIC KEY' block",
+        ),
+    ],
+)
 def test_verify_exits_2_on_input_it_cannot_use(signed_dir, args, message):
     result = run(*args, cwd=signed_dir)
     assert result.returncode == 2
@@ -112,8 +188,19 @@ def test_verify_exits_2_on_input_it_cannot_use(signed_dir, args, message):
 
 
 def test_sign_payload_with_the_wrong_password_exits_2_naming_the_key(signed_dir, tmp_path):
-    result = run("sign-payload", "--key", signed_dir / "cosign.key", "--reference", "registry.example.com/team/app",
-                 "--digest", DIGEST, "--out-dir", tmp_path / "out", cwd=tmp_path, password="wrong")
+    result = run(
+        "sign-payload",
+        "--key",
+        signed_dir / "cosign.key",
+        "--reference",
+        "registry.example.com/team/app",
+        "--digest",
+        DIGEST,
+        "--out-dir",
+        tmp_path / "out",
+        cwd=tmp_path,
+        password="wrong",
+    )
     assert result.returncode == 2
     assert f"wrong COSIGN_PASSWORD for {signed_dir / 'cosign.key'}" in result.stderr
     assert not (tmp_path / "out").exists()

@@ -12,8 +12,9 @@ from companyos.files import atomic_write, atomic_write_all
 def test_a_failed_second_write_leaves_the_first_file_untouched_and_no_temp_files(tmp_path):
     (tmp_path / "cosign.key").write_bytes(b"old key")
     with pytest.raises(FileNotFoundError):
-        atomic_write_all([(tmp_path / "cosign.key", b"new key", 0o600),
-                          (tmp_path / "missing-dir" / "cosign.pub", b"new pub", 0o644)])
+        atomic_write_all(
+            [(tmp_path / "cosign.key", b"new key", 0o600), (tmp_path / "missing-dir" / "cosign.pub", b"new pub", 0o644)]
+        )
     assert [path.name for path in tmp_path.iterdir()] == ["cosign.key"]
     assert (tmp_path / "cosign.key").read_bytes() == b"old key"
 

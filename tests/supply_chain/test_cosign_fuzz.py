@@ -17,8 +17,7 @@ VALID = interop_case("valid")
 DIGEST = "sha256:" + hashlib.sha256(VALID.manifest).hexdigest()
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-signature_texts = st.one_of(st.text(), st.binary().map(lambda raw: base64.b64encode(raw).decode()),
-                            st.binary())
+signature_texts = st.one_of(st.text(), st.binary().map(lambda raw: base64.b64encode(raw).decode()), st.binary())
 
 
 def assert_rejected(result: object) -> None:

@@ -69,8 +69,7 @@ def test_sign_image_pushes_one_cosign_layer_under_the_digest_signature_tag(key_p
     }
 
 
-def test_a_tag_re_pointed_to_an_unsigned_image_with_the_old_signature_copied_is_a_digest_mismatch(key_pair,
-                                                                                                 registry):
+def test_a_tag_re_pointed_to_an_unsigned_image_with_the_old_signature_copied_is_a_digest_mismatch(key_pair, registry):
     old_signatures = registry.signatures[signature_tag(SIGNED_DIGEST)]
     registry.put_image("1.4.2", ATTACKER_MANIFEST)
     registry.signatures[signature_tag(ATTACKER_DIGEST)] = list(old_signatures)
@@ -89,6 +88,7 @@ def test_a_tag_re_pointed_to_an_unsigned_image_is_no_signature(key_pair, registr
 def test_a_registry_serving_another_manifest_for_a_pinned_digest_is_a_digest_mismatch(key_pair, registry):
     def lying_fetch(reference):
         return ATTACKER_DIGEST, ATTACKER_MANIFEST, registry.signatures[signature_tag(SIGNED_DIGEST)]
+
     result = verify_image(REPOSITORY + "@" + SIGNED_DIGEST, [key_pair.public_pem], lying_fetch)
     assert result.reason == "digest-mismatch"
 
@@ -96,13 +96,15 @@ def test_a_registry_serving_another_manifest_for_a_pinned_digest_is_a_digest_mis
 def test_a_registry_serving_a_manifest_that_does_not_hash_to_its_digest_is_a_digest_mismatch(key_pair, registry):
     def lying_fetch(reference):
         return SIGNED_DIGEST, ATTACKER_MANIFEST, registry.signatures[signature_tag(SIGNED_DIGEST)]
+
     assert verify_image(REPOSITORY + ":1.4.2", [key_pair.public_pem], lying_fetch).reason == "digest-mismatch"
 
 
 def test_one_trusted_signature_among_strangers_is_enough(key_pair, other_key_pair, registry):
     stranger_payload = simple_signing_payload(REPOSITORY, SIGNED_DIGEST, {"by": "someone else"})
     registry.signatures[signature_tag(SIGNED_DIGEST)].insert(
-        0, (stranger_payload, sign_payload(other_key_pair.private_key, stranger_payload)))
+        0, (stranger_payload, sign_payload(other_key_pair.private_key, stranger_payload))
+    )
     assert verify_image(REPOSITORY + ":1.4.2", [key_pair.public_pem], registry.fetch).verified
 
 
@@ -119,16 +121,22 @@ def test_when_every_signature_fails_the_most_telling_reason_is_reported(key_pair
 def test_an_image_copied_to_another_repository_is_a_reference_mismatch_unless_that_check_is_off(key_pair, registry):
     def copied(reference):
         return SIGNED_DIGEST, SIGNED_MANIFEST, registry.signatures[signature_tag(SIGNED_DIGEST)]
+
     mirror = "mirror.example.com/payments/api:1.4.2"
     assert verify_image(mirror, [key_pair.public_pem], copied).reason == "reference-mismatch"
     assert verify_image(mirror, [key_pair.public_pem], copied, check_reference=False).verified
 
 
-@pytest.mark.parametrize(("digest", "tag"), [
-    ("sha256:" + "0" * 64, "sha256-" + "0" * 64 + ".sig"),
-    ("sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00",
-     "sha256-634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00.sig"),
-])
+@pytest.mark.parametrize(
+    ("digest", "tag"),
+    [
+        ("sha256:" + "0" * 64, "sha256-" + "0" * 64 + ".sig"),
+        (
+            "sha256:634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00",
+            "sha256-634a8f35b5f16dcf4aaa0822adc0b1964bb786fca12f6831de8ddc45e5986a00.sig",
+        ),
+    ],
+)
 def test_the_signature_tag_follows_cosigns_tag_based_discovery(digest, tag):
     assert signature_tag(digest) == tag
 

@@ -58,8 +58,11 @@ def test_a_generated_public_key_is_a_p256_subject_public_key_info_pem(key_pair):
 
 
 def test_a_key_pair_round_trips_through_encryption_and_signs_what_its_public_key_verifies(key_pair):
-    payload = b'{"critical":{"identity":{"docker-reference":"r.example/a"},"image":{"docker-manifest-digest":"' \
-              + DIGEST.encode() + b'"},"type":"cosign container image signature"},"optional":null}'
+    payload = (
+        b'{"critical":{"identity":{"docker-reference":"r.example/a"},"image":{"docker-manifest-digest":"'
+        + DIGEST.encode()
+        + b'"},"type":"cosign container image signature"},"optional":null}'
+    )
     signature = sign_payload(load_private_key(key_pair.private_pem, TEST_PASSWORD), payload)
     assert verify(payload, signature, [key_pair.public_pem], expected_digest=DIGEST).verified
 
@@ -82,8 +85,9 @@ def test_a_wrong_password_names_the_key_file_and_cosign_password(key_pair):
 def test_a_real_cosign_encrypted_key_loads_with_its_password_and_signs(file_name):
     private_key = load_private_key((COSIGN_KEYS / file_name).read_bytes(), COSIGN_KEY_PASSWORD, source=file_name)
     payload = b"any bytes"
-    public_pem = private_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     signature = base64.b64decode(sign_payload(private_key, payload))
     load_public_key(public_pem).verify(signature, payload, ec.ECDSA(hashes.SHA256()))  # raises if invalid
 
@@ -110,12 +114,17 @@ def test_keys_encrypted_with_each_accepted_scrypt_level_load(key_pair, params):
     assert load_private_key(pem, b"pw").public_key() == key_pair.private_key.public_key()
 
 
-@pytest.mark.parametrize(("pem", "message"), [
-    (b"", "no PEM block"),
-    (b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "is not a cosign private key"),
-    (b"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\ne30=\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
-     "damaged"),
-])
+@pytest.mark.parametrize(
+    ("pem", "message"),
+    [
+        (b"", "no PEM block"),
+        (b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "is not a cosign private key"),
+        (
+            b"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\ne30=\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+            "damaged",
+        ),
+    ],
+)
 def test_files_that_are_not_cosign_keys_are_refused_with_the_reason(pem, message):
     with pytest.raises(UserError, match=message):
         load_private_key(pem, b"pw", source="k.key")
@@ -123,11 +132,15 @@ def test_files_that_are_not_cosign_keys_are_refused_with_the_reason(pem, message
 
 def test_an_rsa_key_in_cosign_format_is_refused_because_we_sign_with_p256_only():
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pkcs8 = rsa_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption())
+    pkcs8 = rsa_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     envelope = encrypted.encrypt(pkcs8, b"pw", encrypted.LEGACY_PARAMS)
-    pem = (b"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n" + base64.encodebytes(envelope)
-           + b"-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n")
+    pem = (
+        b"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+        + base64.encodebytes(envelope)
+        + b"-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+    )
     with pytest.raises(UserError, match="RSA key; companyos signs with ECDSA P-256 only"):
         load_private_key(pem, b"pw")
 
@@ -162,11 +175,18 @@ def test_the_fingerprint_is_the_sha256_of_the_public_key_der():
     assert public_key_fingerprint(load_public_key(pem)) == public_key_fingerprint(pem)
 
 
-@pytest.mark.parametrize(("pem", "message"), [
-    (b"not a key", "not a PEM 'PUBLIC KEY' block"),
-    (ec.generate_private_key(ec.SECP384R1()).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo), "only ECDSA P-256"),
-])
+@pytest.mark.parametrize(
+    ("pem", "message"),
+    [
+        (b"not a key", "not a PEM 'PUBLIC KEY' block"),
+        (
+            ec.generate_private_key(ec.SECP384R1())
+            .public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+            "only ECDSA P-256",
+        ),
+    ],
+)
 def test_a_public_key_that_is_not_p256_is_refused_naming_its_file(pem, message):
     with pytest.raises(UserError, match=f"^keys/trusted.pub: .*{message}"):
         load_public_key(pem, source="keys/trusted.pub")

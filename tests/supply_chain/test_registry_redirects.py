@@ -67,7 +67,10 @@ def test_a_redirect_to_another_host_gets_the_bytes_but_never_the_token(servers) 
     registry, elsewhere = servers
     # `localhost` and `127.0.0.1` are two hosts to the client (two origins), one machine to the test.
     registry.routes[f"/v2/app/blobs/{DIGEST}"] = (
-        307, {"Location": f"http://localhost:{elsewhere.port}/cdn/{DIGEST}"}, b"")
+        307,
+        {"Location": f"http://localhost:{elsewhere.port}/cdn/{DIGEST}"},
+        b"",
+    )
     elsewhere.routes[f"/cdn/{DIGEST}"] = (200, {}, BLOB)
     client = RegistryClient(f"127.0.0.1:{registry.port}", token=TOKEN)
     assert client.get_blob("app", DIGEST) == BLOB
@@ -75,8 +78,7 @@ def test_a_redirect_to_another_host_gets_the_bytes_but_never_the_token(servers) 
     assert elsewhere.seen == [(f"/cdn/{DIGEST}", None)]
 
 
-@pytest.mark.parametrize("target", ["http://203.0.113.7/cdn/blob", "ftp://203.0.113.7/blob",
-                                    "file:///etc/passwd"])
+@pytest.mark.parametrize("target", ["http://203.0.113.7/cdn/blob", "ftp://203.0.113.7/blob", "file:///etc/passwd"])
 def test_a_redirect_to_plain_http_off_this_machine_or_another_scheme_is_refused(servers, target: str) -> None:
     registry, _ = servers
     registry.routes[f"/v2/app/blobs/{DIGEST}"] = (302, {"Location": target}, b"")

@@ -23,21 +23,31 @@ def service_dir(tmp_path: Path, name: str = "orders-api", dockerfile: bool = Tru
     return directory
 
 
-@pytest.mark.parametrize(("setup", "kwargs", "message"), [
-    ({"dockerfile": False}, {}, "Dockerfile does not exist"),
-    ({"name": "Orders_API"}, {}, "`name` must be a lowercase image name"),
-    ({}, {"base_image": "node:20-bookworm-slim"}, "is not pinned by digest"),
-    ({}, {"tag": "bad tag!"}, "is not a valid image tag"),
-])
-def test_the_build_refuses_inputs_it_cannot_build_reproducibly(tmp_path: Path, setup: dict[str, object],
-                                                              kwargs: dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("setup", "kwargs", "message"),
+    [
+        ({"dockerfile": False}, {}, "Dockerfile does not exist"),
+        ({"name": "Orders_API"}, {}, "`name` must be a lowercase image name"),
+        ({}, {"base_image": "node:20-bookworm-slim"}, "is not pinned by digest"),
+        ({}, {"tag": "bad tag!"}, "is not a valid image tag"),
+    ],
+)
+def test_the_build_refuses_inputs_it_cannot_build_reproducibly(
+    tmp_path: Path, setup: dict[str, object], kwargs: dict[str, str], message: str
+) -> None:
     with pytest.raises(UserError, match=message):
-        build_service(service_dir(tmp_path, **setup), "registry.example.com", tmp_path / "work",  # type: ignore[arg-type]
-                      **kwargs)
+        build_service(
+            service_dir(tmp_path, **setup),
+            "registry.example.com",
+            tmp_path / "work",  # type: ignore[arg-type]
+            **kwargs,
+        )
 
 
-@pytest.mark.skipif(shutil.which("node") is None or shutil.which("dpkg-query") is None,
-                    reason="needs node (apt-get install -y nodejs) and dpkg on a Debian machine")
+@pytest.mark.skipif(
+    shutil.which("node") is None or shutil.which("dpkg-query") is None,
+    reason="needs node (apt-get install -y nodejs) and dpkg on a Debian machine",
+)
 def test_the_local_base_holds_node_npm_a_shell_and_the_debian_packages_they_came_from(tmp_path: Path) -> None:
     rootfs = tmp_path / "rootfs"
 

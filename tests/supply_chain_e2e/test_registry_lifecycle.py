@@ -14,8 +14,7 @@ COMPANYOS = Path(sys.executable).parent / "companyos"
 
 
 def companyos(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(COMPANYOS), *args], capture_output=True, text=True, timeout=60, check=False,
-                          env=env)
+    return subprocess.run([str(COMPANYOS), *args], capture_output=True, text=True, timeout=60, check=False, env=env)
 
 
 def test_start_status_stop_runs_the_registry_on_loopback_and_status_exits_1_once_stopped(tmp_path: Path) -> None:
@@ -50,8 +49,15 @@ def test_a_taken_port_is_refused_with_the_option_to_change(tmp_path: Path) -> No
 
 
 def test_a_missing_registry_binary_names_the_apt_package(tmp_path: Path) -> None:
-    result = companyos("registry", "start", "--port", str(free_port()), "--data-dir", str(tmp_path / "registry"),
-                       env={**os.environ, "PATH": str(tmp_path)})
+    result = companyos(
+        "registry",
+        "start",
+        "--port",
+        str(free_port()),
+        "--data-dir",
+        str(tmp_path / "registry"),
+        env={**os.environ, "PATH": str(tmp_path)},
+    )
 
     assert result.returncode == 2
     assert "apt-get install -y docker-registry" in result.stderr

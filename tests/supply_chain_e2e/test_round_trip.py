@@ -51,8 +51,9 @@ class Pipeline:
         self.work, self.env = work, env
 
     def run(self, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(COMPANYOS), *args], capture_output=True, text=True, env=self.env,
-                              timeout=timeout, check=False)
+        return subprocess.run(
+            [str(COMPANYOS), *args], capture_output=True, text=True, env=self.env, timeout=timeout, check=False
+        )
 
     def ok(self, *args: str) -> subprocess.CompletedProcess[str]:
         result = self.run(*args)
@@ -72,9 +73,13 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, registry: Registry, keys:
     work = tmp_path_factory.mktemp("work")
     (work / "cosign.key").write_bytes(keys.private_pem)
     (work / "cosign.pub").write_bytes(keys.public_pem)
-    env = {**os.environ, "COMPANYOS_WORK_DIR": str(work), "COSIGN_PASSWORD": PASSWORD.decode(),
-           # The pinned cyclonedx-npm is installed once per checkout, not once per test run.
-           "COMPANYOS_TOOLS_DIR": os.environ.get("COMPANYOS_TOOLS_DIR", str(REPO_ROOT / ".work" / "tools"))}
+    env = {
+        **os.environ,
+        "COMPANYOS_WORK_DIR": str(work),
+        "COSIGN_PASSWORD": PASSWORD.decode(),
+        # The pinned cyclonedx-npm is installed once per checkout, not once per test run.
+        "COMPANYOS_TOOLS_DIR": os.environ.get("COMPANYOS_TOOLS_DIR", str(REPO_ROOT / ".work" / "tools")),
+    }
     try:
         yield Pipeline(work, env)
     finally:
@@ -91,7 +96,8 @@ def built(pipeline: Pipeline, registry: Registry, service: Path) -> dict[str, st
 
 
 def test_a_template_service_builds_pushes_and_records_the_digest_the_registry_holds(
-        built: dict[str, str], registry: Registry) -> None:
+    built: dict[str, str], registry: Registry
+) -> None:
     assert built["repository"] == f"{registry.address}/orders-api" and built["tag"] == "0.1.0"
     assert registry.client.resolve("orders-api", "0.1.0") == built["digest"]
     assert "/paved-road/node-base@sha256:" in built["base_image"]  # the local base, passed by digest
@@ -102,7 +108,8 @@ def test_a_template_service_builds_pushes_and_records_the_digest_the_registry_ho
 
 
 def test_the_merged_sbom_is_schema_valid_connected_and_attached_to_the_image(
-        pipeline: Pipeline, built: dict[str, str], registry: Registry, service: Path, tmp_path: Path) -> None:
+    pipeline: Pipeline, built: dict[str, str], registry: Registry, service: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "sbom.cdx.json"
     image = f"{built['repository']}@{built['digest']}"
 
@@ -127,21 +134,32 @@ def test_the_merged_sbom_is_schema_valid_connected_and_attached_to_the_image(
 
 
 def test_the_built_image_is_signed_verified_recorded_and_refused_once_its_tag_is_pushed_over(
-        pipeline: Pipeline, built: dict[str, str], registry: Registry, keys: Keys, tmp_path: Path) -> None:
+    pipeline: Pipeline, built: dict[str, str], registry: Registry, keys: Keys, tmp_path: Path
+) -> None:
     image = built["repository"]
     pinned = f"{image}@{built['digest']}"
     signature_file = tmp_path / "signature.json"
 
     pipeline.ok("sign", pinned, "--key", str(pipeline.work / "cosign.key"), "--out", str(signature_file))
     for reference in (f"{image}:0.1.0", pinned):
-        assert pipeline.ok("verify", reference, "--key", str(pipeline.work / "cosign.pub")).stdout.startswith("verified")
+        assert pipeline.ok("verify", reference, "--key", str(pipeline.work / "cosign.pub")).stdout.startswith(
+            "verified"
+        )
 
     folder = release_dir(pipeline.work, "orders-api", "0.1.0")
     record, path = record_release(
-        service="orders-api", version="0.1.0", image_repository=image, digest=built["digest"], tag="0.1.0",
-        sbom_path=folder / SBOM_FILE, sbom_location=json.loads((folder / "sbom.json").read_text())["location"],
-        signature=read_signature_ref(signature_file), scan=load_report(FIXTURES / "grype-v5.json", "grype"),
-        git_commit="0" * 40, work=pipeline.work)
+        service="orders-api",
+        version="0.1.0",
+        image_repository=image,
+        digest=built["digest"],
+        tag="0.1.0",
+        sbom_path=folder / SBOM_FILE,
+        sbom_location=json.loads((folder / "sbom.json").read_text())["location"],
+        signature=read_signature_ref(signature_file),
+        scan=load_report(FIXTURES / "grype-v5.json", "grype"),
+        git_commit="0" * 40,
+        work=pipeline.work,
+    )
     assert load_release_record(path) == record
     assert record.sbom is not None and record.sbom.location.startswith(f"oci://{image}@sha256:")
     assert record.scan.counts["critical"] == 1
@@ -157,7 +175,8 @@ def test_the_built_image_is_signed_verified_recorded_and_refused_once_its_tag_is
 
 
 def test_an_sbom_step_against_a_registry_that_is_down_fails_and_writes_nothing(
-        pipeline: Pipeline, service: Path, tmp_path: Path) -> None:
+    pipeline: Pipeline, service: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "sbom.json"
     down = f"127.0.0.1:{free_port()}/orders-api@sha256:{'0' * 64}"
 

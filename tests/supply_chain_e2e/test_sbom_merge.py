@@ -21,9 +21,13 @@ REPOSITORY = "127.0.0.1:5000/orders-api"
 
 
 def npm(name: str, version: str, ref: str | None = None, path: str | None = None) -> dict[str, Any]:
-    component: dict[str, Any] = {"type": "library", "name": name, "version": version,
-                                 "bom-ref": ref or f"orders-api@0.1.0|{name}@{version}",
-                                 "purl": f"pkg:npm/{name}@{version}"}
+    component: dict[str, Any] = {
+        "type": "library",
+        "name": name,
+        "version": version,
+        "bom-ref": ref or f"orders-api@0.1.0|{name}@{version}",
+        "purl": f"pkg:npm/{name}@{version}",
+    }
     if path:
         component["properties"] = [{"name": "syft:location:0:path", "value": path}]
     return component
@@ -32,13 +36,29 @@ def npm(name: str, version: str, ref: str | None = None, path: str | None = None
 def app_sbom() -> dict[str, Any]:
     """cyclonedx-npm's shape: path-based bom-refs, the same package twice when npm nests a copy."""
     return {
-        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
-        "metadata": {"component": {"type": "application", "name": "orders-api", "version": "0.1.0",
-                                   "bom-ref": "orders-api@0.1.0", "purl": "pkg:npm/orders-api@0.1.0"}},
-        "components": [npm("express", "5.3.0"), npm("debug", "4.4.1"),
-                       npm("debug", "4.4.1", ref="orders-api@0.1.0|express@5.3.0|debug@4.4.1"), npm("ms", "2.1.3")],
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {
+            "component": {
+                "type": "application",
+                "name": "orders-api",
+                "version": "0.1.0",
+                "bom-ref": "orders-api@0.1.0",
+                "purl": "pkg:npm/orders-api@0.1.0",
+            }
+        },
+        "components": [
+            npm("express", "5.3.0"),
+            npm("debug", "4.4.1"),
+            npm("debug", "4.4.1", ref="orders-api@0.1.0|express@5.3.0|debug@4.4.1"),
+            npm("ms", "2.1.3"),
+        ],
         "dependencies": [
-            {"ref": "orders-api@0.1.0", "dependsOn": ["orders-api@0.1.0|express@5.3.0", "orders-api@0.1.0|debug@4.4.1"]},
+            {
+                "ref": "orders-api@0.1.0",
+                "dependsOn": ["orders-api@0.1.0|express@5.3.0", "orders-api@0.1.0|debug@4.4.1"],
+            },
             {"ref": "orders-api@0.1.0|express@5.3.0", "dependsOn": ["orders-api@0.1.0|express@5.3.0|debug@4.4.1"]},
             {"ref": "orders-api@0.1.0|express@5.3.0|debug@4.4.1", "dependsOn": ["orders-api@0.1.0|ms@2.1.3"]},
             {"ref": "orders-api@0.1.0|debug@4.4.1", "dependsOn": ["orders-api@0.1.0|ms@2.1.3"]},
@@ -50,7 +70,9 @@ def app_sbom() -> dict[str, Any]:
 def image_sbom() -> dict[str, Any]:
     """syft's shape: package-id bom-refs, npm packages with install paths, no npm edges, deb edges kept."""
     return {
-        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
         "metadata": {"component": {"type": "container", "name": REPOSITORY, "version": DIGEST, "bom-ref": "img"}},
         "components": [
             npm("orders-api", "0.1.0", ref="s-app", path="/app/package.json"),
@@ -58,14 +80,33 @@ def image_sbom() -> dict[str, Any]:
             npm("ms", "2.1.3", ref="s-ms", path="/app/node_modules/ms/package.json"),
             npm("npm", "11.19.1", ref="s-npm", path="/usr/lib/node_modules/npm/package.json"),
             npm("semver", "7.7.2", ref="s-semver", path="/usr/lib/node_modules/npm/node_modules/semver/package.json"),
-            npm("lru-cache", "10.4.3", ref="s-lru",
-                path="/usr/lib/node_modules/npm/node_modules/semver/node_modules/lru-cache/package.json"),
-            {"type": "application", "name": "node", "version": "20.20.2", "bom-ref": "s-node",
-             "purl": "pkg:generic/node@20.20.2"},
-            {"type": "library", "name": "libc6", "version": "2.36-9+deb12u14", "bom-ref": "s-libc6",
-             "purl": "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12"},
-            {"type": "library", "name": "dash", "version": "0.5.12-2", "bom-ref": "s-dash",
-             "purl": "pkg:deb/debian/dash@0.5.12-2?arch=amd64&distro=debian-12"},
+            npm(
+                "lru-cache",
+                "10.4.3",
+                ref="s-lru",
+                path="/usr/lib/node_modules/npm/node_modules/semver/node_modules/lru-cache/package.json",
+            ),
+            {
+                "type": "application",
+                "name": "node",
+                "version": "20.20.2",
+                "bom-ref": "s-node",
+                "purl": "pkg:generic/node@20.20.2",
+            },
+            {
+                "type": "library",
+                "name": "libc6",
+                "version": "2.36-9+deb12u14",
+                "bom-ref": "s-libc6",
+                "purl": "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&distro=debian-12",
+            },
+            {
+                "type": "library",
+                "name": "dash",
+                "version": "0.5.12-2",
+                "bom-ref": "s-dash",
+                "purl": "pkg:deb/debian/dash@0.5.12-2?arch=amd64&distro=debian-12",
+            },
         ],
         "dependencies": [{"ref": "s-dash", "dependsOn": ["s-libc6"]}],
     }
@@ -80,8 +121,11 @@ def edges_of(document: dict[str, Any], ref: str) -> list[str]:
 
 
 def ref_of(document: dict[str, Any], purl_prefix: str) -> str:
-    matches = [component["bom-ref"] for component in document["components"]
-               if component.get("purl", "").startswith(purl_prefix)]
+    matches = [
+        component["bom-ref"]
+        for component in document["components"]
+        if component.get("purl", "").startswith(purl_prefix)
+    ]
     assert len(matches) == 1, f"{purl_prefix}: {matches}"
     return matches[0]
 
@@ -129,8 +173,10 @@ def test_npm_s_bundled_packages_hang_under_the_package_whose_directory_encloses_
 def test_the_application_graph_comes_from_cyclonedx_npm_with_duplicates_folded() -> None:
     document = merged()
 
-    assert set(edges_of(document, "orders-api@0.1.0")) == {"orders-api@0.1.0|express@5.3.0",
-                                                          "orders-api@0.1.0|debug@4.4.1"}
+    assert set(edges_of(document, "orders-api@0.1.0")) == {
+        "orders-api@0.1.0|express@5.3.0",
+        "orders-api@0.1.0|debug@4.4.1",
+    }
     assert edges_of(document, "orders-api@0.1.0|express@5.3.0") == ["orders-api@0.1.0|debug@4.4.1"]
 
 

@@ -46,8 +46,9 @@ def repo(registry: Registry, request: pytest.FixtureRequest) -> str:
 
 
 def sign(registry: Registry, repo: str, digest: str, keys: Keys):  # type: ignore[no-untyped-def]
-    return sign_image(f"{registry.address}/{repo}", digest, keys.private_key,
-                      registry_pusher(signer_public_pem=keys.public_pem))
+    return sign_image(
+        f"{registry.address}/{repo}", digest, keys.private_key, registry_pusher(signer_public_pem=keys.public_pem)
+    )
 
 
 def test_a_signed_image_verifies_by_tag_and_by_digest(registry: Registry, repo: str, keys: Keys) -> None:
@@ -74,8 +75,9 @@ def test_the_signature_is_stored_exactly_in_cosign_s_layout(registry: Registry, 
     assert json.loads(layer.payload)["critical"]["image"]["docker-manifest-digest"] == digest
 
 
-def test_signing_twice_with_two_keys_keeps_both_signatures(registry: Registry, repo: str, keys: Keys,
-                                                           other_keys: Keys) -> None:
+def test_signing_twice_with_two_keys_keeps_both_signatures(
+    registry: Registry, repo: str, keys: Keys, other_keys: Keys
+) -> None:
     digest = push_synthetic_image(registry.client, repo, "1.0.0", b"two signers")
     sign(registry, repo, digest, keys)
     sign(registry, repo, digest, other_keys)
@@ -87,7 +89,8 @@ def test_signing_twice_with_two_keys_keeps_both_signatures(registry: Registry, r
 
 
 def test_a_tag_re_pointed_to_an_unsigned_image_is_rejected_and_says_it_is_unsigned(
-        registry: Registry, repo: str, keys: Keys) -> None:
+    registry: Registry, repo: str, keys: Keys
+) -> None:
     signed = push_synthetic_image(registry.client, repo, "1.0.0", b"the release")
     sign(registry, repo, signed, keys)
     tampered = push_synthetic_image(registry.client, repo, "1.0.0", b"pushed over the release")
@@ -99,7 +102,8 @@ def test_a_tag_re_pointed_to_an_unsigned_image_is_rejected_and_says_it_is_unsign
 
 
 def test_a_tag_re_pointed_with_the_old_signature_copied_alongside_is_a_digest_mismatch(
-        registry: Registry, repo: str, keys: Keys) -> None:
+    registry: Registry, repo: str, keys: Keys
+) -> None:
     signed = push_synthetic_image(registry.client, repo, "1.0.0", b"the release")
     sign(registry, repo, signed, keys)
     tampered = push_synthetic_image(registry.client, repo, "1.0.0", b"pushed over the release")
@@ -112,8 +116,9 @@ def test_a_tag_re_pointed_with_the_old_signature_copied_alongside_is_a_digest_mi
     assert signed in result.detail and tampered in result.detail
 
 
-def test_a_signature_by_an_untrusted_key_is_wrong_key(registry: Registry, repo: str, keys: Keys,
-                                                      other_keys: Keys) -> None:
+def test_a_signature_by_an_untrusted_key_is_wrong_key(
+    registry: Registry, repo: str, keys: Keys, other_keys: Keys
+) -> None:
     digest = push_synthetic_image(registry.client, repo, "1.0.0", b"signed by someone else")
     sign(registry, repo, digest, other_keys)
 
@@ -130,13 +135,20 @@ def test_an_unsigned_digest_is_no_signature(registry: Registry, repo: str, keys:
     assert (result.verified, result.reason) == (False, "no-signature")
 
 
-@pytest.mark.parametrize(("corruption", "reason"), [
-    (lambda signature: signature[:-8], "bad-signature"),  # truncated in transit
-    (lambda signature: "!!not base64!!", "bad-signature"),
-    (lambda signature: base64.b64encode(b"\x30\x06\x02\x01\x01\x02\x01\x01").decode(), "wrong-key"),  # valid DER, r=s=1
-])
+@pytest.mark.parametrize(
+    ("corruption", "reason"),
+    [
+        (lambda signature: signature[:-8], "bad-signature"),  # truncated in transit
+        (lambda signature: "!!not base64!!", "bad-signature"),
+        (
+            lambda signature: base64.b64encode(b"\x30\x06\x02\x01\x01\x02\x01\x01").decode(),
+            "wrong-key",
+        ),  # valid DER, r=s=1
+    ],
+)
 def test_a_corrupted_signature_annotation_is_rejected_with_its_own_reason(
-        registry: Registry, repo: str, keys: Keys, corruption, reason: str) -> None:  # type: ignore[no-untyped-def]
+    registry: Registry, repo: str, keys: Keys, corruption, reason: str
+) -> None:  # type: ignore[no-untyped-def]
     digest = push_synthetic_image(registry.client, repo, "1.0.0", b"corrupted")
     sign(registry, repo, digest, keys)
     manifest = registry.client.get_manifest(repo, signature_tag(digest)).json()
@@ -169,8 +181,13 @@ def test_attaching_to_a_registry_that_is_down_raises_and_writes_nothing(registry
     subject = registry.client.get_manifest(repo, digest)
 
     with pytest.raises(RegistryError, match="did not answer"):
-        attach_artifact(RegistryClient(f"127.0.0.1:{free_port()}"), repo, subject,
-                        artifact_type="application/vnd.cyclonedx+json", data=b"{}")
+        attach_artifact(
+            RegistryClient(f"127.0.0.1:{free_port()}"),
+            repo,
+            subject,
+            artifact_type="application/vnd.cyclonedx+json",
+            data=b"{}",
+        )
     with pytest.raises(RegistryError) as missing:
         registry.client.get_manifest(repo, digest.replace(":", "-"))
     assert missing.value.status == 404
@@ -178,15 +195,25 @@ def test_attaching_to_a_registry_that_is_down_raises_and_writes_nothing(registry
 
 def _release(registry: Registry, repo: str, keys: Keys, work: Path, digest: str):  # type: ignore[no-untyped-def]
     layer = sign(registry, repo, digest, keys)
-    record, path = record_release(service="orders-api", version="1.0.0", image_repository=f"{registry.address}/{repo}",
-                                  digest=digest, tag="1.0.0", sbom_path=None, sbom_location="",
-                                  signature=signature_ref(layer, public_key_fingerprint(keys.public_pem)), scan=None,
-                                  git_commit="0" * 40, work=work)
+    record, path = record_release(
+        service="orders-api",
+        version="1.0.0",
+        image_repository=f"{registry.address}/{repo}",
+        digest=digest,
+        tag="1.0.0",
+        sbom_path=None,
+        sbom_location="",
+        signature=signature_ref(layer, public_key_fingerprint(keys.public_pem)),
+        scan=None,
+        git_commit="0" * 40,
+        work=work,
+    )
     return record, path
 
 
-def test_a_recorded_release_loads_back_and_verifies_before_deploy(registry: Registry, repo: str, keys: Keys,
-                                                                  work: Path) -> None:
+def test_a_recorded_release_loads_back_and_verifies_before_deploy(
+    registry: Registry, repo: str, keys: Keys, work: Path
+) -> None:
     digest = push_synthetic_image(registry.client, repo, "1.0.0", b"deployable")
     record, path = _release(registry, repo, keys, work, digest)
 
@@ -195,8 +222,9 @@ def test_a_recorded_release_loads_back_and_verifies_before_deploy(registry: Regi
     assert require_verified_release(record, [keys.public_pem], registry_fetcher()).verified
 
 
-def test_a_release_whose_tag_was_pushed_over_is_refused_before_deploy(registry: Registry, repo: str, keys: Keys,
-                                                                      work: Path) -> None:
+def test_a_release_whose_tag_was_pushed_over_is_refused_before_deploy(
+    registry: Registry, repo: str, keys: Keys, work: Path
+) -> None:
     digest = push_synthetic_image(registry.client, repo, "1.0.0", b"deployable")
     record, _ = _release(registry, repo, keys, work, digest)
     push_synthetic_image(registry.client, repo, "1.0.0", b"pushed over")
@@ -206,8 +234,9 @@ def test_a_release_whose_tag_was_pushed_over_is_refused_before_deploy(registry: 
     assert raised.value.result.reason == "digest-mismatch" and raised.value.exit_code == 1
 
 
-def test_a_release_verified_with_the_wrong_key_is_refused(registry: Registry, repo: str, keys: Keys,
-                                                          other_keys: Keys, work: Path) -> None:
+def test_a_release_verified_with_the_wrong_key_is_refused(
+    registry: Registry, repo: str, keys: Keys, other_keys: Keys, work: Path
+) -> None:
     digest = push_synthetic_image(registry.client, repo, "1.0.0", b"deployable")
     record, _ = _release(registry, repo, keys, work, digest)
 
@@ -240,7 +269,8 @@ def test_sign_and_verify_on_the_command_line(registry: Registry, repo: str, keys
 
 
 def test_verify_with_a_digest_checks_the_tag_still_points_at_the_digest_being_deployed(
-        registry: Registry, repo: str, keys: Keys, tmp_path: Path) -> None:
+    registry: Registry, repo: str, keys: Keys, tmp_path: Path
+) -> None:
     digest = push_synthetic_image(registry.client, repo, "1.0.0", b"deployed")
     sign(registry, repo, digest, keys)
     pub = tmp_path / "cosign.pub"
@@ -248,8 +278,13 @@ def test_verify_with_a_digest_checks_the_tag_still_points_at_the_digest_being_de
     image = f"{registry.address}/{repo}"
 
     def verify_cli(reference: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(COMPANYOS), "verify", reference, "--key", str(pub), "--digest", digest],
-                              capture_output=True, text=True, timeout=60, check=False)
+        return subprocess.run(
+            [str(COMPANYOS), "verify", reference, "--key", str(pub), "--digest", digest],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     assert verify_cli(f"{image}:1.0.0").returncode == 0
     assert verify_cli(f"{image}@{digest}").returncode == 0

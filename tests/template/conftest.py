@@ -56,8 +56,9 @@ def publish_template(repo: Path, tag: str = FIRST_TAG) -> Path:
     return repo
 
 
-def render(template_repo: Path, destination: Path, answers: dict[str, object] | None = None,
-           vcs_ref: str = FIRST_TAG) -> Path:
+def render(
+    template_repo: Path, destination: Path, answers: dict[str, object] | None = None, vcs_ref: str = FIRST_TAG
+) -> Path:
     """Renders the template at `vcs_ref` into `destination` without prompting or running tasks."""
     copier.run_copy(
         str(template_repo),
@@ -73,14 +74,22 @@ def render(template_repo: Path, destination: Path, answers: dict[str, object] | 
 
 def npm(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Runs npm in `project`; fails the test with npm's output when it exits non-zero."""
-    full_env = {**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false",
-                "npm_config_audit": "false", **(env or {})}
+    full_env = {
+        **os.environ,
+        "npm_config_update_notifier": "false",
+        "npm_config_fund": "false",
+        "npm_config_audit": "false",
+        **(env or {}),
+    }
     if cache := os.environ.get("PAVED_ROAD_NPM_CACHE"):
         full_env["npm_config_cache"] = cache  # shared across test runs; npm's default (~/.npm) otherwise
-    result = subprocess.run(["npm", *args], cwd=project, env=full_env, capture_output=True, text=True, check=False,
-                            timeout=NPM_TIMEOUT_S)
+    result = subprocess.run(
+        ["npm", *args], cwd=project, env=full_env, capture_output=True, text=True, check=False, timeout=NPM_TIMEOUT_S
+    )
     if result.returncode != 0:
-        pytest.fail(f"npm {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+        pytest.fail(
+            f"npm {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
     return result
 
 
@@ -145,7 +154,11 @@ def start_service(project: Path, env: dict[str, str] | None = None, timeout: flo
     full_env = {"PATH": os.environ["PATH"], "PORT": str(port), "LOG_LEVEL": "info", **(env or {})}
     process = subprocess.Popen(
         ["node", "--require", "./dist/tracing.js", "dist/server.js"],
-        cwd=project, env=full_env, stdout=subprocess.PIPE, stderr=None, text=True,
+        cwd=project,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=None,
+        text=True,
     )
     service = ServiceProcess(process=process, url=f"http://127.0.0.1:{port}")
     threading.Thread(target=_pump, args=(process.stdout, service._lines), daemon=True).start()

@@ -27,8 +27,13 @@ pytestmark = pytest.mark.slow
 TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def request(url: str, method: str = "GET", body: bytes | None = None,
-            headers: dict[str, str] | None = None, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
+def request(
+    url: str,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+) -> tuple[int, dict[str, str], bytes]:
     """Status, headers and body; 4xx/5xx are answers, not exceptions."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
@@ -70,20 +75,30 @@ def test_a_callers_trace_id_reaches_the_log_line_the_traceresponse_header_and_th
 ) -> None:
     trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
     with OtlpReceiver() as receiver:
-        service = start_service(built_service, {
-            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
-            "OTEL_BSP_SCHEDULE_DELAY": "200",
-        })
+        service = start_service(
+            built_service,
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+                "OTEL_BSP_SCHEDULE_DELAY": "200",
+            },
+        )
         try:
-            status, headers, _ = request(f"{service.url}/hello", headers={
-                "traceparent": f"00-{trace_id}-{parent_id}-01", "x-user-id": "user-7"})
+            status, headers, _ = request(
+                f"{service.url}/hello", headers={"traceparent": f"00-{trace_id}-{parent_id}-01", "x-user-id": "user-7"}
+            )
             assert status == 200
             assert re.fullmatch(rf"00-{trace_id}-[0-9a-f]{{16}}-01", headers["traceresponse"])
             server_span_id = headers["traceresponse"].split("-")[2]
 
-            line = service.wait_for_log(lambda entry: entry.get("msg") == "request" and entry.get("trace_id") == trace_id)
+            line = service.wait_for_log(
+                lambda entry: entry.get("msg") == "request" and entry.get("trace_id") == trace_id
+            )
             assert (line["span_id"], line["route"], line["status"], line["user_id"]) == (
-                server_span_id, "/hello", 200, "user-7")
+                server_span_id,
+                "/hello",
+                200,
+                "user-7",
+            )
 
             spans = receiver.wait_for(trace_id, timeout=10)
             assert spans, "no span of the trace reached the OTLP receiver within 10 s"

@@ -28,7 +28,11 @@ def test_detect_secrets_finds_nothing_in_a_rendered_service(template_repo: Path,
     (project / "node_modules").mkdir()  # excluded the same way once npm has run
     result = subprocess.run(
         [tool("detect-secrets"), "scan", "--all-files", "--exclude-files", r"(^|/)node_modules/"],
-        cwd=project, capture_output=True, text=True, timeout=120, check=True,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     report = json.loads(result.stdout)
     assert report["results"] == {}
@@ -39,7 +43,11 @@ def test_a_planted_secret_is_found_so_the_scan_is_real(template_repo: Path, tmp_
     project = render(template_repo, tmp_path / "svc")
     (project / "src" / "leak.ts").write_text(f'export const apiToken = "{secrets.token_hex(20)}";\n')
     result = subprocess.run(
-        [tool("detect-secrets"), "scan", "--all-files"], cwd=project, capture_output=True, text=True, timeout=120,
+        [tool("detect-secrets"), "scan", "--all-files"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=True,
     )
     assert "src/leak.ts" in json.loads(result.stdout)["results"]
@@ -49,7 +57,10 @@ def test_docker_compose_file_validates_against_the_compose_spec(template_repo: P
     project = render(template_repo, tmp_path / "svc")
     result = subprocess.run(
         [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(project / "docker-compose.yml")],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -73,8 +84,13 @@ def test_the_compose_prometheus_config_passes_promtool(template_repo: Path, tmp_
     if promtool is None:
         pytest.skip("promtool not installed (apt-get install -y prometheus)")
     project = render(template_repo, tmp_path / "svc")
-    result = subprocess.run([promtool, "check", "config", "--syntax-only", str(project / "prometheus.yml")],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [promtool, "check", "config", "--syntax-only", str(project / "prometheus.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -82,4 +98,6 @@ def test_the_devcontainer_and_package_files_are_valid_json(template_repo: Path, 
     project = render(template_repo, tmp_path / "svc", {"port": 9000})
     devcontainer = json.loads((project / ".devcontainer" / "devcontainer.json").read_text())
     assert devcontainer["forwardPorts"][0] == 9000
-    assert json.loads((project / "package.json").read_text())["scripts"]["start"].startswith("node --require ./dist/tracing.js")
+    assert json.loads((project / "package.json").read_text())["scripts"]["start"].startswith(
+        "node --require ./dist/tracing.js"
+    )

@@ -37,7 +37,10 @@ def test_a_rendered_service_is_named_after_its_answers_everywhere(template_repo:
     }
     component = yaml.safe_load((project / "catalog-info.yaml").read_text())
     assert (component["kind"], component["metadata"]["name"], component["spec"]["owner"]) == (
-        "Component", "orders-api", "team-orders")
+        "Component",
+        "orders-api",
+        "team-orders",
+    )
     assert component["metadata"]["annotations"]["paved-road/template-version"] == FIRST_TAG
 
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())

@@ -59,9 +59,17 @@ from companyos.policy_gate.exceptions import SELECTED_SERVICE_CONFIG, covers, lo
 
 # The engine marshals a value it cannot know yet (preview) as one of these strings (pulumi sdk/go/common/
 # resource/plugin/rpc.go); pulumi_policy's proxy raises on them, we turn them into `Unknown` markers.
-UNKNOWN_SENTINELS = frozenset({UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE,
-                               UNKNOWN_ARRAY_VALUE, UNKNOWN_ASSET_VALUE, UNKNOWN_ARCHIVE_VALUE,
-                               UNKNOWN_OBJECT_VALUE})
+UNKNOWN_SENTINELS = frozenset(
+    {
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+    }
+)
 
 FAMILIES = ("admission", "labels", "supply-chain", "pipeline", "kubernetes-hygiene", "pod-security", "stack")
 
@@ -192,8 +200,17 @@ class Resource:
 
     __slots__ = ("type", "name", "urn", "parent", "origin", "_props", "_source")
 
-    def __init__(self, type: str, name: str, urn: str, props: dict[str, Any] | None = None,  # noqa: A002
-                 parent: str = "", *, source: Any = None, origin: str = "") -> None:
+    def __init__(
+        self,
+        type: str,
+        name: str,
+        urn: str,
+        props: dict[str, Any] | None = None,  # noqa: A002
+        parent: str = "",
+        *,
+        source: Any = None,
+        origin: str = "",
+    ) -> None:
         self.type = type
         self.origin = origin
         """Empty for a registered resource; for an object a wrapper renders (rendered.py), which wrapper and where."""
@@ -232,6 +249,8 @@ class Finding:
 
 ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[Finding]]
 StackCheck = Callable[[list[Resource], Mapping[str, Any]], Iterable[Finding]]
+
+
 @dataclass(frozen=True)
 class TypeSelector:
     """Which resource types a resource rule's check can report on (its docs page lists them).
@@ -289,8 +308,12 @@ class Rule:
 
     def json_schema(self) -> dict[str, Any]:
         """The whole config object's schema: strict at every level the rule defines."""
-        return {"type": "object", "properties": {k: dict(v) for k, v in self.config.items()},
-                "required": list(self.required), "additionalProperties": False}
+        return {
+            "type": "object",
+            "properties": {k: dict(v) for k, v in self.config.items()},
+            "required": list(self.required),
+            "additionalProperties": False,
+        }
 
     def defaults(self) -> dict[str, Any]:
         return {key: copy.deepcopy(schema["default"]) for key, schema in self.config.items() if "default" in schema}
@@ -312,8 +335,11 @@ class Rule:
         validated = _read_only(plain)
         weakened = bool(weakened_settings(self.name, self.config, plain))
         try:
-            _VALID_CONFIGS[self.name] = (copy.deepcopy(dict(given)), validated,
-                                         _exceptions_source() if weakened else None)
+            _VALID_CONFIGS[self.name] = (
+                copy.deepcopy(dict(given)),
+                validated,
+                _exceptions_source() if weakened else None,
+            )
         except TypeError:  # a value deepcopy cannot copy (never JSON): validate such a config on every call
             _VALID_CONFIGS.pop(self.name, None)
         return validated
@@ -323,8 +349,10 @@ class Rule:
         # The engine carries the level beside the properties; a config file may still repeat it here.
         given.pop("enforcementLevel", None)
         merged = {**self.defaults(), **given}
-        errors = sorted(jsonschema.Draft202012Validator(self.json_schema()).iter_errors(merged),
-                        key=lambda e: list(map(str, e.absolute_path)))
+        errors = sorted(
+            jsonschema.Draft202012Validator(self.json_schema()).iter_errors(merged),
+            key=lambda e: list(map(str, e.absolute_path)),
+        )
         problems = [f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors]
         if not problems and self.config_check is not None:
             problems = self.config_check(merged)
@@ -335,7 +363,8 @@ class Rule:
                 f"policy config for '{self.name}' is invalid: {'; '.join(problems)}. "
                 f"Fix: edit the '{self.name}' entry of "
                 f"the --policy-pack-config file (allowed keys: {', '.join(self.config) or 'none'}; see "
-                f"docs/policies/{self.name}.md).")
+                f"docs/policies/{self.name}.md)."
+            )
         return merged
 
     # --- running -----------------------------------------------------------------------------------
@@ -358,7 +387,9 @@ class Rule:
             f"UNKNOWN DURING PREVIEW: {path} of {what} has no value yet, so '{self.name}' cannot check it; "
             "the gate blocks what it cannot see. Fix: make this value a plain input known at preview (do not "
             "derive it from another resource's output), or run the gate where the value is known.",
-            urn=where.urn if where else None, remediate=False)
+            urn=where.urn if where else None,
+            remediate=False,
+        )
 
     def message(self, finding: Finding, service: str = "<service>") -> str:
         if not finding.remediate:
@@ -368,11 +399,18 @@ class Rule:
 
     def policy(self) -> Policy:
         """The SDK policy object the PolicyPack serves; the level is explicit, never the pack default."""
-        schema = PolicyConfigSchema(properties={k: dict(v) for k, v in self.config.items()},
-                                    required=list(self.required) or None)
-        common: dict[str, Any] = dict(name=self.name, description=self.description, enforcement_level=self.enforcement_level,
-                      config_schema=schema, remediation_steps=re.sub(r"\{(\w+)\}", r"<\1>", self.remediation),
-                      tags=[self.family], url=f"docs/policies/{self.name}.md")
+        schema = PolicyConfigSchema(
+            properties={k: dict(v) for k, v in self.config.items()}, required=list(self.required) or None
+        )
+        common: dict[str, Any] = dict(
+            name=self.name,
+            description=self.description,
+            enforcement_level=self.enforcement_level,
+            config_schema=schema,
+            remediation_steps=re.sub(r"\{(\w+)\}", r"<\1>", self.remediation),
+            tags=[self.family],
+            url=f"docs/policies/{self.name}.md",
+        )
         if self.stack:
             return StackValidationPolicy(validate=self._validate_stack, **common)
         return ResourceValidationPolicy(validate=self._validate_resource, **common)
@@ -381,16 +419,20 @@ class Rule:
         config = self.load_config(args.get_config())
         if not self.selects.matches(args.resource_type) and args.resource_type not in RENDERABLE_TYPES:
             return
-        resource = Resource(type=args.resource_type, name=args.name, urn=args.urn, source=args.props,
-                            parent=args.opts.parent or "" if args.opts is not None else "")
+        resource = Resource(
+            type=args.resource_type,
+            name=args.name,
+            urn=args.urn,
+            source=args.props,
+            parent=args.opts.parent or "" if args.opts is not None else "",
+        )
         for subject, finding in self.subject_findings(resource, config):
             if finding.waiver:
                 args.not_applicable(f"{WAIVER_PREFIX} {finding.message}")
             else:
                 report_violation(self.message(finding, service_of(subject)), None)
 
-    def subject_findings(self, resource: Resource,
-                         config: Mapping[str, Any]) -> Iterator[tuple[Resource, Finding]]:
+    def subject_findings(self, resource: Resource, config: Mapping[str, Any]) -> Iterator[tuple[Resource, Finding]]:
         """Findings on `resource` and on every object it renders inline (rendered.py), each judged as if it were
         registered on its own; a finding on a rendered object names the wrapper it came from."""
         subjects = [resource]
@@ -404,10 +446,15 @@ class Rule:
                 yield resource, self._unknown_finding(resource, unknown.path)
         except RenderError as error:
             if judges_wrapper:
-                yield resource, Finding(
-                    f"{resource.type} '{resource.name}': {error}, so the gate cannot judge the objects it would "
-                    "write. Fix: give `yaml` as plain Kubernetes manifests or `objs` as a list of objects, each with "
-                    "apiVersion, kind and metadata.", remediate=False)
+                yield (
+                    resource,
+                    Finding(
+                        f"{resource.type} '{resource.name}': {error}, so the gate cannot judge the objects it would "
+                        "write. Fix: give `yaml` as plain Kubernetes manifests or `objs` as a list of objects, each with "
+                        "apiVersion, kind and metadata.",
+                        remediate=False,
+                    ),
+                )
         for subject in subjects:
             if not self.selects.matches(subject.type):
                 continue
@@ -418,21 +465,29 @@ class Rule:
 
     def _validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         config = self.load_config(args.get_config())
-        resources = [Resource(type=r.resource_type, name=r.name, urn=r.urn, source=r.props,
-                              parent=r.parent.urn if r.parent is not None else "") for r in args.resources]
+        resources = [
+            Resource(
+                type=r.resource_type,
+                name=r.name,
+                urn=r.urn,
+                source=r.props,
+                parent=r.parent.urn if r.parent is not None else "",
+            )
+            for r in args.resources
+        ]
         by_urn = {r.urn: r for r in resources}
         for finding in self.findings(resources, config):
             subject = by_urn.get(finding.urn or "")
-            report_violation(self.message(finding, service_of(subject) if subject else "<service>"),
-                             finding.urn or None)
+            report_violation(
+                self.message(finding, service_of(subject) if subject else "<service>"), finding.urn or None
+            )
 
 
 _VALID_CONFIGS: dict[str, tuple[Any, Mapping[str, Any], str | None]] = {}
 PACK_DIR = Path(__file__).resolve().parent.parent
 
 
-def _unexcepted_weakenings(rule: str, schema: Mapping[str, Mapping[str, Any]],
-                           config: Mapping[str, Any]) -> list[str]:
+def _unexcepted_weakenings(rule: str, schema: Mapping[str, Mapping[str, Any]], config: Mapping[str, Any]) -> list[str]:
     """A setting weaker than its default needs an exception in force, here as in the gate (companyos.policy_gate.
     exceptions): under `pulumi preview` the pack is the only place that sees the config. The exceptions are the
     gate's (FILE_ENV) or the platform's file beside the pack; the service, the stack's `paved-road:service`."""
@@ -445,9 +500,12 @@ def _unexcepted_weakenings(rule: str, schema: Mapping[str, Mapping[str, Any]],
         return [str(error)]
     selected = stack_config().get(SELECTED_SERVICE_CONFIG)
     services = {selected} if isinstance(selected, str) and selected else set()
-    return [f"{w.setting}: {w.detail} weakens the baseline and no exception in force covers it (rule {rule}, "
-            f"setting {w.setting}{', service ' + selected if selected else ''})"
-            for w in weakened if not any(covers(e, w, services) for e in exceptions)]
+    return [
+        f"{w.setting}: {w.detail} weakens the baseline and no exception in force covers it (rule {rule}, "
+        f"setting {w.setting}{', service ' + selected if selected else ''})"
+        for w in weakened
+        if not any(covers(e, w, services) for e in exceptions)
+    ]
 
 
 _EXCEPTIONS: dict[str, list[Any]] = {}

@@ -36,8 +36,22 @@ WELL_KNOWN_POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 }
 # Keys only a PodSpec has (k8s.io/api/core/v1 PodSpec): a dict holding one of them is judged as a pod spec,
 # wherever it sits. A patch that writes only `hostPID` is still a pod spec.
-POD_SPEC_KEYS = frozenset({"containers", "initContainers", "ephemeralContainers", "hostNetwork", "hostPID", "hostIPC",
-                           "hostUsers", "shareProcessNamespace", "volumes", "nodeName", "hostAliases", "sysctls"})
+POD_SPEC_KEYS = frozenset(
+    {
+        "containers",
+        "initContainers",
+        "ephemeralContainers",
+        "hostNetwork",
+        "hostPID",
+        "hostIPC",
+        "hostUsers",
+        "shareProcessNamespace",
+        "volumes",
+        "nodeName",
+        "hostAliases",
+        "sysctls",
+    }
+)
 # Keys under which a pod spec (or what holds one) sits: an unknown value there hides a pod.
 POD_HOLDER_KEYS = POD_SPEC_KEYS | {"spec", "template", "jobTemplate", "podSpec"}
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
@@ -45,12 +59,19 @@ CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 RUN_TO_COMPLETION_KINDS = frozenset({"Job", "CronJob"})
 # Built-in kinds whose schema holds no pod spec: Kubernetes runs nothing from them, whatever fields they carry,
 # so the workload rules skip them without reading their props. Everything else (CRDs included) is searched.
-POD_FREE_TYPES = frozenset({
-    "kubernetes:core/v1:Namespace", "kubernetes:core/v1:Service", "kubernetes:core/v1:ServiceAccount",
-    "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret", "kubernetes:policy/v1:PodDisruptionBudget",
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
-    "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
-})
+POD_FREE_TYPES = frozenset(
+    {
+        "kubernetes:core/v1:Namespace",
+        "kubernetes:core/v1:Service",
+        "kubernetes:core/v1:ServiceAccount",
+        "kubernetes:core/v1:ConfigMap",
+        "kubernetes:core/v1:Secret",
+        "kubernetes:policy/v1:PodDisruptionBudget",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+        "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+    }
+)
 # Not Kubernetes API objects: wrappers whose objects an offline preview cannot see (rules.opaque judges them).
 WRAPPER_MARKERS = (":helm.sh/", ":yaml", ":kustomize")
 
@@ -62,7 +83,7 @@ def is_kubernetes_object_type(type_token: str) -> bool:
 def object_type(type_token: str) -> str:
     """The type of the object a resource writes: `...:DeploymentPatch` writes a Deployment."""
     if is_kubernetes_object_type(type_token) and type_token.endswith(PATCH_SUFFIX):
-        return type_token[:-len(PATCH_SUFFIX)]
+        return type_token[: -len(PATCH_SUFFIX)]
     return type_token
 
 
@@ -74,11 +95,17 @@ def may_carry_pods(type_token: str) -> bool:
     return is_kubernetes_object_type(type_token) and object_type(type_token) not in POD_FREE_TYPES
 
 
-KUBERNETES_OBJECTS = TypeSelector("every `kubernetes:*` type (patches too) except the Helm, YAML and Kustomize "
-                                  "wrapper types", is_kubernetes_object_type)
-WORKLOADS = TypeSelector("every `kubernetes:*` object type that can carry a pod spec (all but the built-in "
-                         "kinds without one: " + ", ".join(sorted(t.rsplit(":", 1)[-1] for t in POD_FREE_TYPES))
-                         + "); pod specs are found by shape wherever they sit", may_carry_pods)
+KUBERNETES_OBJECTS = TypeSelector(
+    "every `kubernetes:*` type (patches too) except the Helm, YAML and Kustomize wrapper types",
+    is_kubernetes_object_type,
+)
+WORKLOADS = TypeSelector(
+    "every `kubernetes:*` object type that can carry a pod spec (all but the built-in "
+    "kinds without one: "
+    + ", ".join(sorted(t.rsplit(":", 1)[-1] for t in POD_FREE_TYPES))
+    + "); pod specs are found by shape wherever they sit",
+    may_carry_pods,
+)
 
 
 def is_kubernetes_object(resource: Resource) -> bool:
@@ -143,8 +170,12 @@ def _pod_spec(resource: Resource, spec: dict[str, Any], steps: list[str | int]) 
     if len(steps) >= 2 and steps[-1] == "spec":  # a pod template's spec: its metadata is the pod's
         holder = dig(resource.props, *steps[:-1])
         metadata = holder.get("metadata") if isinstance(holder, dict) else None
-        return PodSpec(_path_text(steps), spec, metadata if isinstance(metadata, dict) else {},
-                       _path_text([*steps[:-1], "metadata"]))
+        return PodSpec(
+            _path_text(steps),
+            spec,
+            metadata if isinstance(metadata, dict) else {},
+            _path_text([*steps[:-1], "metadata"]),
+        )
     return PodSpec(_path_text(steps), spec, None, "metadata")  # a bare Pod (or a CRD's pod spec): the object's
 
 
@@ -159,8 +190,9 @@ def is_workload(resource: Resource) -> bool:
 
 def runs_to_completion(resource: Resource, pod: PodSpec) -> bool:
     """A Job/CronJob pod, or a pod spec that is never restarted: no probes expected."""
-    return object_type(resource.type).rsplit(":", 1)[-1] in RUN_TO_COMPLETION_KINDS \
-        or dig(pod.spec, "restartPolicy") in ("Never", "OnFailure")
+    return object_type(resource.type).rsplit(":", 1)[-1] in RUN_TO_COMPLETION_KINDS or dig(
+        pod.spec, "restartPolicy"
+    ) in ("Never", "OnFailure")
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,10 @@ def _namespace_problem(subject: Resource, service: str, services: set[str]) -> s
         return None if name == service else f"is the Namespace '{name}', not {service}'s own namespace '{service}'"
     namespace = known(dig(subject.props, "metadata", "namespace"))
     if not namespace:
-        return ("has no metadata.namespace: a namespaced object would land in the provider's default namespace "
-                "(usually `default`), and a cluster-scoped one reaches beyond the service")
+        return (
+            "has no metadata.namespace: a namespaced object would land in the provider's default namespace "
+            "(usually `default`), and a cluster-scoped one reaches beyond the service"
+        )
     if namespace in RESERVED_NAMESPACES or str(namespace).startswith("kube-"):
         return f"is in the namespace '{namespace}', which belongs to the cluster, not to a service"
     if namespace != service:
@@ -99,28 +101,39 @@ def check_ownership(resources: list[Resource], config: Mapping[str, Any]) -> Ite
             continue
         service = owners.get(resource.urn)
         if service is None:
-            yield Finding(f"{resource.type} '{resource.name}' belongs to no catalogue service: it is not created under "
-                          "a PavedRoadService component, so nobody owns it and no stanza governs it.",
-                          urn=resource.urn, fix={"what": f"the {resource.type}"})
+            yield Finding(
+                f"{resource.type} '{resource.name}' belongs to no catalogue service: it is not created under "
+                "a PavedRoadService component, so nobody owns it and no stanza governs it.",
+                urn=resource.urn,
+                fix={"what": f"the {resource.type}"},
+            )
             continue
         if resource.type == PAVED_ROAD_SERVICE and selected is not None and resource.name != selected:
-            yield Finding(f"PavedRoadService '{resource.name}' is not the service this stack provisions "
-                          f"({SELECTED_SERVICE_CONFIG} = '{selected}').", urn=resource.urn,
-                          fix={"what": f"service {resource.name}"})
+            yield Finding(
+                f"PavedRoadService '{resource.name}' is not the service this stack provisions "
+                f"({SELECTED_SERVICE_CONFIG} = '{selected}').",
+                urn=resource.urn,
+                fix={"what": f"service {resource.name}"},
+            )
         target = _target_problem(resource, service)
         if target:
-            yield Finding(f"{resource.type} '{resource.name}' (service {service}): {target}.", urn=resource.urn,
-                          fix={"what": f"the {resource.type}"})
+            yield Finding(
+                f"{resource.type} '{resource.name}' (service {service}): {target}.",
+                urn=resource.urn,
+                fix={"what": f"the {resource.type}"},
+            )
         for subject in _objects(resource):
             where = f"{subject.origin}" if subject.origin else k8s.describe(subject)
             problem = _namespace_problem(subject, service, services)
             if problem:
-                yield Finding(f"{where} (service {service}) {problem}.", urn=resource.urn,
-                              fix={"what": where})
+                yield Finding(f"{where} (service {service}) {problem}.", urn=resource.urn, fix={"what": where})
             label = known(dig(subject.props, "metadata", "labels", SERVICE_LABEL))
             if label is not None and label != service:
-                yield Finding(f"{where} (service {service}) carries `{SERVICE_LABEL}: {label}`, claiming another "
-                              "service.", urn=resource.urn, fix={"what": where})
+                yield Finding(
+                    f"{where} (service {service}) carries `{SERVICE_LABEL}: {label}`, claiming another service.",
+                    urn=resource.urn,
+                    fix={"what": where},
+                )
 
 
 RULES = [
@@ -128,16 +141,16 @@ RULES = [
         name="service-ownership",
         family="admission",
         description="Every resource belongs to a catalogue service (created under its PavedRoadService component), and "
-                    "each service's Kubernetes objects live in the service's own namespace: never kube-system, "
-                    "kube-public, kube-node-lease, default or another service's.",
+        "each service's Kubernetes objects live in the service's own namespace: never kube-system, "
+        "kube-public, kube-node-lease, default or another service's.",
         applies_to="the stack: every resource but the stack and providers; Kubernetes objects and the objects a "
-                   "ConfigGroup renders inline for the namespace",
+        "ConfigGroup renders inline for the namespace",
         stack=True,
         check=check_ownership,
         remediation="create {what} through the service's PavedRoadService component (one stanza in services.yaml), "
-                    "which names everything after the service and keeps it in the namespace `<service>`; cluster "
-                    "objects and other services' namespaces are the platform's, changed in the platform repository.",
+        "which names everything after the service and keeps it in the namespace `<service>`; cluster "
+        "objects and other services' namespaces are the platform's, changed in the platform repository.",
         rationale="An object nobody owns is never cleaned up or paged for, and one written into kube-system or a "
-                  "neighbour's namespace escapes the service's NetworkPolicy, quotas and Pod Security admission.",
+        "neighbour's namespace escapes the service's NetworkPolicy, quotas and Pod Security admission.",
     ),
 ]

@@ -10,12 +10,22 @@ from . import admission, k8s_hygiene, labels, ownership, pipeline, pod_security,
 from .framework import FAMILIES, Rule
 
 PACK_NAME = "paved-road"
-PACK_DESCRIPTION = ("Paved Road governance gate: default-deny admission, labels, supply chain, pipeline, Kubernetes "
-                    "hygiene, Pod Security Standards (restricted) and observability rules. Fail-closed: unknown "
-                    "types, unknown values and invalid config block.")
+PACK_DESCRIPTION = (
+    "Paved Road governance gate: default-deny admission, labels, supply chain, pipeline, Kubernetes "
+    "hygiene, Pod Security Standards (restricted) and observability rules. Fail-closed: unknown "
+    "types, unknown values and invalid config block."
+)
 
-RULES: tuple[Rule, ...] = (*admission.RULES, *ownership.RULES, *labels.RULES, *supply_chain.RULES, *pipeline.RULES,
-                           *k8s_hygiene.RULES, *pod_security.RULES, *stack.RULES)
+RULES: tuple[Rule, ...] = (
+    *admission.RULES,
+    *ownership.RULES,
+    *labels.RULES,
+    *supply_chain.RULES,
+    *pipeline.RULES,
+    *k8s_hygiene.RULES,
+    *pod_security.RULES,
+    *stack.RULES,
+)
 
 
 def _check_registry(rules: tuple[Rule, ...]) -> None:

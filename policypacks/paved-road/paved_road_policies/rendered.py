@@ -29,7 +29,9 @@ class _StrictLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise RenderError(f"`yaml` sets the key {key!r} twice in one mapping (line {key_node.start_mark.line + 1})")
+                raise RenderError(
+                    f"`yaml` sets the key {key!r} twice in one mapping (line {key_node.start_mark.line + 1})"
+                )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -53,10 +55,14 @@ def rendered_objects(resource: Resource) -> list[Resource]:
         try:
             # Aliases let a few lines expand into a huge tree (billion laughs): no rendered manifest needs them.
             if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
-                raise RenderError("`yaml` uses YAML aliases (*name), which the gate does not expand; write the "
-                                  "objects out")
-            documents += [(f"yaml document {index}", doc)
-                          for index, doc in enumerate(yaml.load_all(text, Loader=_StrictLoader)) if doc is not None]
+                raise RenderError(
+                    "`yaml` uses YAML aliases (*name), which the gate does not expand; write the objects out"
+                )
+            documents += [
+                (f"yaml document {index}", doc)
+                for index, doc in enumerate(yaml.load_all(text, Loader=_StrictLoader))
+                if doc is not None
+            ]
         except yaml.YAMLError as error:
             raise RenderError(f"`yaml` is not valid YAML ({error.__class__.__name__})") from None
     objs = dig(resource.props, "objs", default=[])
@@ -78,9 +84,19 @@ def _objects(wrapper: Resource, where: str, document: Any) -> list[Resource]:
     if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
         raise RenderError(f"{where} has no apiVersion and kind")
     if kind.endswith(LIST_KIND_SUFFIX) and isinstance(document.get("items"), list):
-        return [item for index, entry in enumerate(document["items"])
-                for item in _objects(wrapper, f"{where}.items[{index}]", entry)]
+        return [
+            item
+            for index, entry in enumerate(document["items"])
+            for item in _objects(wrapper, f"{where}.items[{index}]", entry)
+        ]
     name = dig(document, "metadata", "name", default="")
-    return [Resource(type=type_token(api_version, kind), name=str(name) or where, urn=wrapper.urn,
-                     props=document, parent=wrapper.parent,
-                     origin=f"{wrapper.type} '{wrapper.name}' ({where}, {kind} {name})")]
+    return [
+        Resource(
+            type=type_token(api_version, kind),
+            name=str(name) or where,
+            urn=wrapper.urn,
+            props=document,
+            parent=wrapper.parent,
+            origin=f"{wrapper.type} '{wrapper.name}' ({where}, {kind} {name})",
+        )
+    ]

@@ -17,8 +17,10 @@ PAVED_ROAD_SERVICE = "paved-road:index:PavedRoadService"
 def _identity(resource: Resource) -> tuple[str, str]:
     """(namespace, service label): how a Deployment is matched to its rules and dashboard."""
     metadata = dig(resource.props, "metadata", default={})
-    return (str(known(dig(metadata, "namespace", default=""))),
-            str(known(dig(metadata, "labels", SERVICE_LABEL, default=""))))
+    return (
+        str(known(dig(metadata, "namespace", default=""))),
+        str(known(dig(metadata, "labels", SERVICE_LABEL, default=""))),
+    )
 
 
 def _is_dashboard(resource: Resource) -> bool:
@@ -34,16 +36,24 @@ def check_observability(resources: list[Resource], config: Mapping[str, Any]) ->
     for deployment in (r for r in resources if r.type == k8s.DEPLOYMENT):
         namespace, service = _identity(deployment)
         if not service:
-            yield Finding(f"{k8s.describe(deployment)}: no `{SERVICE_LABEL}` label (metadata.labels), so its "
-                          "PrometheusRule and dashboard cannot be matched to it.", urn=deployment.urn,
-                          fix={"missing": f"the {SERVICE_LABEL} label"})
+            yield Finding(
+                f"{k8s.describe(deployment)}: no `{SERVICE_LABEL}` label (metadata.labels), so its "
+                "PrometheusRule and dashboard cannot be matched to it.",
+                urn=deployment.urn,
+                fix={"missing": f"the {SERVICE_LABEL} label"},
+            )
             continue
-        for present, what in ((rules, "PrometheusRule (SLO recording rules and burn-rate alerts)"),
-                              (dashboards, "dashboard ConfigMap (label grafana_dashboard: \"1\")")):
+        for present, what in (
+            (rules, "PrometheusRule (SLO recording rules and burn-rate alerts)"),
+            (dashboards, "dashboard ConfigMap (label grafana_dashboard: \"1\")"),
+        ):
             if (namespace, service) not in present:
-                yield Finding(f"{k8s.describe(deployment)}: no {what} in namespace '{namespace}' with "
-                              f"`{SERVICE_LABEL}: {service}`; the service would run unobserved.",
-                              urn=deployment.urn, fix={"missing": what})
+                yield Finding(
+                    f"{k8s.describe(deployment)}: no {what} in namespace '{namespace}' with "
+                    f"`{SERVICE_LABEL}: {service}`; the service would run unobserved.",
+                    urn=deployment.urn,
+                    fix={"missing": what},
+                )
 
 
 def _slo_problem(raw: Any) -> str:
@@ -81,8 +91,10 @@ def check_slo(resources: list[Resource], config: Mapping[str, Any]) -> Iterator[
         if problem:
             component = owning_service(deployment)
             owner = f" (service {component.name})" if component is not None else ""
-            yield Finding(f"{k8s.describe(deployment)}{owner}: annotation `{ANNOTATION_SLO}` (metadata.annotations) "
-                          f"{problem}.", urn=deployment.urn)
+            yield Finding(
+                f"{k8s.describe(deployment)}{owner}: annotation `{ANNOTATION_SLO}` (metadata.annotations) {problem}.",
+                urn=deployment.urn,
+            )
 
 
 RULES = [
@@ -90,29 +102,28 @@ RULES = [
         name="deployment-observability",
         family="stack",
         description="Every Deployment has a PrometheusRule and a Grafana dashboard ConfigMap in the same namespace "
-                    f"with the same `{SERVICE_LABEL}` label.",
-        applies_to="the stack: each `kubernetes:apps/v1:Deployment` against the stack's PrometheusRules and "
-                   "ConfigMaps",
+        f"with the same `{SERVICE_LABEL}` label.",
+        applies_to="the stack: each `kubernetes:apps/v1:Deployment` against the stack's PrometheusRules and ConfigMaps",
         stack=True,
         check=check_observability,
         remediation="deploy {service} through the PavedRoadService component: its ServiceObservability creates the "
-                    "PrometheusRule and dashboard from the stanza's `slo` (services.yaml); a Deployment written by "
-                    "hand needs {missing} created beside it.",
+        "PrometheusRule and dashboard from the stanza's `slo` (services.yaml); a Deployment written by "
+        "hand needs {missing} created beside it.",
         rationale="A service without alerts pages nobody when it breaks, and one without a dashboard cannot be "
-                  "debugged when it does.",
+        "debugged when it does.",
     ),
     Rule(
         name="service-slo-declared",
         family="stack",
         description=f"Every service (each Deployment, under its PavedRoadService component or not) declares a "
-                    f"valid SLO in the `{ANNOTATION_SLO}` annotation.",
+        f"valid SLO in the `{ANNOTATION_SLO}` annotation.",
         applies_to="the stack: each `kubernetes:apps/v1:Deployment` (with its PavedRoadService component, if any)",
         stack=True,
         check=check_slo,
         remediation="services.yaml: set `slo` (availability, latency.threshold_ms, latency.objective) for {service}, "
-                    "or keep the paved-road defaults by leaving it out; the component writes the annotation. A "
-                    f"Deployment written by hand must carry `{ANNOTATION_SLO}` as JSON (availability, "
-                    "latency_objective, latency_threshold_ms, window_days).",
+        "or keep the paved-road defaults by leaving it out; the component writes the annotation. A "
+        f"Deployment written by hand must carry `{ANNOTATION_SLO}` as JSON (availability, "
+        "latency_objective, latency_threshold_ms, window_days).",
         rationale="The SLO is the contract the alerts, the dashboard and the error-budget policy are built on.",
     ),
 ]

@@ -45,9 +45,12 @@ CASES_DIR = Path(__file__).parent / "cases"
 COMPANYOS = Path(sys.executable).with_name("companyos")
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "services.yaml", "components")
-HEADER = re.compile(r"^# (?:expect-)?(exit|rules|error|release-repository|release-scan|release-options|policy-config|"
-                    r"exceptions):"
-                    r"\s*(.*)$", re.MULTILINE)
+HEADER = re.compile(
+    r"^# (?:expect-)?(exit|rules|error|release-repository|release-scan|release-options|policy-config|"
+    r"exceptions):"
+    r"\s*(.*)$",
+    re.MULTILINE,
+)
 ENV_LINE = re.compile(r"^# env: ([A-Z_][A-Z0-9_]*)=(.*)$", re.MULTILINE)
 PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
 
@@ -84,10 +87,18 @@ def load_case(path: Path) -> Case:
         raise ValueError(f"{path.name}: a blocked case names the rule(s) that must block it (`# expect-rules:`)")
     if header["exit"].strip() == "2" and not header.get("error", "").strip():  # says why the gate could not run
         raise ValueError(f"{path.name}: a case the gate cannot judge names the problem (`# expect-error:`)")
-    return Case(path, int(header["exit"]), rules, header.get("error", "").strip(),
-                header.get("release-repository", "").strip(), header.get("release-scan", "").strip(),
-                tuple(ENV_LINE.findall(path.read_text("utf-8"))), header.get("policy-config", "").strip(),
-                header.get("exceptions", "").strip(), header.get("release-options", "").strip())
+    return Case(
+        path,
+        int(header["exit"]),
+        rules,
+        header.get("error", "").strip(),
+        header.get("release-repository", "").strip(),
+        header.get("release-scan", "").strip(),
+        tuple(ENV_LINE.findall(path.read_text("utf-8"))),
+        header.get("policy-config", "").strip(),
+        header.get("exceptions", "").strip(),
+        header.get("release-options", "").strip(),
+    )
 
 
 CASES = [load_case(path) for path in sorted([*CASES_DIR.glob("*.py"), *CASES_DIR.glob("*.yaml")])]
@@ -114,8 +125,14 @@ def _project(case: Case, root: Path) -> Path:
         shutil.copy2(case.path, project / "services.yaml")
         return project
     main = project / "__main__.py"
-    main.write_text(main.read_text(encoding="utf-8") + "\n# --- adversarial case " + case.name + " ---\n"
-                    + case.path.read_text(encoding="utf-8"), encoding="utf-8")
+    main.write_text(
+        main.read_text(encoding="utf-8")
+        + "\n# --- adversarial case "
+        + case.name
+        + " ---\n"
+        + case.path.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
     return project
 
 
@@ -190,9 +207,28 @@ def _preview(case: Case, root: Path, signer: ReleaseSigner, config: Path) -> Out
     _release(case, signer, releases / "hello-prod.json")
     report = root / f"{case.name}.gate.json"
     done = subprocess.run(
-        [str(COMPANYOS), "preview", "--project-dir", str(project), "--service", "hello-prod", "--releases-dir",
-         str(releases), "--policy-pack", str(PACK), *_case_config(case, root, config), "--json", str(report)],
-        cwd=project, capture_output=True, text=True, timeout=300, check=False, env={**os.environ, **dict(case.env)})
+        [
+            str(COMPANYOS),
+            "preview",
+            "--project-dir",
+            str(project),
+            "--service",
+            "hello-prod",
+            "--releases-dir",
+            str(releases),
+            "--policy-pack",
+            str(PACK),
+            *_case_config(case, root, config),
+            "--json",
+            str(report),
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, **dict(case.env)},
+    )
     data = json.loads(report.read_text()) if report.exists() else None
     return Outcome(done.returncode, done.stdout, done.stderr, data)
 
@@ -202,8 +238,9 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Out
     root = tmp_path_factory.mktemp("adversarial")
     signer = ReleaseSigner()
     config = root / "policy-config.json"
-    config.write_text(json.dumps({**trusted_key_config([signer.public_pem.decode()]),
-                                  "pull-request-governance-labels": PR_LABELS}))
+    config.write_text(
+        json.dumps({**trusted_key_config([signer.public_pem.decode()]), "pull-request-governance-labels": PR_LABELS})
+    )
     # Two previews at a time: each is a program process plus a pack process, on a two-core machine.
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {case.name: pool.submit(_preview, case, root, signer, config) for case in CASES}

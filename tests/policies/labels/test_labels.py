@@ -10,22 +10,28 @@ from tests.policies.harness import Expect, check_fixture, fixtures
 
 HERE = Path(__file__).parent
 EXPECTED = {
-    "bad-pull-request-governance-labels--below-the-service.json":
-        Expect("", "label `risk:medium` is below what Repository hello-prod declares (risk: high)"),
-    "bad-kubernetes-governance-labels--missing-risk.json":
-        Expect("Service::hello-prod-service", "label `risk` (metadata.labels.risk) is missing"),
-    "bad-kubernetes-governance-labels--pod-template-without-owner.json":
-        Expect("Deployment::hello-prod-deployment", "label `owner` (spec.template.metadata.labels.owner) is missing"),
-    "bad-kubernetes-governance-labels--unknown-risk.json":
-        Expect("Service::hello-prod-service", "UNKNOWN DURING PREVIEW: .metadata.labels.risk"),
-    "bad-repository-governance-topics--no-owner.json":
-        Expect("Repository::hello-prod", "needs exactly one topic `owner-<value>` (topics), found none"),
-    "bad-repository-governance-topics--invalid-risk.json":
-        Expect("Repository::hello-prod", "topic `risk-extreme`: the value is 'extreme', not one of low, medium, high"),
-    "bad-pull-request-governance-labels--no-labels.json":
-        Expect("", "labels from pull request #8 labels): needs exactly one `risk:<value>` label, found none"),
-    "bad-pull-request-governance-labels--absent.json":
-        Expect("", "`pull-request-governance-labels.labels` is absent"),
+    "bad-pull-request-governance-labels--below-the-service.json": Expect(
+        "", "label `risk:medium` is below what Repository hello-prod declares (risk: high)"
+    ),
+    "bad-kubernetes-governance-labels--missing-risk.json": Expect(
+        "Service::hello-prod-service", "label `risk` (metadata.labels.risk) is missing"
+    ),
+    "bad-kubernetes-governance-labels--pod-template-without-owner.json": Expect(
+        "Deployment::hello-prod-deployment", "label `owner` (spec.template.metadata.labels.owner) is missing"
+    ),
+    "bad-kubernetes-governance-labels--unknown-risk.json": Expect(
+        "Service::hello-prod-service", "UNKNOWN DURING PREVIEW: .metadata.labels.risk"
+    ),
+    "bad-repository-governance-topics--no-owner.json": Expect(
+        "Repository::hello-prod", "needs exactly one topic `owner-<value>` (topics), found none"
+    ),
+    "bad-repository-governance-topics--invalid-risk.json": Expect(
+        "Repository::hello-prod", "topic `risk-extreme`: the value is 'extreme', not one of low, medium, high"
+    ),
+    "bad-pull-request-governance-labels--no-labels.json": Expect(
+        "", "labels from pull request #8 labels): needs exactly one `risk:<value>` label, found none"
+    ),
+    "bad-pull-request-governance-labels--absent.json": Expect("", "`pull-request-governance-labels.labels` is absent"),
 }
 
 

@@ -11,10 +11,12 @@ from tests.policies.harness import Expect, check_fixture, fixtures
 HERE = Path(__file__).parent
 DEPLOYMENT = "Deployment::hello-prod-deployment"
 EXPECTED = {
-    "bad-deployment-observability--no-dashboard.json":
-        Expect(DEPLOYMENT, "no dashboard ConfigMap (label grafana_dashboard: \"1\") in namespace 'hello-prod'"),
-    "bad-service-slo-declared--no-slo.json":
-        Expect(DEPLOYMENT, "(service hello-prod): annotation `paved-road.dev/slo` (metadata.annotations) is missing"),
+    "bad-deployment-observability--no-dashboard.json": Expect(
+        DEPLOYMENT, "no dashboard ConfigMap (label grafana_dashboard: \"1\") in namespace 'hello-prod'"
+    ),
+    "bad-service-slo-declared--no-slo.json": Expect(
+        DEPLOYMENT, "(service hello-prod): annotation `paved-road.dev/slo` (metadata.annotations) is missing"
+    ),
 }
 
 

@@ -23,44 +23,58 @@ from tests.policies.harness import (
 HERE = Path(__file__).parent
 DEPLOYMENT = "Deployment::hello-prod-deployment"
 EXPECTED = {
-    "bad-image-repository-owned--another-service.json":
-        Expect(DEPLOYMENT, "runs ghcr.io/paved-road/payments-api, which is not hello-prod's own image repository"),
-    "bad-image-pinned-by-digest--tag-only.json":
-        Expect(DEPLOYMENT, "'ghcr.io/paved-road/hello-prod:0.1.0' is referenced by tag only"),
+    "bad-image-repository-owned--another-service.json": Expect(
+        DEPLOYMENT, "runs ghcr.io/paved-road/payments-api, which is not hello-prod's own image repository"
+    ),
+    "bad-image-pinned-by-digest--tag-only.json": Expect(
+        DEPLOYMENT, "'ghcr.io/paved-road/hello-prod:0.1.0' is referenced by tag only"
+    ),
     "bad-image-pinned-by-digest--latest.json": Expect(DEPLOYMENT, "uses the moving tag `latest` and no digest"),
-    "bad-image-sbom-attached--missing.json":
-        Expect(DEPLOYMENT, "`paved-road.dev/sbom-digest` (metadata.annotations) is missing"),
+    "bad-image-sbom-attached--missing.json": Expect(
+        DEPLOYMENT, "`paved-road.dev/sbom-digest` (metadata.annotations) is missing"
+    ),
     "bad-image-signature-verified--cosign-unknown-key.json": Expect(DEPLOYMENT, "signature wrong-key"),
     "bad-image-signature-verified--untrusted-key.json": Expect(DEPLOYMENT, "signature wrong-key"),
     "bad-image-signature-verified--other-digest.json": Expect(DEPLOYMENT, "signature digest-mismatch"),
     "bad-image-signature-verified--corrupted.json": Expect(DEPLOYMENT, "signature bad-signature"),
-    "bad-image-signature-verified--unknown-signature.json":
-        Expect(DEPLOYMENT, "UNKNOWN DURING PREVIEW: .metadata.annotations.paved-road.dev/signature"),
-    "bad-image-vulnerability-threshold--critical.json":
-        Expect(DEPLOYMENT, "a finding with CVSS 9.8, at or above the threshold 9"),
+    "bad-image-signature-verified--unknown-signature.json": Expect(
+        DEPLOYMENT, "UNKNOWN DURING PREVIEW: .metadata.annotations.paved-road.dev/signature"
+    ),
+    "bad-image-vulnerability-threshold--critical.json": Expect(
+        DEPLOYMENT, "a finding with CVSS 9.8, at or above the threshold 9"
+    ),
     "bad-image-vulnerability-threshold--not-scanned.json": Expect(DEPLOYMENT, "not scanned for vulnerabilities"),
-    "bad-image-vulnerability-threshold--counts-missing.json":
-        Expect(DEPLOYMENT, "no numeric counts.critical and max_cvss (a missing count is not zero)"),
-    "bad-image-vulnerability-threshold--capitalised-severity.json":
-        Expect(DEPLOYMENT, "counts severities this rule does not know (Critical;"),
-    "bad-image-attestations-verified--missing.json":
-        Expect(DEPLOYMENT, "annotation `paved-road.dev/attestations` (metadata.annotations) is missing"),
-    "bad-image-attestations-verified--untrusted-key.json":
-        Expect(DEPLOYMENT, "attestation #1 is not signed by a trusted key: signature #1 verifies under none"),
-    "bad-image-attestations-verified--other-digest.json":
-        Expect(DEPLOYMENT, "attestation #1 (SBOM) is bound to sha256:"),
-    "bad-image-attestations-verified--sbom-not-attested.json":
-        Expect(DEPLOYMENT, "is not the attested SBOM"),
-    "bad-image-attestations-verified--scan-not-attested.json":
-        Expect(DEPLOYMENT, "is not the latest attested scan (counts={'critical': 0, 'high': 0, 'medium': 1}"),
-    "bad-image-attestations-verified--scan-hidden.json":
-        Expect(DEPLOYMENT, "the release says the image was not scanned, but a signed scan of it exists"),
-    "bad-image-attestations-verified--no-provenance.json":
-        Expect(DEPLOYMENT, "no verified SLSA provenance attestation (https://slsa.dev/provenance/v1)"),
-    "bad-image-attestations-verified--payload-edited.json":
-        Expect(DEPLOYMENT, "attestation #2 is not signed by a trusted key"),
-    "bad-unscanned-image-waiver--not-scanned.json":
-        Expect(DEPLOYMENT, "WAIVER: Deployment hello-prod/hello-prod runs", EnforcementLevel.ADVISORY),
+    "bad-image-vulnerability-threshold--counts-missing.json": Expect(
+        DEPLOYMENT, "no numeric counts.critical and max_cvss (a missing count is not zero)"
+    ),
+    "bad-image-vulnerability-threshold--capitalised-severity.json": Expect(
+        DEPLOYMENT, "counts severities this rule does not know (Critical;"
+    ),
+    "bad-image-attestations-verified--missing.json": Expect(
+        DEPLOYMENT, "annotation `paved-road.dev/attestations` (metadata.annotations) is missing"
+    ),
+    "bad-image-attestations-verified--untrusted-key.json": Expect(
+        DEPLOYMENT, "attestation #1 is not signed by a trusted key: signature #1 verifies under none"
+    ),
+    "bad-image-attestations-verified--other-digest.json": Expect(
+        DEPLOYMENT, "attestation #1 (SBOM) is bound to sha256:"
+    ),
+    "bad-image-attestations-verified--sbom-not-attested.json": Expect(DEPLOYMENT, "is not the attested SBOM"),
+    "bad-image-attestations-verified--scan-not-attested.json": Expect(
+        DEPLOYMENT, "is not the latest attested scan (counts={'critical': 0, 'high': 0, 'medium': 1}"
+    ),
+    "bad-image-attestations-verified--scan-hidden.json": Expect(
+        DEPLOYMENT, "the release says the image was not scanned, but a signed scan of it exists"
+    ),
+    "bad-image-attestations-verified--no-provenance.json": Expect(
+        DEPLOYMENT, "no verified SLSA provenance attestation (https://slsa.dev/provenance/v1)"
+    ),
+    "bad-image-attestations-verified--payload-edited.json": Expect(
+        DEPLOYMENT, "attestation #2 is not signed by a trusted key"
+    ),
+    "bad-unscanned-image-waiver--not-scanned.json": Expect(
+        DEPLOYMENT, "WAIVER: Deployment hello-prod/hello-prod runs", EnforcementLevel.ADVISORY
+    ),
 }
 
 
@@ -74,18 +88,26 @@ def test_a_real_cosign_signature_verifies_only_while_its_key_is_trusted() -> Non
     assert_no_violations(run_fixture(fixture))
     signer_key, cosign_key = fixture_config(fixture)["image-signature-verified"]["trusted_public_keys"]
     assert "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEFNLqFhf4fiN6o" in cosign_key  # cosign-interop/cosign.pub
-    untrusted = run_rules(load_fixture(fixture), {"image-signature-verified": {"trusted_public_keys": [signer_key]}},
-                          ["image-signature-verified"])
-    assert_has_violation(untrusted, "image-signature-verified", "hello-prod-deployment",
-                         "'192.168.64.2:5000/cosign-signed-single-sample@sha256:634a8f35")
+    untrusted = run_rules(
+        load_fixture(fixture),
+        {"image-signature-verified": {"trusted_public_keys": [signer_key]}},
+        ["image-signature-verified"],
+    )
+    assert_has_violation(
+        untrusted,
+        "image-signature-verified",
+        "hello-prod-deployment",
+        "'192.168.64.2:5000/cosign-signed-single-sample@sha256:634a8f35",
+    )
     assert_has_violation(untrusted, "image-signature-verified", "hello-prod-deployment", "signature wrong-key")
 
 
 def test_a_waived_unscanned_image_passes_the_threshold_but_shows_up_as_an_advisory_waiver() -> None:
     fixture = HERE / "good-image-vulnerability-threshold--waived.json"
     with fixture_exceptions():
-        result = run_rules(load_fixture(fixture), fixture_config(fixture),
-                           ["image-vulnerability-threshold", "unscanned-image-waiver"])
+        result = run_rules(
+            load_fixture(fixture), fixture_config(fixture), ["image-vulnerability-threshold", "unscanned-image-waiver"]
+        )
     assert [(v.rule, v.level) for v in result.violations] == [("unscanned-image-waiver", EnforcementLevel.ADVISORY)]
     assert "allow_unscanned: true" in result.violations[0].message
     # The rule itself reports the waiver through not_applicable("waived: ..."), which the gate lists as a waiver.
@@ -95,7 +117,8 @@ def test_a_waived_unscanned_image_passes_the_threshold_but_shows_up_as_an_adviso
 
 
 def test_without_a_trusted_key_every_signature_fails() -> None:
-    result = run_rules(load_fixture(HERE / "good-image-signature-verified--signer.json"), {},
-                       ["image-signature-verified"])
+    result = run_rules(
+        load_fixture(HERE / "good-image-signature-verified--signer.json"), {}, ["image-signature-verified"]
+    )
     assert len(result.violations) == 1
     assert "no trusted public key is configured" in result.violations[0].message

@@ -45,25 +45,39 @@ def stack_has_thing(args: StackValidationArgs, report_violation: ReportViolation
 
 
 with grpc.insecure_channel(sys.argv[1]) as engine:
-    engine_pb2_grpc.EngineStub(engine).Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message="basic pack loaded"),
-                                           timeout=10)
+    engine_pb2_grpc.EngineStub(engine).Log(
+        engine_pb2.LogRequest(severity=engine_pb2.INFO, message="basic pack loaded"), timeout=10
+    )
 
 PolicyPack(
     name="gate-test-basic",
     enforcement_level=EnforcementLevel.MANDATORY,
     policies=[
-        ResourceValidationPolicy(name="thing-has-owner", description="Every Thing names its owner.",
-                                 validate=thing_has_owner, remediation_steps="Set `owner` on the Thing."),
-        ResourceValidationPolicy(name="thing-size", description="Things stay small.", validate=thing_size,
-                                 enforcement_level=EnforcementLevel.ADVISORY,
-                                 config_schema=PolicyConfigSchema(properties={
-                                     "maxSize": {"type": "integer", "minimum": 1, "default": 10,
-                                                 "x-weakens": "higher"}})),
-        ResourceValidationPolicy(name="thing-scanned", description="Things are scanned.", validate=thing_scanned,
-                                 config_schema=PolicyConfigSchema(properties={
-                                     "allowUnscanned": {"type": "boolean", "default": False,
-                                                        "x-weakens": "true"}})),
-        StackValidationPolicy(name="stack-has-thing", description="A stack holds at least one Thing.",
-                              validate=stack_has_thing),
+        ResourceValidationPolicy(
+            name="thing-has-owner",
+            description="Every Thing names its owner.",
+            validate=thing_has_owner,
+            remediation_steps="Set `owner` on the Thing.",
+        ),
+        ResourceValidationPolicy(
+            name="thing-size",
+            description="Things stay small.",
+            validate=thing_size,
+            enforcement_level=EnforcementLevel.ADVISORY,
+            config_schema=PolicyConfigSchema(
+                properties={"maxSize": {"type": "integer", "minimum": 1, "default": 10, "x-weakens": "higher"}}
+            ),
+        ),
+        ResourceValidationPolicy(
+            name="thing-scanned",
+            description="Things are scanned.",
+            validate=thing_scanned,
+            config_schema=PolicyConfigSchema(
+                properties={"allowUnscanned": {"type": "boolean", "default": False, "x-weakens": "true"}}
+            ),
+        ),
+        StackValidationPolicy(
+            name="stack-has-thing", description="A stack holds at least one Thing.", validate=stack_has_thing
+        ),
     ],
 )
