@@ -37,6 +37,10 @@ def trusted_key_config(public_key_pems: list[str]) -> dict[str, dict[str, list[s
 # Status checks the branch protection requires: the CI workflow's job names.
 REQUIRED_STATUS_CHECKS = ("build", "test", "sbom", "sign", "policy-gate")
 
+# The policy pack reads the pull request's governance labels from this entry of its config file (written by the
+# CI workflow's policy-gate job).
+POLICY_CONFIG_POLICY = "pull-request-governance-labels"
+
 # Pull-request label prefixes the gate requires (one of each).
 PR_LABEL_PREFIXES = ("risk:", "data-classification:")
 

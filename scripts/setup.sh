@@ -48,4 +48,16 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
-echo "setup: ready (.venv, $(.venv/bin/python --version), node $(node --version))"
+# The policy pack runs in its own virtualenv, built from its requirements.txt only, as `pulumi policy publish`
+# ships it: nothing of this repository is installed there (tests/policy_gate/test_pack_self_contained.py).
+pack=policypacks/paved-road
+pack_stamp=$pack/venv/.installed-$(sha256sum < $pack/requirements.txt | cut -c1-16)
+if [ ! -f "$pack_stamp" ]; then
+  echo "setup: creating the policy pack's virtualenv from $pack/requirements.txt"
+  rm -rf "$pack/venv"
+  "$PYTHON" -m venv "$pack/venv"
+  "$pack/venv/bin/pip" install -q --upgrade pip
+  "$pack/venv/bin/pip" install -q -r "$pack/requirements.txt"
+  touch "$pack_stamp"
+fi
+echo "setup: ready (.venv, $pack/venv, $(.venv/bin/python --version), node $(node --version))"

@@ -22,7 +22,7 @@ from companyos.evidence.sources import (
 from companyos.release_record import load_release_record
 from companyos.supply_chain.intoto import PREDICATE_NAMES
 
-# Where actions/download-artifact puts each job's upload (one folder per artifact name, ci_workflow.py).
+# Where actions/download-artifact puts each job's upload (one folder per artifact name, ci_workflow/workflow.py).
 RELEASE = "release-record/release.json"
 JUNIT = "test-report/junit.xml"
 GATE = "policy-gate/gate-report.json"

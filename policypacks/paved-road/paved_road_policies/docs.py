@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from companyos.files import atomic_write
-
+from .contracts.files import atomic_write
 from .framework import Rule
 from .registry import PACK_NAME, RULES
 

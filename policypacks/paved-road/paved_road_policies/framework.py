@@ -30,6 +30,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
@@ -37,7 +38,6 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import Policy
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_ARRAY_VALUE,
@@ -47,15 +47,14 @@ from pulumi_policy.proxy import (
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
     UnknownValueError,
-    _DictProxy,  # the SDK's proxy classes (pulumi-policy is pinned): compared by exact type on the hot path
-    _ListProxy,
+    unknown_checking_proxy,
 )
 
-from companyos.errors import UserError
-from companyos.jsonschema_import import jsonschema
-from companyos.policy_gate.exceptions import FILE_ENV as EXCEPTIONS_FILE_ENV
-from companyos.policy_gate.exceptions import FILE_NAME as EXCEPTIONS_FILE_NAME
-from companyos.policy_gate.exceptions import SELECTED_SERVICE_CONFIG, covers, load_exceptions, weakened_settings
+from .contracts.errors import UserError
+from .contracts.jsonschema_import import jsonschema
+from .contracts.policy_gate.exceptions import FILE_ENV as EXCEPTIONS_FILE_ENV
+from .contracts.policy_gate.exceptions import FILE_NAME as EXCEPTIONS_FILE_NAME
+from .contracts.policy_gate.exceptions import SELECTED_SERVICE_CONFIG, covers, load_exceptions, weakened_settings
 
 # The engine marshals a value it cannot know yet (preview) as one of these strings (pulumi sdk/go/common/
 # resource/plugin/rpc.go); pulumi_policy's proxy raises on them, we turn them into `Unknown` markers.
@@ -70,6 +69,12 @@ UNKNOWN_SENTINELS = frozenset(
         UNKNOWN_OBJECT_VALUE,
     }
 )
+
+# The SDK's two proxy classes, found through its public constructor rather than imported by their private names:
+# the hot path below dispatches on exact types.
+_DICT_PROXY = type(unknown_checking_proxy({}))
+_LIST_PROXY = type(unknown_checking_proxy({"list": []})["list"])
+_PROXIES = (_DICT_PROXY, _LIST_PROXY)
 
 FAMILIES = ("admission", "labels", "supply-chain", "pipeline", "kubernetes-hygiene", "pod-security", "stack")
 
@@ -110,7 +115,7 @@ def _plain(value: Any, steps: list[str | int]) -> Any:
     # dict/list/str/float/bool/None). `steps` holds keys (str) and list indices (int); the path text is only
     # built when an unknown is found.
     kind = type(value)
-    if kind is _DictProxy or kind is _ListProxy:
+    if kind is _DICT_PROXY or kind is _LIST_PROXY:
         value = value["__target"]
         kind = type(value)
     if kind is str:
@@ -137,7 +142,7 @@ def _plain(value: Any, steps: list[str | int]) -> Any:
 
 def _plain_other(value: Any, steps: list[str | int]) -> Any:
     """Subclasses of the proxies, str, Mapping or Sequence: the slow path, same results."""
-    if isinstance(value, _DictProxy | _ListProxy):
+    if isinstance(value, _PROXIES):
         return _plain(value["__target"], steps)
     if isinstance(value, str):
         return Unknown(_path_text(steps)) if value in UNKNOWN_SENTINELS else value

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from companyos.quantity import quantity
-
 from . import k8s
+from .contracts.quantity import quantity
 from .framework import Finding, Resource, Rule, dig, known, of_types
 
 COMPONENT_FIX = (

@@ -6,16 +6,15 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from companyos.catalog.model import DATA_CLASSIFICATIONS, RISKS
-from companyos.ci_workflow import POLICY_CONFIG_POLICY
-from companyos.conventions import (
+from . import k8s
+from .contracts.catalog.model import DATA_CLASSIFICATIONS, RISKS
+from .contracts.conventions import (
     LABEL_DATA_CLASSIFICATION,
     LABEL_OWNER,
     LABEL_RISK,
+    POLICY_CONFIG_POLICY,
     PR_LABEL_PREFIXES,
 )
-
-from . import k8s
 from .framework import Finding, Resource, Rule, dig, known, of_types
 
 REPOSITORY = "github:index/repository:Repository"
@@ -132,7 +131,7 @@ PR_LABEL_GOVERNANCE = {"risk:": LABEL_RISK, "data-classification:": LABEL_DATA_C
 if tuple(PR_LABEL_STANZA_FIELD) != PR_LABEL_PREFIXES:
     raise RuntimeError("companyos.conventions.PR_LABEL_PREFIXES changed: update PR_LABEL_STANZA_FIELD in labels.py")
 # `source` as the contract names it (issue 4) and as the CI workflow's policy-config step writes it
-# (companyos/ci_workflow.py: "pull request #<n> labels" on pull_request, "service.yaml" on push).
+# (companyos/ci_workflow/workflow.py: "pull request #<n> labels" on pull_request, "service.yaml" on push).
 SOURCE_PATTERN = r"^(pull_request|push|local|pull request #[0-9]+ labels|service\.yaml)$"
 
 

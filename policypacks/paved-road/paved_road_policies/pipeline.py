@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from companyos.ci_workflow import workflow_declares_jobs
-from companyos.conventions import CODEOWNERS_PATH, SERVICE_METADATA_PATH, WORKFLOW_PATH
-
+from .contracts.ci_workflow.inspect import workflow_declares_jobs
+from .contracts.conventions import CODEOWNERS_PATH, SERVICE_METADATA_PATH, WORKFLOW_PATH
 from .framework import Finding, Resource, Rule, dig, known, of_types
 
 REPOSITORY = "github:index/repository:Repository"
@@ -25,7 +24,7 @@ _EXTRA_JOBS = {
     "items": {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_. -]{0,99}$"},
 }
 PLATFORM_FIX = (
-    "the platform owns this: change companyos/ci_workflow.py (or components/repository.py) in the "
+    "the platform owns this: change companyos/ci_workflow/ (or components/repository.py) in the "
     "platform repository and run `pulumi up`; do not edit {file} in {service}'s repository by hand "
     "(the next `pulumi up` overwrites it)."
 )

@@ -6,9 +6,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from companyos.conventions import ANNOTATION_SLO, GRAFANA_DASHBOARD_LABEL
-
 from . import k8s
+from .contracts.conventions import ANNOTATION_SLO, GRAFANA_DASHBOARD_LABEL
 from .framework import SERVICE_LABEL, Finding, Resource, Rule, dig, known
 
 PAVED_ROAD_SERVICE = "paved-road:index:PavedRoadService"

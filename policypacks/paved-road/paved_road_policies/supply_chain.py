@@ -16,7 +16,8 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel
 
-from companyos.conventions import (
+from . import k8s
+from .contracts.conventions import (
     ANNOTATION_ATTESTATIONS,
     ANNOTATION_GIT_COMMIT,
     ANNOTATION_SBOM_DIGEST,
@@ -25,23 +26,22 @@ from companyos.conventions import (
     ANNOTATION_SIGNATURE,
     ANNOTATION_SIGNATURE_PAYLOAD,
 )
-from companyos.errors import UserError
-from companyos.supply_chain import load_public_key, verify
-from companyos.supply_chain.attestation import (
+from .contracts.errors import UserError
+from .contracts.supply_chain.attestation import (
     REQUIRED_PREDICATES,
     BundleError,
     ReleaseClaims,
     decode_bundle,
     judge_attestations,
 )
-from companyos.supply_chain.intoto import COSIGN_TYPES
-from companyos.supply_chain.reference import (
+from .contracts.supply_chain.intoto import COSIGN_TYPES
+from .contracts.supply_chain.keys import load_public_key
+from .contracts.supply_chain.reference import (
     ImageReference,
     is_sha256_digest,
     parse_image_reference,
 )
-
-from . import k8s
+from .contracts.supply_chain.verification import verify
 from .framework import Finding, Resource, Rule, known, service_of
 
 RELEASE_FIX = (
