@@ -22,7 +22,7 @@ test-fast: setup
 	$(VENV)/bin/pytest -q -m "not slow" --ignore=tests/reliability
 
 demo: setup
-	$(PY) -m companyos.demo
+	$(PY) -m companyos.release.demo
 
 # Every benchmark with its comparator in the same run; writes benchmarks/RESULTS.md and the README's
 # Performance section (benchmarks/run.py --only/--skip for a part).

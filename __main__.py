@@ -7,10 +7,10 @@ from pathlib import Path
 import pulumi
 
 from companyos.catalog import load_catalog
-from companyos.errors import UserError
-from companyos.service_plan import config_secret, plan_service, selected_services
-from companyos.stack_settings import read_stack_settings
+from companyos.contracts.errors import UserError
 from components import PavedRoadService
+from program.plan import config_secret, plan_service, selected_services
+from program.settings import read_stack_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
 

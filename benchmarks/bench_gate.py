@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import Figure, write_figures  # noqa: E402
 from benchmarks.synthetic_catalog import write_synthetic_catalog  # noqa: E402
-from companyos.conventions import trusted_key_config  # noqa: E402
+from companyos.contracts.conventions import trusted_key_config  # noqa: E402
 
 REAL_PACK = ROOT / "policypacks" / "paved-road"
 TEST_PACK = ROOT / "tests" / "policy_gate" / "packs" / "basic"
@@ -171,7 +171,7 @@ def with_trusted_key(
 
 def program_resources(count: int, work: Path) -> tuple[list[Any], bytes]:
     """Every resource of the fewest whole stanzas with >= `count` resources (a cut stanza fails stack rules)."""
-    from companyos.mock_run import run_program
+    from companyos.preview.program_run import run_program
 
     stanzas = -(-count // RESOURCES_PER_STANZA)
     catalog, releases, public_pem = write_synthetic_catalog(work, stanzas)

@@ -31,7 +31,7 @@ CHILD = """
 import json, sys, time
 started = time.perf_counter()
 from pathlib import Path
-from companyos.mock_run import run_program
+from companyos.preview.program_run import run_program
 imported = time.perf_counter()
 run = run_program(Path(sys.argv[1]), stack="bench", config={"paved-road:catalog": sys.argv[2], "paved-road:releasesDir": sys.argv[3]})
 done = time.perf_counter()
@@ -91,7 +91,12 @@ def figures(results: list[SizeResult]) -> list[Figure]:
         )
         found.append(Figure(GROUP, f"peak RSS, {stanzas}", "MB", r.rss_mb))
     found.append(
-        Figure(GROUP, "imports (companyos.mock_run, before the program)", "s", [s for r in results for s in r.import_s])
+        Figure(
+            GROUP,
+            "imports (companyos.preview.program_run, before the program)",
+            "s",
+            [s for r in results for s in r.import_s],
+        )
     )
     return found
 

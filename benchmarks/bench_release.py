@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import Figure, write_figures  # noqa: E402
-from companyos.errors import UserError  # noqa: E402
+from companyos.contracts.errors import UserError  # noqa: E402
 from companyos.evidence.model import Stage  # noqa: E402
 from companyos.release.pipeline import ReleaseOptions, run_release  # noqa: E402
 from companyos.release.stages import free_port  # noqa: E402

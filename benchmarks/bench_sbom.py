@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import Better, Figure, write_figures  # noqa: E402
-from companyos.errors import UserError  # noqa: E402
+from companyos.contracts.errors import UserError  # noqa: E402
 from companyos.release.stages import free_port  # noqa: E402
 from companyos.supply_chain.base_image import ensure_base_image  # noqa: E402
 from companyos.supply_chain.build import build_service, read_package  # noqa: E402

@@ -57,9 +57,9 @@ def main() -> None:
 
 
 def scaffold_figures(work: Path, runs: int) -> list[Figure]:
-    from companyos.scaffold import new_service
-    from companyos.scaffold_catalog import ServiceAnswers
-    from companyos.scaffold_template import publish_template
+    from companyos.scaffolding.catalog import ServiceAnswers
+    from companyos.scaffolding.new_service import new_service
+    from companyos.scaffolding.template import publish_template
 
     publish_template()
     in_process = []

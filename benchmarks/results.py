@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from companyos.files import atomic_write
+from companyos.support.files import atomic_write
 
 Better = Literal["lower", "higher"]
 

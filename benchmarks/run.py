@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import Figure, read_figures  # noqa: E402
-from companyos.files import atomic_write  # noqa: E402
+from companyos.support.files import atomic_write  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 README = ROOT / "README.md"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from companyos.release_record import write_release_record
+from companyos.contracts.release_record import write_release_record
 from tests.conftest import ReleaseSigner
 
 RISKS = ("low", "medium", "high")

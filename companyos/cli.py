@@ -7,7 +7,7 @@ import sys
 import click
 
 from companyos.commands import LazyGroup
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

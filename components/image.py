@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from companyos.release_record import DIGEST, ReleaseRecord
+from companyos.contracts.release_record import DIGEST, ReleaseRecord
 
 
 @dataclass(frozen=True)

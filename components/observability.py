@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from companyos.conventions import GRAFANA_DASHBOARD_LABEL
+from companyos.contracts.conventions import GRAFANA_DASHBOARD_LABEL
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_github as github
 
 from companyos.catalog.model import DATA_CLASSIFICATIONS, RISKS
-from companyos.conventions import REQUIRED_STATUS_CHECKS
+from companyos.contracts.conventions import REQUIRED_STATUS_CHECKS
 
 # Colours make the governance labels recognisable in the PR list: the higher the risk, the warmer.
 RISK_COLOURS = {"low": "0e8a16", "medium": "fbca04", "high": "b60205"}

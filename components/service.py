@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 
 from companyos.catalog import ServiceSpec
-from companyos.conventions import (
+from companyos.contracts.conventions import (
     ANNOTATION_ATTESTATIONS,
     ANNOTATION_GIT_COMMIT,
     ANNOTATION_RELEASE_VERSION,
@@ -22,7 +22,7 @@ from companyos.conventions import (
     ANNOTATION_SIGNATURE_REF,
     ANNOTATION_SLO,
 )
-from companyos.release_record import ReleaseRecord
+from companyos.contracts.release_record import ReleaseRecord
 from companyos.supply_chain.attestation import encode_bundle
 from components.deployment import ServiceDeployment, ServiceDeploymentArgs
 from components.image import ImageBuildArgs, ServiceImage, ServiceImageArgs

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from companyos.mock_run import ProgramRun, run_program
-from companyos.release_record import (
+from companyos.contracts.release_record import (
     ImageRef,
     ReleaseRecord,
     SbomRef,
     ScanSummary,
     write_release_record,
 )
+from companyos.preview.program_run import ProgramRun, run_program
 from companyos.supply_chain import public_key_fingerprint, sign_image
 from companyos.supply_chain.attestation import (
     SBOM_BYPRODUCT,

@@ -40,7 +40,7 @@ def pack_facts(labels_config: Mapping[str, Any]) -> dict[str, Any]:
     """`data.paved_road_facts`: the label rule's validated config plus the facts both rules share with the pack."""
     if str(PACK_DIR) not in sys.path:
         sys.path.insert(0, str(PACK_DIR))
-    from companyos.conventions import GOVERNANCE_LABELS
+    from companyos.contracts.conventions import GOVERNANCE_LABELS
 
     from paved_road_policies import k8s
     from paved_road_policies.framework import UNKNOWN_SENTINELS

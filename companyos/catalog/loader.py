@@ -26,8 +26,8 @@ from companyos.catalog.model import (
     ServiceSpec,
     Slo,
 )
-from companyos.errors import UserError
-from companyos.quantity import quantity
+from companyos.contracts.errors import UserError
+from companyos.contracts.quantity import quantity
 
 if TYPE_CHECKING:
     import jsonschema
@@ -191,7 +191,7 @@ def _schema_issues(document: Any, file: str) -> Iterable[Issue]:
             "start the file with 'services:' followed by a list of stanzas",
         )
         return
-    from companyos.jsonschema_import import jsonschema
+    from companyos.support.jsonschema_import import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema())
     for error in validator.iter_errors(_plain(document)):

@@ -20,7 +20,7 @@ from companyos.ci_workflow.workflow import (
     load_pins,
     render_ci_workflow,
 )
-from companyos.conventions import POLICY_CONFIG_POLICY
+from companyos.contracts.conventions import POLICY_CONFIG_POLICY
 
 __all__ = [
     "ATTESTATIONS",

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from companyos.catalog.model import DEFAULT_IMAGE_REGISTRY, ServiceSpec
-from companyos.conventions import (
+from companyos.contracts.conventions import (
     POLICY_CONFIG_POLICY,
     PR_LABEL_PREFIXES,
     REQUIRED_STATUS_CHECKS,
@@ -24,7 +24,7 @@ from companyos.conventions import (
     TRUSTED_KEY_POLICIES,
     WORKFLOW_PATH,
 )
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 
 PINS_PATH = Path(__file__).with_name("actions.yaml")
 
@@ -586,7 +586,7 @@ def _sign_job(pins: Pins) -> dict[str, Any]:
 _LABEL_FIELDS = {"risk:": "risk", "data-classification:": "data_classification"}
 if tuple(_LABEL_FIELDS) != PR_LABEL_PREFIXES:
     raise RuntimeError(
-        "companyos.conventions.PR_LABEL_PREFIXES changed: update _LABEL_FIELDS in ci_workflow/workflow.py"
+        "companyos.contracts.conventions.PR_LABEL_PREFIXES changed: update _LABEL_FIELDS in ci_workflow/workflow.py"
     )
 
 # Labels come from the event through env (never `${{ github.event.* }}` in the script); on push there is

@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 
 from companyos.commands.sign import read_key_source
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.cosign import attest_image
 from companyos.supply_chain.intoto import COSIGN_TYPES
 from companyos.supply_chain.keys import load_private_key, public_key_fingerprint
 from companyos.supply_chain.password import cosign_password
 from companyos.supply_chain.reference import parse_pinned_reference
 from companyos.supply_chain.signature_store import push_attestation, registry_fetcher
+from companyos.support.files import atomic_write
 
 PREDICATE_TYPES = {cosign_type: predicate_type for predicate_type, cosign_type in COSIGN_TYPES.items()}
 MAX_PREDICATE_BYTES = 64 << 20

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from companyos.commands.obs import catalog_service
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.check_deploy import DeployReport, check_deploy
 from companyos.observability.output import write_atomic
 

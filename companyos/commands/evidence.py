@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from companyos.contracts.release_record import load_release_record
 from companyos.evidence.model import Changes, Compliance, EvidencePack, Link, Stage
 from companyos.evidence.provenance import ci_run_url
 from companyos.evidence.render import write_evidence
@@ -19,7 +20,6 @@ from companyos.evidence.sources import (
     read_junit,
     rollback_plan,
 )
-from companyos.release_record import load_release_record
 from companyos.supply_chain.intoto import PREDICATE_NAMES
 
 # Where actions/download-artifact puts each job's upload (one folder per artifact name, ci_workflow/workflow.py).

@@ -9,9 +9,9 @@ import click
 from rich.console import Console
 
 from companyos.catalog import load_catalog
-from companyos.errors import UserError
-from companyos.mock_run import run_program
-from companyos.resource_graph import resource_tree, type_counts
+from companyos.contracts.errors import UserError
+from companyos.preview.graph import resource_tree, type_counts
+from companyos.preview.program_run import run_program
 
 
 @click.command("graph")

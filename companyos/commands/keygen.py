@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from companyos.errors import UserError
-from companyos.files import atomic_write_all
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.keys import generate_key_pair
 from companyos.supply_chain.password import cosign_password
+from companyos.support.files import atomic_write_all
 
 
 @click.command("keygen")

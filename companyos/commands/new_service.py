@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from companyos.catalog import DATA_CLASSIFICATIONS, RISKS
-from companyos.scaffold import new_service
-from companyos.scaffold_catalog import DEFAULT_PORT, ServiceAnswers
-from companyos.scaffold_template import TEMPLATE_ENV
+from companyos.scaffolding.catalog import DEFAULT_PORT, ServiceAnswers
+from companyos.scaffolding.new_service import new_service
+from companyos.scaffolding.template import TEMPLATE_ENV
 
 
 @click.command("new-service")

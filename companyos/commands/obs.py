@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from companyos.catalog import ServiceSpec, load_catalog
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability import local_stack
 
 _work_dir_option = click.option(

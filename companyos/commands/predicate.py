@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.attestation import vuln_predicate
 from companyos.supply_chain.provenance import BuildFacts, service_provenance
 from companyos.supply_chain.vulnerabilities import FORMATS, load_report
+from companyos.support.files import atomic_write
 
 # Where each scanner lives (the predicate's scanner.uri names the tool, not a database).
 SCANNER_URIS = {"grype": "https://github.com/anchore/grype"}

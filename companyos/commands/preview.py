@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.policy_gate import DEFAULT_TIMEOUT_S, render_summary, write_report
 from companyos.policy_gate.preview import DEFAULT_PACK, PreviewOptions, run_preview
 

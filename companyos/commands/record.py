@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from companyos.commands.verify_attestations import claims_of
-from companyos.errors import UserError
-from companyos.release_record import (
+from companyos.contracts.errors import UserError
+from companyos.contracts.release_record import (
     AttestationRef,
     ImageRef,
     ReleaseRecord,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.release.pipeline import ReleaseOptions, run_release
 
 

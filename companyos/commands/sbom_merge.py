@@ -10,8 +10,7 @@ from typing import Any
 
 import click
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.reference import parse_pinned_reference
 from companyos.supply_chain.sbom import (
     SbomError,
@@ -20,6 +19,7 @@ from companyos.supply_chain.sbom import (
     merge_sboms,
     render,
 )
+from companyos.support.files import atomic_write
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

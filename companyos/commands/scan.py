@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.vulnerabilities import FORMATS, load_report, not_scanned
+from companyos.support.files import atomic_write
 
 
 @click.group("scan")

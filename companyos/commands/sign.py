@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.cosign import sign_image
 from companyos.supply_chain.keys import (
     load_private_key,
@@ -21,6 +20,7 @@ from companyos.supply_chain.password import cosign_password
 from companyos.supply_chain.reference import parse_pinned_reference
 from companyos.supply_chain.release import signature_ref
 from companyos.supply_chain.signature_store import registry_fetcher, registry_pusher
+from companyos.support.files import atomic_write
 
 
 @click.command("sign")

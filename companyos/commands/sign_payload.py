@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.cosign import signature_tag
 from companyos.supply_chain.keys import load_private_key
 from companyos.supply_chain.password import cosign_password
 from companyos.supply_chain.reference import parse_digest, parse_image_reference
 from companyos.supply_chain.sign import sign_payload
 from companyos.supply_chain.simple_signing import simple_signing_payload
+from companyos.support.files import atomic_write
 
 
 @click.command("sign-payload")

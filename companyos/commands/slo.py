@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 
 from companyos.catalog import ServiceSpec, load_catalog
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.openslo import render_openslo
 from companyos.observability.output import write_atomic
 from companyos.observability.slo_doc import render_slo_doc

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from companyos.scaffold_template import (
+from companyos.scaffolding.template import (
     BUNDLED_TEMPLATE_DIR,
     default_published_dir,
     publish_template,

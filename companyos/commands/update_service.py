@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from companyos.scaffold_update import update_service
+from companyos.scaffolding.update import update_service
 
 
 @click.command("update-service")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.cosign import verify_image
 from companyos.supply_chain.keys import load_public_key
 from companyos.supply_chain.reference import parse_digest, parse_image_reference

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from companyos.commands.verify import EXIT_REJECTED, read_public_key
-from companyos.release_record import ReleaseRecord, load_release_record
+from companyos.contracts.release_record import ReleaseRecord, load_release_record
 from companyos.supply_chain.attestation import AttestationVerdict, ReleaseClaims, judge_attestations
 from companyos.supply_chain.signature_store import fetch_attestations
 

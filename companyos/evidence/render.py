@@ -11,7 +11,7 @@ import jinja2
 from markdown_it import MarkdownIt
 
 from companyos.evidence.model import EvidencePack
-from companyos.files import atomic_write
+from companyos.support.files import atomic_write
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "TEMPLATE.md"
 STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#1f2328}

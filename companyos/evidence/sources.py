@@ -7,9 +7,9 @@ import subprocess
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
+from companyos.contracts.release_record import ReleaseRecord
 from companyos.evidence.model import Changes, Commit, Rollback, RuleOutcome, TestSummary
-from companyos.release_record import ReleaseRecord
 from companyos.supply_chain.intoto import PREDICATE_NAMES
 
 

@@ -32,7 +32,7 @@ from decimal import Decimal
 from statistics import median
 
 from companyos.catalog import ServiceSpec
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability import prometheus_api
 from companyos.observability.slis import (
     DURATION_METRIC,

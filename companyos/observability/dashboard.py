@@ -27,13 +27,13 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from companyos.catalog import ServiceSpec, load_catalog
-from companyos.files import atomic_write
 from companyos.observability.dashboard_queries import (
     GoldenQueries,
     golden_queries,
     number,
     quantity,
 )
+from companyos.support.files import atomic_write
 
 DATASOURCE_VARIABLE = "datasource"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid=f"${{{DATASOURCE_VARIABLE}}}")

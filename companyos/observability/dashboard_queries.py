@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from companyos.catalog import TEMPLATE_LATENCY_BUCKETS_MS, ServiceSpec
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.windows import load_windows
 
 REQUESTS = "http_requests_total"

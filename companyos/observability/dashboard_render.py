@@ -24,10 +24,10 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.observability import prometheus_api
 from companyos.observability.dashboard_queries import expand_grafana_variables
+from companyos.support.files import atomic_write
 
 DRAWN_TYPES = ("stat", "gauge", "timeseries")
 QUERY_TIMEOUT_SECONDS = 15.0

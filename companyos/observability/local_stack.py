@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from companyos.catalog import ServiceSpec
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.output import write_atomic
 from companyos.observability.slo_rules import render_rules
 

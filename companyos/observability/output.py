@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
+from companyos.support.files import atomic_write
 
 
 def write_atomic(path: str | Path, text: str) -> Path:

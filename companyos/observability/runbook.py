@@ -16,7 +16,7 @@ from importlib import resources
 import jinja2
 
 from companyos.catalog import ServiceSpec
-from companyos.conventions import ANNOTATION_RELEASE_VERSION, ANNOTATION_SIGNATURE_REF
+from companyos.contracts.conventions import ANNOTATION_RELEASE_VERSION, ANNOTATION_SIGNATURE_REF
 from companyos.observability.slis import service_slis
 from companyos.observability.slo_rules import (
     DEFAULT_MIN_REQUESTS,

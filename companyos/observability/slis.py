@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from companyos.catalog import TEMPLATE_LATENCY_BUCKETS_MS, ServiceSpec
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 
 REQUESTS_METRIC = "http_requests_total"
 DURATION_METRIC = "http_request_duration_seconds"

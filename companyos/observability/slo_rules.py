@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from companyos.catalog import ServiceSpec
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.slis import Sli, service_slis
 from companyos.observability.windows import BurnWindow, WindowSet, load_windows
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 
 DATA_FILE = "burn_rate_windows.yaml"
 SEVERITIES = {"page": "critical", "ticket": "warning"}  # workbook term -> Alertmanager severity label

@@ -9,9 +9,9 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from companyos.errors import UserError
-from companyos.mock_run import RecordedResource
+from companyos.contracts.errors import UserError
 from companyos.policy_gate.policy_config import LEVEL_TO_PROTO, EffectivePolicyConfig
+from companyos.preview.program_run import RecordedResource
 
 # The pack accepts up to 400 MB; AnalyzeStack carries every resource of the stack in one message.
 MAX_MESSAGE = 400 * 1024 * 1024

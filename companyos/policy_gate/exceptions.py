@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from companyos.errors import UserError
-from companyos.jsonschema_import import jsonschema
+from companyos.contracts.errors import UserError
+from companyos.support.jsonschema_import import jsonschema
 
 if TYPE_CHECKING:  # policy_config imports the report model, which holds ExceptionsInForce
     from companyos.policy_gate.policy_config import EffectivePolicyConfig, PolicyDeclaration

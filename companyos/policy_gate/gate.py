@@ -18,8 +18,7 @@ import grpc
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from companyos.errors import UserError
-from companyos.mock_run import RecordedResource
+from companyos.contracts.errors import UserError
 from companyos.policy_gate.analyzer_client import AnalyzerClient, AnalyzerRpcError
 from companyos.policy_gate.engine_service import EngineServer
 from companyos.policy_gate.exceptions import FILE_NAME as EXCEPTIONS_FILE_NAME
@@ -44,6 +43,7 @@ from companyos.policy_gate.policy_config import (
     effective_config,
 )
 from companyos.policy_gate.resources import as_recorded, inventory, to_struct
+from companyos.preview.program_run import RecordedResource
 
 DEFAULT_TIMEOUT_S = 30.0
 # The SDK's wording when a policy reads a value unknown at preview (pulumi_policy/policy.py).

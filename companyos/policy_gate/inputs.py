@@ -16,7 +16,7 @@ from typing import Any
 
 from pulumi.runtime.config import get_config_env_key
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 
 ENV_BAG = "PULUMI_CONFIG"
 ENV_PREFIX = "PULUMI_CONFIG_"

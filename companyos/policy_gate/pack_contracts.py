@@ -2,7 +2,7 @@
 
 `pulumi policy publish` uploads the pack folder and installs its requirements.txt: it cannot reach this
 repository. The rules still must judge with the same code the CLI uses (one owner per fact), so the modules below
-are copied into `paved_road_policies/contracts/` with their `companyos.` imports rewritten, never edited there.
+are copied into `paved_road_policies/vendor/` with their `companyos.` imports rewritten, never edited there.
 
 Run: `.venv/bin/python -m companyos.policy_gate.pack_contracts [--check]` (a test fails while the copy is stale).
 """
@@ -19,15 +19,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "companyos"
-TARGET = ROOT / "policypacks" / "paved-road" / "paved_road_policies" / "contracts"
-TARGET_PACKAGE = "paved_road_policies.contracts"
+TARGET = ROOT / "policypacks" / "paved-road" / "paved_road_policies" / "vendor"
+TARGET_PACKAGE = "paved_road_policies.vendor"
 # What the rules import, and what that imports: the generator refuses a module that reaches outside this list.
 MODULES = (
-    "conventions.py",
-    "errors.py",
-    "files.py",
-    "jsonschema_import.py",
-    "quantity.py",
+    "contracts/conventions.py",
+    "contracts/errors.py",
+    "contracts/quantity.py",
+    "support/files.py",
+    "support/jsonschema_import.py",
     "catalog/model.py",
     "ci_workflow/inspect.py",
     "policy_gate/exceptions.py",
@@ -113,7 +113,7 @@ def generate(target: Path) -> None:
 def stale(target: Path = TARGET) -> list[str]:
     """Files of `target` that differ from a fresh generation (or are missing or extra)."""
     with tempfile.TemporaryDirectory() as temp:
-        fresh = Path(temp) / "contracts"
+        fresh = Path(temp) / "vendor"
         generate(fresh)
         expected = {p.relative_to(fresh).as_posix(): p.read_bytes() for p in fresh.rglob("*") if p.is_file()}
     actual = (

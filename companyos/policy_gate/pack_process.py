@@ -21,7 +21,7 @@ from typing import IO
 
 import yaml
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.policy_gate.exceptions import FILE_ENV as EXCEPTIONS_FILE_ENV
 
 MANIFEST = "PulumiPolicy.yaml"

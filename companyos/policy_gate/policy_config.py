@@ -17,9 +17,9 @@ from typing import Any
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
-from companyos.errors import UserError
-from companyos.jsonschema_import import jsonschema
+from companyos.contracts.errors import UserError
 from companyos.policy_gate.model import LEVELS
+from companyos.support.jsonschema_import import jsonschema
 
 LEVEL_FROM_PROTO = {
     analyzer_pb2.ADVISORY: "advisory",

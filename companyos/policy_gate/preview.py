@@ -12,13 +12,13 @@ from typing import Any
 
 import yaml
 
-from companyos.errors import UserError
-from companyos.mock_run import ProgramRun, run_program
+from companyos.contracts.errors import UserError
 from companyos.policy_gate.gate import DEFAULT_TIMEOUT_S, GateSession
 from companyos.policy_gate.inputs import ConfigInput, environment_config, gate_inputs, refuse_environment_config
 from companyos.policy_gate.model import GateResult
 from companyos.policy_gate.pack_process import read_manifest
 from companyos.policy_gate.policy_config import load_config_file
+from companyos.preview.program_run import ProgramRun, run_program
 
 DEFAULT_PACK = "policypacks/paved-road"
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from companyos.files import atomic_write
+from companyos.support.files import atomic_write
 
 SCHEMA_PATH = Path(__file__).with_name("gate-report.schema.json")
 """JSON Schema of the report, for its consumers (the evidence pack); the tests validate every report with it."""

@@ -7,8 +7,8 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
-from companyos.errors import UserError
-from companyos.mock_run import RecordedResource
+from companyos.contracts.errors import UserError
+from companyos.preview.program_run import RecordedResource
 
 DICT_KEYS = {
     "type",

@@ -16,7 +16,8 @@ from pathlib import Path
 from rich.console import Console
 
 from companyos.catalog import load_catalog
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
+from companyos.contracts.release_record import ReleaseRecord, load_release_record
 from companyos.evidence.model import Compliance, EvidencePack, Link, Stage
 from companyos.evidence.provenance import ci_run_url
 from companyos.evidence.render import write_evidence
@@ -32,7 +33,6 @@ from companyos.evidence.sources import (
 )
 from companyos.release.runner import StageContext, run_stages
 from companyos.release.stages import COMPANYOS, LOCAL_STAGES
-from companyos.release_record import ReleaseRecord, load_release_record
 
 ROOT = Path(__file__).resolve().parents[2]
 ADRS = [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.evidence.model import Stage
 
 

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from companyos.catalog import ServiceSpec
-from companyos.conventions import trusted_key_config
-from companyos.files import atomic_write
+from companyos.contracts.conventions import trusted_key_config
 from companyos.release.runner import StageContext, StageFailed, StageSpec
+from companyos.support.files import atomic_write
 
 COMPANYOS = [sys.executable, "-m", "companyos.cli"]
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"  # the test request's W3C trace id, looked up in logs and spans
@@ -367,7 +367,7 @@ def _git_commit(ctx: StageContext) -> str:
 
 
 def record(ctx: StageContext) -> str:
-    from companyos.release_record import ScanSummary
+    from companyos.contracts.release_record import ScanSummary
     from companyos.supply_chain.release import attestation_refs, read_envelope_lines, read_signature_ref, record_release
 
     scan_data = json.loads(Path(str(ctx.facts["scan_path"])).read_text())

@@ -19,10 +19,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.buildah import buildah, push
 from companyos.supply_chain.oci import RegistryClient, RegistryError, is_loopback
+from companyos.support.files import atomic_write
 
 BASE_REPOSITORY = "paved-road/node-base"
 NODE_INSTALL_HINT = "install Node 20 with `apt-get install -y nodejs npm` (or NodeSource's nodejs package)"

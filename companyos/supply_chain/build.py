@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.base_image import ensure_base_image
 from companyos.supply_chain.buildah import buildah, push
 from companyos.supply_chain.oci import is_loopback
 from companyos.supply_chain.release_paths import release_dir
+from companyos.support.files import atomic_write
 
 _NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")

@@ -11,9 +11,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.reference import is_sha256_digest
+from companyos.support.files import atomic_write
 
 BUILDAH_INSTALL_HINT = "install it with `apt-get install -y buildah` (Debian 12 ships 1.28)"
 # A build runs npm ci twice; a wedged build must not hang CI forever.

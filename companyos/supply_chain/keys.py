@@ -11,7 +11,7 @@ import re
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.supply_chain import encrypted
 
 # sigstore/cosign pkg/cosign/keys.go: SigstorePrivateKeyPemType (written since cosign 2.0) and

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 
 PASSWORD_ENV = "COSIGN_PASSWORD"
 

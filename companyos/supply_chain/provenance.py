@@ -11,7 +11,7 @@ from typing import Any
 
 from packageurl import PackageURL
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.attestation import SBOM_BYPRODUCT, SCAN_BYPRODUCT, Dependency, provenance_predicate
 from companyos.supply_chain.reference import parse_image_reference
 

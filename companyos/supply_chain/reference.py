@@ -86,7 +86,7 @@ class PinnedReference:
 def parse_pinned_reference(text: str, *, option: str, why: str) -> PinnedReference:
     """A user-given `REPOSITORY@sha256:...` (UserError naming `option` otherwise): what is signed, recorded or
     merged must not be a tag, which can be re-pointed."""
-    from companyos.errors import UserError
+    from companyos.contracts.errors import UserError
 
     try:
         reference = parse_image_reference(text)

@@ -18,8 +18,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from companyos.errors import UserError
-from companyos.files import atomic_write
+from companyos.contracts.errors import UserError
+from companyos.support.files import atomic_write
 
 REGISTRY_BINARY = "docker-registry"
 INSTALL_HINT = "install it with `apt-get install -y docker-registry` (Debian 12 ships distribution 2.8)"

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from companyos.errors import UserError
-from companyos.release_record import (
+from companyos.contracts.errors import UserError
+from companyos.contracts.release_record import (
     AttestationRef,
     ImageRef,
     ReleaseRecord,

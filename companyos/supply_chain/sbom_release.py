@@ -12,8 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from companyos.errors import UserError
-from companyos.files import atomic_write_all
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.build import read_package
 from companyos.supply_chain.oci import RegistryClient, RegistryError, is_loopback
 from companyos.supply_chain.reference import parse_image_reference
@@ -26,6 +25,7 @@ from companyos.supply_chain.release_paths import (
 from companyos.supply_chain.sbom import graph_stats, merge_sboms, render
 from companyos.supply_chain.sbom_tools import app_sbom, image_sbom, tools_dir
 from companyos.supply_chain.signature_store import split_repository
+from companyos.support.files import atomic_write_all
 
 # IANA-registered media type for CycloneDX JSON (cyclonedx.org/specification), used as the artifactType.
 CYCLONEDX_MEDIA_TYPE = "application/vnd.cyclonedx+json"

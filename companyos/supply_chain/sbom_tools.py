@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 
 CYCLONEDX_NPM = "@cyclonedx/cyclonedx-npm"
 CYCLONEDX_NPM_VERSION = "6.0.1"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.cosign import (
     SIGNATURE_ANNOTATION,
     AttestationLayer,

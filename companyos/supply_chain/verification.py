@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.keys import load_public_key, public_key_fingerprint
 from companyos.supply_chain.reference import parse_digest, parse_image_reference
 from companyos.supply_chain.simple_signing import MalformedPayload, parse_simple_signing

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from companyos.errors import UserError
-from companyos.release_record import ScanSummary
+from companyos.contracts.errors import UserError
+from companyos.contracts.release_record import ScanSummary
 
 SEVERITIES = ("critical", "high", "medium", "low", "negligible", "unknown")
 # CycloneDX 1.6 severity enum -> grype's scale (grype has no info/none; negligible is its lowest).

@@ -16,8 +16,8 @@ import yaml
 
 from companyos.catalog import ServiceSpec
 from companyos.ci_workflow import render_ci_workflow
+from companyos.contracts.release_record import load_release_record
 from companyos.release.stages import LOCAL_STAGES
-from companyos.release_record import load_release_record
 from companyos.supply_chain import sign_payload, simple_signing_payload
 from companyos.supply_chain.sbom import find_orphans
 from tests.conftest import REPO_ROOT, digest_of
@@ -149,7 +149,7 @@ def test_record_keeps_the_cosign_signature_that_verifies_and_refuses_an_unsigned
 
 
 def test_evidence_builds_the_page_from_a_ci_runs_artifacts(tmp_path: Path, signer) -> None:
-    from companyos.release_record import write_release_record
+    from companyos.contracts.release_record import write_release_record
 
     artifacts = tmp_path / "artifacts"
     write_release_record(signer.release("hello-prod", version="abc123"), artifacts / "release-record" / "release.json")

@@ -22,8 +22,8 @@ from companyos.ci_workflow import (
     render_ci_workflow,
     unpinned_uses,
 )
-from companyos.errors import UserError
-from companyos.repository_files import render_service_yaml
+from companyos.contracts.errors import UserError
+from program.repository_files import render_service_yaml
 
 from .conftest import SAMPLE, all_steps
 

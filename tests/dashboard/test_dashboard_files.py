@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from companyos.catalog import load_catalog
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.dashboard import dashboard_json, main, write_dashboard
 
 REPO = Path(__file__).resolve().parents[2]

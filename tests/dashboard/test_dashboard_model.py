@@ -13,7 +13,7 @@ from grafana_foundation_sdk.cog.plugins import register_default_plugins
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
 from companyos.catalog import LatencySlo, Slo
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.dashboard import (
     build_dashboard,
     dashboard_json,

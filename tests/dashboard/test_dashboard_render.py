@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.dashboard import build_dashboard
 from companyos.observability.dashboard_render import render_dashboard_png
 

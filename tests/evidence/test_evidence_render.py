@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.evidence.model import Compliance, EvidencePack, Link, RuleOutcome, Stage
 from companyos.evidence.render import render_markdown, write_evidence
 from companyos.evidence.sources import git_changes, lcov_line_coverage, read_junit, rollback_plan

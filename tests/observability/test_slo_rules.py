@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from companyos.catalog import TEMPLATE_LATENCY_BUCKETS_MS
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.slis import le_label
 from companyos.observability.slo_rules import generate_rules, render_rules
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability.windows import (
     duration_minutes,
     load_windows,

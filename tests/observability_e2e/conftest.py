@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from companyos.catalog import load_catalog
 from companyos.cli import cli
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.observability import local_stack
 from companyos.observability.dashboard import build_dashboard
 from companyos.observability.dashboard_queries import expand_grafana_variables

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from companyos.files import atomic_write
-from companyos.mock_run import run_program
-from companyos.release_record import write_release_record
+from companyos.contracts.release_record import write_release_record
+from companyos.preview.program_run import run_program
+from companyos.support.files import atomic_write
 from tests.conftest import REPO_ROOT, ReleaseSigner
 
 TYPES_FILE = REPO_ROOT / "policypacks/paved-road/paved_road_policies/platform_types.yaml"

@@ -22,7 +22,7 @@ from typing import Any
 from google.protobuf import json_format
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from companyos.conventions import (
+from companyos.contracts.conventions import (
     ANNOTATION_ATTESTATIONS,
     ANNOTATION_SBOM_DIGEST,
     ANNOTATION_SCAN,
@@ -31,8 +31,8 @@ from companyos.conventions import (
     ANNOTATION_SLO,
     trusted_key_config,
 )
-from companyos.mock_run import ProgramRun, run_program
-from companyos.release_record import write_release_record
+from companyos.contracts.release_record import write_release_record
+from companyos.preview.program_run import ProgramRun, run_program
 from companyos.supply_chain.attestation import decode_bundle, encode_bundle
 from companyos.supply_chain.intoto import SLSA_PROVENANCE_V1
 from tests.conftest import REPO_ROOT, ReleaseSigner, digest_of

@@ -15,8 +15,8 @@ from pulumi_policy import EnforcementLevel
 
 from companyos.catalog import ServiceSpec
 from companyos.ci_workflow import POLICY_CONFIG, POLICY_CONFIG_POLICY, render_ci_workflow
-from companyos.conventions import trusted_key_config
-from companyos.release_record import ScanSummary
+from companyos.contracts.conventions import trusted_key_config
+from companyos.contracts.release_record import ScanSummary
 from tests.conftest import REPO_ROOT
 from tests.policies.harness import assert_has_violation, assert_no_violations, run_rules
 from tests.policies.regenerate_fixtures import as_fixtures

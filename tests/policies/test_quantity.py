@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from companyos.quantity import quantity
+from companyos.contracts.quantity import quantity
 
 
 @pytest.mark.parametrize(

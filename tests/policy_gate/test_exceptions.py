@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.policy_gate.analyzer_client import AnalyzerClient
 from companyos.policy_gate.engine_service import EngineServer
 from companyos.policy_gate.exceptions import enforce, load_exceptions, stack_services, weakenings

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from companyos.contracts.release_record import write_release_record
 from companyos.policy_gate.inputs import WITHHELD, environment_config, gate_inputs, sha256_of
 from companyos.policy_gate.preview import PreviewOptions, run_preview, stack_config_sources
-from companyos.release_record import write_release_record
 from tests.conftest import REPO_ROOT
 from tests.policy_gate.conftest import PACKS, assert_valid_report
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from companyos.conventions import trusted_key_config
+from companyos.contracts.conventions import trusted_key_config
 from companyos.policy_gate import GateSession
 from companyos.policy_gate.pack_contracts import stale
 from tests.conftest import REPO_ROOT

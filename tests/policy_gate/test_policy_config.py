@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.policy_gate.policy_config import declarations_from_info, effective_config
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from companyos.release_record import write_release_record
+from companyos.contracts.release_record import write_release_record
 from tests.conftest import REPO_ROOT
 from tests.policy_gate.conftest import PACKS, assert_valid_report
 

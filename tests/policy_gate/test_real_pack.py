@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from companyos.conventions import trusted_key_config
+from companyos.contracts.conventions import trusted_key_config
+from companyos.contracts.release_record import write_release_record
 from companyos.policy_gate import GateSession
-from companyos.release_record import write_release_record
 from tests.conftest import REPO_ROOT, write_exceptions
 from tests.policy_gate.conftest import assert_valid_report
 from tests.policy_gate.test_preview_cli import preview
@@ -111,7 +111,7 @@ def test_preview_of_a_release_signed_for_another_digest_is_blocked(tmp_path, sig
 
 
 def test_an_unscanned_release_is_blocked_and_passes_only_under_a_waiver_the_report_lists(tmp_path, signer) -> None:
-    from companyos.release_record import ScanSummary
+    from companyos.contracts.release_record import ScanSummary
 
     releases = tmp_path / "releases"
     write_release_record(

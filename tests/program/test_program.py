@@ -8,14 +8,14 @@ from collections import Counter
 
 import pytest
 
-from companyos.conventions import (
+from companyos.contracts.conventions import (
     ANNOTATION_SBOM_DIGEST,
     ANNOTATION_SIGNATURE,
     ANNOTATION_SIGNATURE_PAYLOAD,
     GOVERNANCE_LABELS,
     REQUIRED_STATUS_CHECKS,
 )
-from companyos.mock_run import ProgramRun
+from companyos.preview.program_run import ProgramRun
 
 K8S_PREFIX = "kubernetes:"
 COMPONENTS = {

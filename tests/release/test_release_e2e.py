@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from companyos.release_record import load_release_record
+from companyos.contracts.release_record import load_release_record
 from companyos.supply_chain.sbom import find_orphans
 from tests.conftest import REPO_ROOT
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from companyos.errors import UserError
-from companyos.release_record import parse_release_record
+from companyos.contracts.errors import UserError
+from companyos.contracts.release_record import parse_release_record
 
 
 def record(scan: dict[str, Any]) -> dict[str, Any]:

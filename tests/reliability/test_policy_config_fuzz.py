@@ -28,12 +28,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from companyos.cli import main
-from companyos.conventions import trusted_key_config
-from companyos.mock_run import RecordedResource, run_program
+from companyos.contracts.conventions import trusted_key_config
+from companyos.contracts.release_record import write_release_record
 from companyos.policy_gate import GateSession
 from companyos.policy_gate.policy_config import load_config_file
 from companyos.policy_gate.preview import DEFAULT_PACK, PreviewOptions, project_name, stack_config
-from companyos.release_record import write_release_record
+from companyos.preview.program_run import RecordedResource, run_program
 from tests.conftest import REPO_ROOT, ReleaseSigner
 from tests.policy_gate.conftest import assert_valid_report
 from tests.policy_gate.test_real_pack import PR_LABELS

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from companyos.cli import main
-from companyos.scaffold_template import BUNDLED_TEMPLATE_DIR, EXCLUDED
+from companyos.scaffolding.template import BUNDLED_TEMPLATE_DIR, EXCLUDED
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GIT_ENV = {

@@ -11,8 +11,8 @@ import yaml
 
 from companyos.catalog import load_catalog
 from companyos.ci_workflow import render_ci_workflow
-from companyos.mock_run import run_program
-from companyos.scaffold_template import default_published_dir, template_version
+from companyos.preview.program_run import run_program
+from companyos.scaffolding.template import default_published_dir, template_version
 
 from .conftest import REPO_ROOT, Companyos, leftovers, unwritable
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from companyos.errors import UserError
-from companyos.scaffold_template import publish_template
+from companyos.contracts.errors import UserError
+from companyos.scaffolding.template import publish_template
 
 from .conftest import Companyos, commit_all, git, template_copy
 

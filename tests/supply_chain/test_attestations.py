@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.attestation import (
     MAX_DECOMPRESSED_BYTES,
     BundleError,
@@ -197,7 +197,7 @@ def test_a_record_cannot_hide_a_signed_scan_behind_not_scanned(signer) -> None:
 
 
 def test_an_unscanned_release_needs_no_scan_attestation_but_everything_else(signer) -> None:
-    from companyos.release_record import ScanSummary
+    from companyos.contracts.release_record import ScanSummary
 
     envelopes, claims = envelopes_of(signer, scan=ScanSummary(status="not-scanned"))
     assert len(envelopes) == 2 and judge(signer, envelopes, claims) == []
@@ -367,7 +367,7 @@ def test_provenance_refuses_an_unpinned_base_and_a_short_commit(tmp_path: Path) 
 def test_the_provenance_binds_the_sbom_and_the_scan_the_build_made(signer) -> None:
     """Dropping the scan attestation and claiming not-scanned, or swapping the SBOM together with its attestation,
     contradicts the signed provenance."""
-    from companyos.release_record import ScanSummary
+    from companyos.contracts.release_record import ScanSummary
 
     envelopes, claims = envelopes_of(signer)
     [problem] = judge(signer, [envelopes[0], envelopes[2]], replace(claims, scan={"status": "not-scanned"}))

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from companyos.files import atomic_write, atomic_write_all
+from companyos.support.files import atomic_write, atomic_write_all
 
 
 def test_a_failed_second_write_leaves_the_first_file_untouched_and_no_temp_files(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.supply_chain import encrypted
 from companyos.supply_chain.keys import (
     encrypt_private_key,

@@ -12,7 +12,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.sign import sign_payload
 from companyos.supply_chain.simple_signing import simple_signing_payload
 from companyos.supply_chain.verification import REASONS, VerificationResult, verify

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from companyos.errors import UserError
+from companyos.contracts.errors import UserError
 from companyos.supply_chain.base_image import stage_rootfs
 from companyos.supply_chain.build import build_service
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from companyos.release_record import load_release_record
+from companyos.contracts.release_record import load_release_record
 from companyos.supply_chain.referrers import list_referrers
 from companyos.supply_chain.release import (
     ReleaseRejected,

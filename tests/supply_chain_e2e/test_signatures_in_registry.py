@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from companyos.errors import UserError
-from companyos.release_record import load_release_record
+from companyos.contracts.errors import UserError
+from companyos.contracts.release_record import load_release_record
 from companyos.supply_chain.cosign import (
     SIGNATURE_ANNOTATION,
     sign_image,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from companyos.errors import UserError
-from companyos.release_record import ScanSummary
+from companyos.contracts.errors import UserError
+from companyos.contracts.release_record import ScanSummary
 from companyos.supply_chain.vulnerabilities import load_report
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .contracts.files import atomic_write
 from .framework import Rule
 from .registry import PACK_NAME, RULES
+from .vendor.support.files import atomic_write
 
 DEFAULT_OUT = Path(__file__).resolve().parents[3] / "docs" / "policies"
 FIXTURE_FOLDER = {

@@ -50,11 +50,11 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from .contracts.errors import UserError
-from .contracts.jsonschema_import import jsonschema
-from .contracts.policy_gate.exceptions import FILE_ENV as EXCEPTIONS_FILE_ENV
-from .contracts.policy_gate.exceptions import FILE_NAME as EXCEPTIONS_FILE_NAME
-from .contracts.policy_gate.exceptions import SELECTED_SERVICE_CONFIG, covers, load_exceptions, weakened_settings
+from .vendor.contracts.errors import UserError
+from .vendor.policy_gate.exceptions import FILE_ENV as EXCEPTIONS_FILE_ENV
+from .vendor.policy_gate.exceptions import FILE_NAME as EXCEPTIONS_FILE_NAME
+from .vendor.policy_gate.exceptions import SELECTED_SERVICE_CONFIG, covers, load_exceptions, weakened_settings
+from .vendor.support.jsonschema_import import jsonschema
 
 # The engine marshals a value it cannot know yet (preview) as one of these strings (pulumi sdk/go/common/
 # resource/plugin/rpc.go); pulumi_policy's proxy raises on them, we turn them into `Unknown` markers.

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .contracts.quantity import quantity
 from .framework import Finding, Resource, Rule, dig, known, of_types
+from .vendor.contracts.quantity import quantity
 
 COMPONENT_FIX = (
     "deploy {service} through the PavedRoadService component (its ServiceDeployment sets {what}); "

@@ -7,15 +7,15 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .contracts.catalog.model import DATA_CLASSIFICATIONS, RISKS
-from .contracts.conventions import (
+from .framework import Finding, Resource, Rule, dig, known, of_types
+from .vendor.catalog.model import DATA_CLASSIFICATIONS, RISKS
+from .vendor.contracts.conventions import (
     LABEL_DATA_CLASSIFICATION,
     LABEL_OWNER,
     LABEL_RISK,
     POLICY_CONFIG_POLICY,
     PR_LABEL_PREFIXES,
 )
-from .framework import Finding, Resource, Rule, dig, known, of_types
 
 REPOSITORY = "github:index/repository:Repository"
 # The catalogue's owner rule (companyos/catalog/services.schema.json, stanza field `owner`).
@@ -129,7 +129,9 @@ PR_LABEL_VALUES = {"risk:": RISKS, "data-classification:": DATA_CLASSIFICATIONS}
 # Ordered lowest first (companyos.catalog.model): a PR label is compared with the service's by position.
 PR_LABEL_GOVERNANCE = {"risk:": LABEL_RISK, "data-classification:": LABEL_DATA_CLASSIFICATION}
 if tuple(PR_LABEL_STANZA_FIELD) != PR_LABEL_PREFIXES:
-    raise RuntimeError("companyos.conventions.PR_LABEL_PREFIXES changed: update PR_LABEL_STANZA_FIELD in labels.py")
+    raise RuntimeError(
+        "companyos.contracts.conventions.PR_LABEL_PREFIXES changed: update PR_LABEL_STANZA_FIELD in labels.py"
+    )
 # `source` as the contract names it (issue 4) and as the CI workflow's policy-config step writes it
 # (companyos/ci_workflow/workflow.py: "pull request #<n> labels" on pull_request, "service.yaml" on push).
 SOURCE_PATTERN = r"^(pull_request|push|local|pull request #[0-9]+ labels|service\.yaml)$"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .contracts.ci_workflow.inspect import workflow_declares_jobs
-from .contracts.conventions import CODEOWNERS_PATH, SERVICE_METADATA_PATH, WORKFLOW_PATH
 from .framework import Finding, Resource, Rule, dig, known, of_types
+from .vendor.ci_workflow.inspect import workflow_declares_jobs
+from .vendor.contracts.conventions import CODEOWNERS_PATH, SERVICE_METADATA_PATH, WORKFLOW_PATH
 
 REPOSITORY = "github:index/repository:Repository"
 REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile"

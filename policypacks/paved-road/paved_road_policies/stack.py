@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .contracts.conventions import ANNOTATION_SLO, GRAFANA_DASHBOARD_LABEL
 from .framework import SERVICE_LABEL, Finding, Resource, Rule, dig, known
+from .vendor.contracts.conventions import ANNOTATION_SLO, GRAFANA_DASHBOARD_LABEL
 
 PAVED_ROAD_SERVICE = "paved-road:index:PavedRoadService"
 

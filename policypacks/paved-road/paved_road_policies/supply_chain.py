@@ -1,6 +1,6 @@
 """Supply chain: what runs is pinned by digest, has an SBOM, is signed by a trusted key and was scanned.
 
-The evidence travels as annotations on the workload (companyos.conventions, written by ServiceDeployment
+The evidence travels as annotations on the workload (companyos.contracts.conventions, written by ServiceDeployment
 from the release record), so the gate needs no registry access: the signature is verified offline with
 companyos.supply_chain.verify, the same function `companyos verify` and the release pipeline use.
 """
@@ -17,7 +17,8 @@ from typing import Any
 from pulumi_policy import EnforcementLevel
 
 from . import k8s
-from .contracts.conventions import (
+from .framework import Finding, Resource, Rule, known, service_of
+from .vendor.contracts.conventions import (
     ANNOTATION_ATTESTATIONS,
     ANNOTATION_GIT_COMMIT,
     ANNOTATION_SBOM_DIGEST,
@@ -26,23 +27,22 @@ from .contracts.conventions import (
     ANNOTATION_SIGNATURE,
     ANNOTATION_SIGNATURE_PAYLOAD,
 )
-from .contracts.errors import UserError
-from .contracts.supply_chain.attestation import (
+from .vendor.contracts.errors import UserError
+from .vendor.supply_chain.attestation import (
     REQUIRED_PREDICATES,
     BundleError,
     ReleaseClaims,
     decode_bundle,
     judge_attestations,
 )
-from .contracts.supply_chain.intoto import COSIGN_TYPES
-from .contracts.supply_chain.keys import load_public_key
-from .contracts.supply_chain.reference import (
+from .vendor.supply_chain.intoto import COSIGN_TYPES
+from .vendor.supply_chain.keys import load_public_key
+from .vendor.supply_chain.reference import (
     ImageReference,
     is_sha256_digest,
     parse_image_reference,
 )
-from .contracts.supply_chain.verification import verify
-from .framework import Finding, Resource, Rule, known, service_of
+from .vendor.supply_chain.verification import verify
 
 RELEASE_FIX = (
     "release {service} through CI (build -> sbom -> sign) or `companyos release {service}`, which "

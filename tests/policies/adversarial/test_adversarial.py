@@ -37,14 +37,14 @@ from typing import Any
 import pytest
 import yaml
 
-from companyos.conventions import trusted_key_config
-from companyos.release_record import ScanSummary
+from companyos.contracts.conventions import trusted_key_config
+from companyos.contracts.release_record import ScanSummary
 from tests.conftest import REPO_ROOT, ReleaseSigner
 
 CASES_DIR = Path(__file__).parent / "cases"
 COMPANYOS = Path(sys.executable).with_name("companyos")
 PACK = REPO_ROOT / "policypacks" / "paved-road"
-PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "services.yaml", "components")
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "services.yaml", "components", "program")
 HEADER = re.compile(
     r"^# (?:expect-)?(exit|rules|error|release-repository|release-scan|release-options|policy-config|"
     r"exceptions):"

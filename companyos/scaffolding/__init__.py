@@ -1,0 +1,1 @@
+"""A new service from the template: render it, register its stanza, update it later with copier."""

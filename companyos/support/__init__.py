@@ -1,0 +1,1 @@
+"""Small helpers with one job each: atomic file writes, the jsonschema import."""
