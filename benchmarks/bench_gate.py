@@ -211,12 +211,15 @@ def broken_copy(resources: list[Any]) -> list[Any]:
 
 
 def extract_baseline(revision: str, work: Path) -> Path:
-    """The pack as it was at `revision` (git archive), beside a link to this checkout's venv (its manifest names
-    ../../.venv): the same run measures the pack before and after a change."""
+    """The pack as it was at `revision` (git archive), with the companyos it imported then: the same run measures
+    the pack before and after a change. Its manifest names ../../.venv, linked to this checkout's venv; its
+    __main__.py is prefixed to import the archived companyos before the one installed there."""
     target = work / "baseline"
     target.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "policypacks/paved-road"], capture_output=True, check=False
+        ["git", "-C", str(ROOT), "archive", revision, "policypacks/paved-road", "companyos"],
+        capture_output=True,
+        check=False,
     )
     if archive.returncode != 0:
         raise SystemExit(
@@ -225,6 +228,12 @@ def extract_baseline(revision: str, work: Path) -> Path:
         )
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     (target / ".venv").symlink_to(ROOT / ".venv")
+    main = target / "policypacks" / "paved-road" / "__main__.py"
+    main.write_text(
+        f"import sys\nsys.path.insert(0, {str(target)!r})  # the archived companyos first\n"
+        + main.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
     return target / "policypacks" / "paved-road"
 
 
