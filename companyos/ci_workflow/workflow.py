@@ -17,11 +17,7 @@ import yaml
 
 from companyos.catalog.model import DEFAULT_IMAGE_REGISTRY, ServiceSpec
 from companyos.contracts.conventions import (
-    POLICY_CONFIG_POLICY,
-    PR_LABEL_PREFIXES,
     REQUIRED_STATUS_CHECKS,
-    SERVICE_METADATA_PATH,
-    TRUSTED_KEY_POLICIES,
     WORKFLOW_PATH,
 )
 from companyos.contracts.errors import UserError
@@ -583,41 +579,12 @@ def _sign_job(pins: Pins) -> dict[str, Any]:
 
 
 # Each required PR label prefix and the service.yaml field (catalogue stanza field) that carries its value.
-_LABEL_FIELDS = {"risk:": "risk", "data-classification:": "data_classification"}
-if tuple(_LABEL_FIELDS) != PR_LABEL_PREFIXES:
-    raise RuntimeError(
-        "companyos.contracts.conventions.PR_LABEL_PREFIXES changed: update _LABEL_FIELDS in ci_workflow/workflow.py"
-    )
-
-# Labels come from the event through env (never `${{ github.event.* }}` in the script); on push there is
-# no pull request, so the service's own metadata file stands in for its labels.
-_POLICY_CONFIG_SCRIPT = f"""\
-mkdir -p {POLICY_DIR}
-python - <<'PY'
-import json, os
-import yaml
-
-fields = {_LABEL_FIELDS!r}
-prefixes = tuple(fields)
-if os.environ["EVENT_NAME"] == "pull_request":
-    labels = [l for l in json.loads(os.environ["PR_LABELS"] or "[]") if l.startswith(prefixes)]
-    source = "pull request #" + os.environ["PR_NUMBER"] + " labels"
-else:
-    with open("{SERVICE_METADATA_PATH}", encoding="utf-8") as handle:
-        meta = yaml.safe_load(handle) or {{}}
-    labels = [f"{{prefix}}{{meta[key]}}" for prefix, key in fields.items() if meta.get(key)]
-    source = "{SERVICE_METADATA_PATH}"
-config = {{"{POLICY_CONFIG_POLICY}": {{"labels": sorted(labels), "source": source}}}}
-# The gate verifies the image signature against the same public key the sign job verified with;
-# without it the signature rule blocks (fail-closed), it never passes.
-if os.environ.get("COSIGN_PUBLIC_KEY", "").strip():
-    for policy in {TRUSTED_KEY_POLICIES!r}:
-        config[policy] = {{"trusted_public_keys": [os.environ["COSIGN_PUBLIC_KEY"]]}}
-with open("{POLICY_CONFIG}", "w", encoding="utf-8") as out:
-    json.dump(config, out, indent=2, sort_keys=True)
-print(json.dumps(config, indent=2, sort_keys=True))
-PY
-"""
+# One writer for the gate's policy config (companyos/ci_workflow/policy_config.py): the local release calls it in
+# process, this job through `companyos policy-config`. Event data reaches it through env, never `${{ }}`.
+_POLICY_CONFIG_SCRIPT = (
+    'companyos policy-config --event "$EVENT_NAME" --pr-labels "$PR_LABELS" --pr-number "$PR_NUMBER" '
+    f"--out {POLICY_CONFIG}\n"
+)
 
 
 def _policy_gate_job(spec: ServiceSpec, pins: Pins) -> dict[str, Any]:

@@ -17,6 +17,7 @@ COMMAND_MODULES = {
     "update-service": "companyos.commands.update_service",
     "template": "companyos.commands.template",
     "preview": "companyos.commands.preview",
+    "policy-config": "companyos.commands.policy_config",
     "registry": "companyos.commands.registry",
     "build-base": "companyos.commands.build_base",
     "build": "companyos.commands.build",

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from companyos.catalog import ServiceSpec
-from companyos.contracts.conventions import trusted_key_config
+from companyos.contracts.conventions import SERVICE_METADATA_PATH
 from companyos.release.runner import StageContext, StageFailed, StageSpec
 from companyos.support.files import atomic_write
 
@@ -431,22 +431,19 @@ def verify_attestations(ctx: StageContext) -> str:
 
 
 def gate_config(ctx: StageContext) -> Path:
-    """The policy config a local release runs with: labels from service.yaml (as CI does on push), the local
-    key as trusted key, and, only when no scan report was given, the explicit (reported) unscanned waiver."""
-    import yaml
+    """The policy config a local release runs with: what CI's policy-gate job writes on push (labels from
+    service.yaml, the release key as trusted key) and, only when no scan report was given, the explicit (reported)
+    unscanned waiver."""
+    from companyos.ci_workflow.policy_config import gate_policy_config, labels_from_service_metadata, render
 
-    meta = yaml.safe_load((_dir(ctx) / "service.yaml").read_text()) or {}
-    config: dict[str, object] = {
-        "pull-request-governance-labels": {
-            "labels": sorted([f"risk:{meta.get('risk')}", f"data-classification:{meta.get('data_classification')}"]),
-            "source": "service.yaml",
-        },
-        **trusted_key_config([Path(str(ctx.facts["public_key"])).read_text()]),
-    }
-    if not ctx.facts.get("scan_report"):
-        config["image-vulnerability-threshold"] = {"allow_unscanned": True}
+    config = gate_policy_config(
+        labels=labels_from_service_metadata(_dir(ctx) / SERVICE_METADATA_PATH),
+        source=SERVICE_METADATA_PATH,
+        public_keys=[Path(str(ctx.facts["public_key"])).read_text()],
+        allow_unscanned=not ctx.facts.get("scan_report"),
+    )
     path = ctx.out / "policy-config.json"
-    path.write_text(json.dumps(config, indent=2, sort_keys=True))
+    atomic_write(path, render(config).encode())
     return path
 
 
