@@ -23,7 +23,7 @@ from companyos.contracts.conventions import (
     ANNOTATION_SLO,
 )
 from companyos.contracts.release_record import ReleaseRecord
-from companyos.supply_chain.attestation import encode_bundle
+from companyos.supply_chain.attestation_bundle import encode_bundle
 from components.deployment import ServiceDeployment, ServiceDeploymentArgs
 from components.image import ImageBuildArgs, ServiceImage, ServiceImageArgs
 from components.observability import ServiceObservability, ServiceObservabilityArgs

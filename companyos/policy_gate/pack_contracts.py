@@ -33,6 +33,7 @@ MODULES = (
     "policy_gate/exceptions.py",
     "policy_gate/policy-exceptions.schema.json",
     "supply_chain/attestation.py",
+    "supply_chain/attestation_bundle.py",
     "supply_chain/dsse.py",
     "supply_chain/encrypted.py",
     "supply_chain/go_json.py",

@@ -33,7 +33,7 @@ from companyos.contracts.conventions import (
 )
 from companyos.contracts.release_record import write_release_record
 from companyos.preview.program_run import ProgramRun, run_program
-from companyos.supply_chain.attestation import decode_bundle, encode_bundle
+from companyos.supply_chain.attestation_bundle import decode_bundle, encode_bundle
 from companyos.supply_chain.intoto import SLSA_PROVENANCE_V1
 from tests.conftest import REPO_ROOT, ReleaseSigner, digest_of
 

@@ -12,14 +12,16 @@ import pytest
 
 from companyos.contracts.errors import UserError
 from companyos.supply_chain.attestation import (
-    MAX_DECOMPRESSED_BYTES,
-    BundleError,
     ReleaseClaims,
-    decode_bundle,
-    encode_bundle,
     judge_attestations,
     sbom_digest_of,
     vuln_predicate,
+)
+from companyos.supply_chain.attestation_bundle import (
+    MAX_DECOMPRESSED_BYTES,
+    BundleError,
+    decode_bundle,
+    encode_bundle,
 )
 from companyos.supply_chain.cosign import attest_image
 from companyos.supply_chain.dsse import pae, sign_envelope

@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel
 
-from . import admission, k8s_hygiene, labels, ownership, pipeline, pod_security, stack, supply_chain
+from . import admission, attestations, k8s_hygiene, labels, ownership, pipeline, pod_security, stack, supply_chain
 from .framework import FAMILIES, Rule
 
 PACK_NAME = "paved-road"
@@ -21,6 +21,7 @@ RULES: tuple[Rule, ...] = (
     *ownership.RULES,
     *labels.RULES,
     *supply_chain.RULES,
+    *attestations.RULES,
     *pipeline.RULES,
     *k8s_hygiene.RULES,
     *pod_security.RULES,

@@ -19,8 +19,6 @@ from pulumi_policy import EnforcementLevel
 from . import k8s
 from .framework import Finding, Resource, Rule, known, service_of
 from .vendor.contracts.conventions import (
-    ANNOTATION_ATTESTATIONS,
-    ANNOTATION_GIT_COMMIT,
     ANNOTATION_SBOM_DIGEST,
     ANNOTATION_SBOM_LOCATION,
     ANNOTATION_SCAN,
@@ -28,14 +26,6 @@ from .vendor.contracts.conventions import (
     ANNOTATION_SIGNATURE_PAYLOAD,
 )
 from .vendor.contracts.errors import UserError
-from .vendor.supply_chain.attestation import (
-    REQUIRED_PREDICATES,
-    BundleError,
-    ReleaseClaims,
-    decode_bundle,
-    judge_attestations,
-)
-from .vendor.supply_chain.intoto import COSIGN_TYPES
 from .vendor.supply_chain.keys import load_public_key
 from .vendor.supply_chain.reference import (
     ImageReference,
@@ -51,7 +41,7 @@ RELEASE_FIX = (
 )
 
 
-def _image(container: k8s.Container) -> tuple[str, ImageReference | None, str]:
+def image_of(container: k8s.Container) -> tuple[str, ImageReference | None, str]:
     """(image text, parsed reference or None, why it is not a pinned reference or '')."""
     image = known(container.spec.get("image"))
     if not isinstance(image, str) or not image:
@@ -71,7 +61,7 @@ def _image(container: k8s.Container) -> tuple[str, ImageReference | None, str]:
 
 def check_pinned(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     for container in k8s.containers(resource):
-        image, _, problem = _image(container)
+        image, _, problem = image_of(container)
         if problem:
             yield Finding(
                 f"{k8s.describe(resource)}: container `{container.name}` ({container.field}.image) "
@@ -124,7 +114,7 @@ def check_repository_owned(resource: Resource, config: Mapping[str, Any]) -> Ite
     service = service_of(resource)
     pattern = config["repository_pattern"].replace(SERVICE_PLACEHOLDER, re.escape(service))
     for container in running:
-        image, reference, _ = _image(container)
+        image, reference, _ = image_of(container)
         if reference is None:
             continue  # image-pinned-by-digest reports an image that does not parse
         if not re.fullmatch(pattern, reference.repository):
@@ -135,7 +125,7 @@ def check_repository_owned(resource: Resource, config: Mapping[str, Any]) -> Ite
             )
 
 
-def _trusted_keys_parse(config: Mapping[str, Any]) -> list[str]:
+def trusted_keys_problems(config: Mapping[str, Any]) -> list[str]:
     problems = []
     for index, pem in enumerate(config["trusted_public_keys"]):
         try:
@@ -168,7 +158,7 @@ def check_signature(resource: Resource, config: Mapping[str, Any]) -> Iterator[F
             yield Finding(f"{what}: annotation `{ANNOTATION_SIGNATURE_PAYLOAD}` is not base64 of the signed payload.")
             return
     for container in running:
-        image, reference, problem = _image(container)
+        image, reference, problem = image_of(container)
         if problem or reference is None or reference.digest is None:
             yield Finding(
                 f"{what}: container `{container.name}` image '{image}' {problem or 'has no digest'}; a "
@@ -190,63 +180,7 @@ def check_signature(resource: Resource, config: Mapping[str, Any]) -> Iterator[F
             )
 
 
-def _claims(resource: Resource) -> ReleaseClaims:
-    """What the workload's release annotations claim; anything not a plain string counts as absent."""
-    annotations = k8s.annotations_of(resource)
-    sbom_digest = known(annotations.get(ANNOTATION_SBOM_DIGEST))
-    git_commit = known(annotations.get(ANNOTATION_GIT_COMMIT))
-    scan, _ = _scan(resource)
-    return ReleaseClaims(
-        sbom_digest=sbom_digest if isinstance(sbom_digest, str) and sbom_digest else None,
-        scan=scan,
-        git_commit=git_commit if isinstance(git_commit, str) and git_commit else None,
-    )
-
-
-def check_attestations(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    running = list(k8s.containers(resource))
-    if not running:
-        return
-    what = k8s.describe(resource)
-    keys = [pem.encode() for pem in config["trusted_public_keys"]]
-    if not keys:
-        yield Finding(
-            f"{what}: no trusted public key is configured (policy config "
-            "`image-attestations-verified.trusted_public_keys` is empty), so no attestation can be trusted."
-        )
-        return
-    raw = known(k8s.annotations_of(resource).get(ANNOTATION_ATTESTATIONS))
-    if not raw:
-        yield Finding(
-            f"{what}: annotation `{ANNOTATION_ATTESTATIONS}` (metadata.annotations) is missing: the "
-            "release carries no signed attestations (SBOM, vulnerability scan, provenance)."
-        )
-        return
-    try:
-        envelopes = decode_bundle(raw)
-    except BundleError as error:
-        yield Finding(f"{what}: annotation `{ANNOTATION_ATTESTATIONS}` is not an attestation bundle: {error}.")
-        return
-    claims = _claims(resource)
-    for container in running:
-        image, reference, problem = _image(container)
-        if problem or reference is None or reference.digest is None:
-            yield Finding(
-                f"{what}: container `{container.name}` image '{image}' {problem or 'has no digest'}; an "
-                "attestation can only be checked against a digest."
-            )
-            continue
-        verdict = judge_attestations(
-            envelopes, keys, reference.digest, claims, required=config["required_predicate_types"]
-        )
-        for problem in verdict.problems:
-            yield Finding(
-                f"{what}: container `{container.name}` image '{image}': {problem} "
-                f"(annotation `{ANNOTATION_ATTESTATIONS}`)."
-            )
-
-
-def _scan(resource: Resource) -> tuple[dict[str, Any] | None, str]:
+def scan_of(resource: Resource) -> tuple[dict[str, Any] | None, str]:
     raw = known(k8s.annotations_of(resource).get(ANNOTATION_SCAN))
     if not raw:
         return None, f"annotation `{ANNOTATION_SCAN}` (metadata.annotations) is missing: no vulnerability report"
@@ -273,7 +207,7 @@ def check_vulnerabilities(resource: Resource, config: Mapping[str, Any]) -> Iter
     if not any(k8s.containers(resource)):
         return
     what = k8s.describe(resource)
-    scan, problem = _scan(resource)
+    scan, problem = scan_of(resource)
     if scan is None:
         yield Finding(f"{what}: {problem}.")
         return
@@ -323,7 +257,7 @@ def check_vulnerabilities(resource: Resource, config: Mapping[str, Any]) -> Iter
 def check_unscanned_waiver(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     if not any(k8s.containers(resource)):
         return
-    scan, _ = _scan(resource)
+    scan, _ = scan_of(resource)
     if scan is not None and scan["status"] == "not-scanned":
         images = ", ".join(str(known(c.spec.get("image"))) for c in k8s.containers(resource))
         yield Finding(
@@ -394,49 +328,12 @@ RULES = [
                 "x-weakens": "false",
             },
         },
-        config_check=_trusted_keys_parse,
+        config_check=trusted_keys_problems,
         remediation="sign {service}'s image digest with the release key in the CI `sign` job (cosign sign --key, or "
         "`companyos sign-payload`) and deploy the release record it wrote; if the key rotated, add the "
         "new cosign.pub (PEM text) to image-signature-verified.trusted_public_keys in the policy config.",
         rationale="The signature is what ties the running bytes to the pipeline that built them; a re-pointed "
         "tag or a copied signature names another digest and fails.",
-    ),
-    Rule(
-        name="image-attestations-verified",
-        family="supply-chain",
-        description="Each workload carries its release's attestations (in-toto Statements in DSSE envelopes, as "
-        "`cosign attest` makes them): the SBOM, the vulnerability scan and SLSA provenance, each signed by "
-        "a trusted key and bound to the deployed digest; the release's SBOM digest, scan result and git "
-        "commit must be the attested ones.",
-        applies_to="every object that carries a pod spec with at least one container",
-        check=check_attestations,
-        selects=k8s.WORKLOADS,
-        config={
-            "trusted_public_keys": {
-                "description": "PEM public keys (cosign.pub text) whose attestations are trusted.",
-                "type": "array",
-                "maxItems": 20,
-                "default": [],
-                "x-weakens": "never",
-                "items": {"type": "string", "pattern": "-----BEGIN PUBLIC KEY-----", "maxLength": 4096},
-            },
-            "required_predicate_types": {
-                "description": "Predicate types every release must attest (the vulnerability scan only when the "
-                "image was scanned; an unscanned image needs the reviewed allow_unscanned waiver).",
-                "type": "array",
-                "uniqueItems": True,
-                "default": list(REQUIRED_PREDICATES),
-                "items": {"type": "string", "enum": list(REQUIRED_PREDICATES)},
-                "x-weakens": "fewer-items",
-            },
-        },
-        config_check=_trusted_keys_parse,
-        remediation="attest {service}'s image in the CI `sign` job (`cosign attest --key --type "
-        + " | ".join(COSIGN_TYPES.values())
-        + "`, then `companyos record --attestations`) or release it "
-        "with `companyos release {service} --local`, and deploy the release record it wrote.",
-        rationale="The SBOM digest and the scan result in a release record are strings anyone who writes the record "
-        "can invent; signed attestations bound to the image digest are what make them evidence.",
     ),
     Rule(
         name="image-repository-owned",
