@@ -57,7 +57,9 @@ class Statement:
 
 
 def statement_payload(repository: str, digest: str, predicate_type: str, predicate: Any) -> bytes:
-    """The exact bytes cosign signs: the header in in_toto.StatementHeader field order, then the predicate."""
+    """The Statement as cosign marshals it: the header in in_toto.StatementHeader field order, then the predicate
+    as Go marshals a decoded map (sorted keys). Byte-exact for an SBOM predicate, which cosign decodes into a map;
+    cosign writes its vuln and SLSA structs in declaration order instead, which changes bytes, never meaning."""
     hex_digest = parse_digest(digest).removeprefix("sha256:")
 
     def text(value: object) -> str:
