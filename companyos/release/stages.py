@@ -15,6 +15,7 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from companyos.catalog import ServiceSpec
 from companyos.contracts.conventions import SERVICE_METADATA_PATH
@@ -237,27 +238,33 @@ def sign(ctx: StageContext) -> str:
     return "signature.json"
 
 
-def verify(ctx: StageContext) -> str:
-    """Verify by TAG, as a deploy that trusts a tag would: the tag is resolved to its digest first."""
-    result_path = ctx.out / "verify.json"
-    result_path.unlink(missing_ok=True)  # a previous run's verdict must not stand in for this one
-    done = subprocess.run(
-        [*COMPANYOS, "verify", str(ctx.facts["image_tag_ref"]), "--key", str(ctx.facts["public_key"]), "--json"],
-        env=_env(ctx),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def _verdict(
+    ctx: StageContext, args: list[str], result_path: Path, fact: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
+    """Run a `companyos ... --json` check and keep its verdict as evidence. Only a verdict is evidence: a check
+    that could not run (registry down) writes no file, so the evidence pack says "not checked", not "rejected"."""
+    done = subprocess.run([*COMPANYOS, *args], env=_env(ctx), capture_output=True, text=True, timeout=120)
     try:
         parsed = json.loads(done.stdout)
     except ValueError:
         parsed = None
     verdict = parsed if isinstance(parsed, dict) and "verified" in parsed else None
     if verdict is not None:
-        # Only a verdict is evidence: a verify that could not run (registry down) writes no verify.json, so the
-        # evidence pack says "not checked" rather than "rejected".
         atomic_write(result_path, done.stdout)
-        ctx.facts["verify_path"] = result_path
+        ctx.facts[fact] = result_path
+    return done, verdict
+
+
+def verify(ctx: StageContext) -> str:
+    """Verify by TAG, as a deploy that trusts a tag would: the tag is resolved to its digest first."""
+    result_path = ctx.out / "verify.json"
+    result_path.unlink(missing_ok=True)  # a previous run's verdict must not stand in for this one
+    done, verdict = _verdict(
+        ctx,
+        ["verify", str(ctx.facts["image_tag_ref"]), "--key", str(ctx.facts["public_key"]), "--json"],
+        result_path,
+        "verify_path",
+    )
     if done.returncode != 0:
         reason = (
             f"{verdict.get('reason')}: {verdict.get('detail')}" if verdict else (done.stderr or done.stdout).strip()
@@ -396,9 +403,9 @@ def verify_attestations(ctx: StageContext) -> str:
     would: a record that carried envelopes the registry does not hold fails here."""
     result_path = ctx.out / "attestations-verify.json"
     result_path.unlink(missing_ok=True)
-    done = subprocess.run(
+    done, parsed = _verdict(
+        ctx,
         [
-            *COMPANYOS,
             "verify-attestations",
             str(ctx.facts["record_path"]),
             "--key",
@@ -406,18 +413,9 @@ def verify_attestations(ctx: StageContext) -> str:
             "--from-registry",
             "--json",
         ],
-        env=_env(ctx),
-        capture_output=True,
-        text=True,
-        timeout=120,
+        result_path,
+        "attestations_verify_path",
     )
-    try:
-        parsed = json.loads(done.stdout)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, dict) and "verified" in parsed:
-        atomic_write(result_path, done.stdout)
-        ctx.facts["attestations_verify_path"] = result_path
     if done.returncode != 0:
         problems = parsed.get("problems") if isinstance(parsed, dict) else None
         reason = "; ".join(problems) if isinstance(problems, list) else (done.stderr or done.stdout).strip()

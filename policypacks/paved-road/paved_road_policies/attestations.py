@@ -9,7 +9,7 @@ from typing import Any
 
 from . import k8s
 from .framework import Finding, Resource, Rule, known
-from .supply_chain import image_of, scan_of, trusted_keys_problems
+from .supply_chain import image_of, scan_of, trusted_keys_or_finding, trusted_keys_problems
 from .vendor.contracts.conventions import ANNOTATION_ATTESTATIONS, ANNOTATION_GIT_COMMIT, ANNOTATION_SBOM_DIGEST
 from .vendor.supply_chain.attestation import REQUIRED_PREDICATES, ReleaseClaims, judge_attestations
 from .vendor.supply_chain.attestation_bundle import BundleError, decode_bundle
@@ -34,12 +34,9 @@ def check_attestations(resource: Resource, config: Mapping[str, Any]) -> Iterato
     if not running:
         return
     what = k8s.describe(resource)
-    keys = [pem.encode() for pem in config["trusted_public_keys"]]
-    if not keys:
-        yield Finding(
-            f"{what}: no trusted public key is configured (policy config "
-            "`image-attestations-verified.trusted_public_keys` is empty), so no attestation can be trusted."
-        )
+    keys, missing = trusted_keys_or_finding(resource, config, "image-attestations-verified")
+    if missing is not None:
+        yield missing
         return
     raw = known(k8s.annotations_of(resource).get(ANNOTATION_ATTESTATIONS))
     if not raw:

@@ -135,17 +135,27 @@ def trusted_keys_problems(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def trusted_keys_or_finding(
+    resource: Resource, config: Mapping[str, Any], rule: str
+) -> tuple[list[bytes], Finding | None]:
+    """The rule's trusted keys, or the finding that none is configured (nothing signed can then be trusted)."""
+    keys = [pem.encode() for pem in config["trusted_public_keys"]]
+    if keys:
+        return keys, None
+    return keys, Finding(
+        f"{k8s.describe(resource)}: no trusted public key is configured (policy config `{rule}.trusted_public_keys` "
+        "is empty), so nothing signed can be trusted."
+    )
+
+
 def check_signature(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     running = list(k8s.containers(resource))
     if not running:
         return
     what = k8s.describe(resource)
-    keys = [pem.encode() for pem in config["trusted_public_keys"]]
-    if not keys:
-        yield Finding(
-            f"{what}: no trusted public key is configured (policy config "
-            "`image-signature-verified.trusted_public_keys` is empty), so no signature can be trusted."
-        )
+    keys, missing = trusted_keys_or_finding(resource, config, "image-signature-verified")
+    if missing is not None:
+        yield missing
         return
     annotations = k8s.annotations_of(resource)
     payload_b64 = known(annotations.get(ANNOTATION_SIGNATURE_PAYLOAD))
