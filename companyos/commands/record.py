@@ -25,7 +25,7 @@ from companyos.supply_chain.attestation import judge_attestations
 from companyos.supply_chain.cosign import signature_tag
 from companyos.supply_chain.go_json import go_marshal
 from companyos.supply_chain.reference import parse_pinned_reference
-from companyos.supply_chain.release import attestation_refs, read_envelope_lines
+from companyos.supply_chain.release import attestation_refs, read_envelope_lines, read_json_lines
 from companyos.supply_chain.vulnerabilities import load_report, not_scanned
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -34,10 +34,7 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 def cosign_signature(path: Path, repository: str, digest: str, public_keys: list[bytes]) -> SignatureRef:
     """Pick, from `cosign download signature` output (one JSON object per line: Base64Signature, Payload),
     the signature that verifies for this digest under a trusted key."""
-    try:
-        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, ValueError) as error:
-        raise UserError(f"{path}: not `cosign download signature` output ({error})") from None
+    lines = read_json_lines(path, "`cosign download signature` output")
     for entry in lines:
         payload_b64, signature_b64 = entry.get("Payload", ""), entry.get("Base64Signature", "")
         try:

@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from companyos.contracts.errors import UserError
 from companyos.contracts.release_record import (
@@ -75,17 +76,20 @@ def attestation_refs(
     return tuple(refs)
 
 
-def read_envelope_lines(path: Path) -> list[dict[str, object]]:
-    """One DSSE envelope per line, as `cosign download attestation` (and `companyos attest --out`) write them."""
+def read_json_lines(path: Path, what: str) -> list[dict[str, Any]]:
+    """One JSON object per line, as cosign's `download signature|attestation` print them; `what` names the output."""
     try:
-        envelopes = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError) as error:
-        raise UserError(
-            f"{path}: not `cosign download attestation` output, one DSSE envelope per line ({error})"
-        ) from None
-    if not all(isinstance(envelope, dict) for envelope in envelopes):
-        raise UserError(f"{path}: every line must be a JSON object (a DSSE envelope)")
-    return envelopes
+        raise UserError(f"{path}: not {what}, one JSON object per line ({error})") from None
+    if not all(isinstance(entry, dict) for entry in entries):
+        raise UserError(f"{path}: every line of {what} must be a JSON object")
+    return entries
+
+
+def read_envelope_lines(path: Path) -> list[dict[str, Any]]:
+    """One DSSE envelope per line, as `cosign download attestation` (and `companyos attest --out`) write them."""
+    return read_json_lines(path, "`cosign download attestation` output (DSSE envelopes)")
 
 
 def read_signature_ref(path: Path) -> SignatureRef:

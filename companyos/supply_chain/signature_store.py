@@ -101,24 +101,10 @@ def fetch_attestations(
     reference: str, client_factory: Callable[[str], RegistryClient] = client_for
 ) -> tuple[str, list[bytes]]:
     """(digest `reference` resolves to, the DSSE envelope bytes stored under its `.att` tag)."""
-    parsed = parse_image_reference(reference)
-    address = split_repository(parsed.repository)
-    client = client_factory(address.registry)
-    try:
-        manifest = client.get_manifest(address.repository, parsed.digest or parsed.tag or "latest")
-        envelopes = []
-        for descriptor in _existing_layers(client, address.repository, attestation_tag(manifest.digest)):
-            size = descriptor.get("size")
-            if descriptor.get("mediaType") != DSSE_MEDIA_TYPE or not isinstance(size, int) or size > MAX_ENVELOPE_BYTES:
-                continue
-            envelopes.append(client.get_blob(address.repository, str(descriptor.get("digest"))))
-    except RegistryError as error:
-        if error.status == 404:
-            raise UserError(
-                f"{reference} is not in the registry ({error}); check the repository and tag", exit_code=1
-            ) from None
-        raise UserError(f"cannot read the attestations of {reference}: {error}") from None
-    return manifest.digest, envelopes
+    manifest, layers = _layers_beside(
+        reference, client_factory, attestation_tag, DSSE_MEDIA_TYPE, MAX_ENVELOPE_BYTES, "the attestations of"
+    )
+    return manifest.digest, [blob for _, blob in layers]
 
 
 def registry_fetcher(
@@ -127,35 +113,47 @@ def registry_fetcher(
     """A `fetch` for verify_image: resolve the reference, read its manifest and every cosign signature."""
 
     def fetch(reference: str) -> tuple[str, bytes, list[tuple[bytes, str]]]:
-        parsed = parse_image_reference(reference)
-        address = split_repository(parsed.repository)
-        client = client_factory(address.registry)
-        try:
-            manifest = client.get_manifest(address.repository, parsed.digest or parsed.tag or "latest")
-            signatures = []
-            for descriptor in _existing_layers(client, address.repository, signature_tag(manifest.digest)):
-                if descriptor.get("mediaType") != SIMPLE_SIGNING_MEDIA_TYPE:
-                    continue
-                annotations = descriptor.get("annotations")
-                signature = annotations.get(SIGNATURE_ANNOTATION, "") if isinstance(annotations, dict) else ""
-                size = descriptor.get("size")
-                if not isinstance(size, int) or size > MAX_PAYLOAD_BYTES:
-                    continue
-                signatures.append(
-                    (
-                        client.get_blob(address.repository, str(descriptor.get("digest"))),
-                        signature if isinstance(signature, str) else "",
-                    )
-                )
-        except RegistryError as error:
-            if error.status == 404:
-                raise UserError(
-                    f"{reference} is not in the registry ({error}); check the repository and tag", exit_code=1
-                ) from None
-            raise UserError(f"cannot read {reference} from the registry: {error}") from None
+        manifest, layers = _layers_beside(
+            reference, client_factory, signature_tag, SIMPLE_SIGNING_MEDIA_TYPE, MAX_PAYLOAD_BYTES, "the signatures of"
+        )
+        signatures = []
+        for descriptor, payload in layers:
+            annotations = descriptor.get("annotations")
+            signature = annotations.get(SIGNATURE_ANNOTATION, "") if isinstance(annotations, dict) else ""
+            signatures.append((payload, signature if isinstance(signature, str) else ""))
         return manifest.digest, manifest.data, signatures
 
     return fetch
+
+
+def _layers_beside(
+    reference: str,
+    client_factory: Callable[[str], RegistryClient],
+    tag_for: Callable[[str], str],
+    media_type: str,
+    max_bytes: int,
+    reading: str,
+) -> tuple[Manifest, list[tuple[dict[str, object], bytes]]]:
+    """Resolve `reference`, then read the layers of `media_type` (at most `max_bytes` each) that cosign keeps beside
+    it under `tag_for(digest)`: (manifest, [(descriptor, blob), ...]). A missing image is exit 1."""
+    parsed = parse_image_reference(reference)
+    address = split_repository(parsed.repository)
+    client = client_factory(address.registry)
+    try:
+        manifest = client.get_manifest(address.repository, parsed.digest or parsed.tag or "latest")
+        layers = []
+        for descriptor in _existing_layers(client, address.repository, tag_for(manifest.digest)):
+            size = descriptor.get("size")
+            if descriptor.get("mediaType") != media_type or not isinstance(size, int) or size > max_bytes:
+                continue
+            layers.append((descriptor, client.get_blob(address.repository, str(descriptor.get("digest")))))
+    except RegistryError as error:
+        if error.status == 404:
+            raise UserError(
+                f"{reference} is not in the registry ({error}); check the repository and tag", exit_code=1
+            ) from None
+        raise UserError(f"cannot read {reading} {reference} from the registry: {error}") from None
+    return manifest, layers
 
 
 def _same_signature(

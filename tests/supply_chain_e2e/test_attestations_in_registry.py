@@ -35,6 +35,36 @@ def companyos(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+COMMIT = "c" * 40
+
+
+def record(image: str, *, sbom: str, scan: str, out: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`companyos record` as the CI sign job runs it, with the files the `released` fixture wrote in `cwd`."""
+    return companyos(
+        "record",
+        "hello-prod",
+        "--image",
+        image,
+        "--version",
+        "0.1.0",
+        "--git-commit",
+        COMMIT,
+        "--sbom",
+        sbom,
+        "--scan",
+        scan,
+        "--signatures",
+        "signatures.json",
+        "--key",
+        "cosign.pub",
+        "--attestations",
+        "attestations.jsonl",
+        "--out",
+        out,
+        cwd=cwd,
+    )
+
+
 @pytest.fixture
 def released(registry: Registry, keys: Keys, tmp_path: Path) -> tuple[Path, str, str]:
     """An image signed and attested (SBOM, scan, provenance) with `companyos sign`/`attest`, and its record."""
@@ -49,7 +79,6 @@ def released(registry: Registry, keys: Keys, tmp_path: Path) -> tuple[Path, str,
     service = tmp_path / "svc"
     service.mkdir()
     (service / "Dockerfile").write_text(f"ARG BASE_IMAGE=docker.io/library/node@sha256:{'2' * 64}\nFROM $BASE_IMAGE\n")
-    commit = "c" * 40
     for args in (
         ["predicate", "vuln", "grype.json", "--out", "vuln.json"],
         [
@@ -61,7 +90,7 @@ def released(registry: Registry, keys: Keys, tmp_path: Path) -> tuple[Path, str,
             "--version",
             "0.1.0",
             "--git-commit",
-            commit,
+            COMMIT,
             "--source-uri",
             "git+https://github.com/acme/hello-prod@refs/heads/main",
             "--builder-id",
@@ -102,29 +131,7 @@ def released(registry: Registry, keys: Keys, tmp_path: Path) -> tuple[Path, str,
         [sys.executable, "-c", _DOWNLOAD_SIGNATURES, image], capture_output=True, text=True, check=True
     ).stdout
     (tmp_path / "signatures.json").write_text(signatures)
-    done = companyos(
-        "record",
-        "hello-prod",
-        "--image",
-        image,
-        "--version",
-        "0.1.0",
-        "--git-commit",
-        commit,
-        "--sbom",
-        "sbom.cdx.json",
-        "--scan",
-        "grype.json",
-        "--signatures",
-        "signatures.json",
-        "--key",
-        "cosign.pub",
-        "--attestations",
-        "attestations.jsonl",
-        "--out",
-        "release.json",
-        cwd=tmp_path,
-    )
+    done = record(image, sbom="sbom.cdx.json", scan="grype.json", out="release.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     return tmp_path, image, digest
 
@@ -205,29 +212,7 @@ def test_a_strangers_attestation_in_the_registry_is_left_out_but_in_a_record_it_
 def test_record_refuses_an_sbom_file_that_is_not_in_its_attested_form(released) -> None:
     folder, image, _ = released
     (folder / "pretty.cdx.json").write_text(json.dumps(sample_sbom("hello-prod", "0.1.0"), indent=2))
-    done = companyos(
-        "record",
-        "hello-prod",
-        "--image",
-        image,
-        "--version",
-        "0.1.0",
-        "--git-commit",
-        "c" * 40,
-        "--sbom",
-        "pretty.cdx.json",
-        "--scan",
-        "grype.json",
-        "--signatures",
-        "signatures.json",
-        "--key",
-        "cosign.pub",
-        "--attestations",
-        "attestations.jsonl",
-        "--out",
-        "other.json",
-        cwd=folder,
-    )
+    done = record(image, sbom="pretty.cdx.json", scan="grype.json", out="other.json", cwd=folder)
     assert done.returncode == 2 and "not in the form an SBOM attestation binds" in done.stderr, done.stderr
     assert not (folder / "other.json").exists()
 
@@ -251,29 +236,7 @@ def test_record_refuses_attestations_that_do_not_vouch_for_the_release(released)
             }
         )
     )
-    done = companyos(
-        "record",
-        "hello-prod",
-        "--image",
-        image,
-        "--version",
-        "0.1.0",
-        "--git-commit",
-        "c" * 40,
-        "--sbom",
-        "sbom.cdx.json",
-        "--scan",
-        "grype-critical.json",
-        "--signatures",
-        "signatures.json",
-        "--key",
-        "cosign.pub",
-        "--attestations",
-        "attestations.jsonl",
-        "--out",
-        "other.json",
-        cwd=folder,
-    )
+    done = record(image, sbom="sbom.cdx.json", scan="grype-critical.json", out="other.json", cwd=folder)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "is not the latest attested scan" in done.stderr and "Traceback" not in done.stderr
     assert not (folder / "other.json").exists()

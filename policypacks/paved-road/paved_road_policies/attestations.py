@@ -9,7 +9,7 @@ from typing import Any
 
 from . import k8s
 from .framework import Finding, Resource, Rule, known
-from .supply_chain import image_of, scan_of, trusted_keys_or_finding, trusted_keys_problems
+from .supply_chain import pinned_digest, scan_of, trusted_keys_or_finding, trusted_keys_problems
 from .vendor.contracts.conventions import ANNOTATION_ATTESTATIONS, ANNOTATION_GIT_COMMIT, ANNOTATION_SBOM_DIGEST
 from .vendor.supply_chain.attestation import REQUIRED_PREDICATES, ReleaseClaims, judge_attestations
 from .vendor.supply_chain.attestation_bundle import BundleError, decode_bundle
@@ -52,16 +52,11 @@ def check_attestations(resource: Resource, config: Mapping[str, Any]) -> Iterato
         return
     claims = _claims(resource)
     for container in running:
-        image, reference, problem = image_of(container)
-        if problem or reference is None or reference.digest is None:
-            yield Finding(
-                f"{what}: container `{container.name}` image '{image}' {problem or 'has no digest'}; an "
-                "attestation can only be checked against a digest."
-            )
+        image, digest, unpinned = pinned_digest(what, container, "an attestation")
+        if unpinned is not None:
+            yield unpinned
             continue
-        verdict = judge_attestations(
-            envelopes, keys, reference.digest, claims, required=config["required_predicate_types"]
-        )
+        verdict = judge_attestations(envelopes, keys, digest, claims, required=config["required_predicate_types"])
         for problem in verdict.problems:
             yield Finding(
                 f"{what}: container `{container.name}` image '{image}': {problem} "

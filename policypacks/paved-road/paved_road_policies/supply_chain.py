@@ -148,6 +148,21 @@ def trusted_keys_or_finding(
     )
 
 
+def pinned_digest(what: str, container: k8s.Container, checked: str) -> tuple[str, str, Finding | None]:
+    """(image, its digest, None), or the finding that `checked` cannot be checked: only a digest names bytes."""
+    image, reference, problem = image_of(container)
+    if problem or reference is None or reference.digest is None:
+        return (
+            image,
+            "",
+            Finding(
+                f"{what}: container `{container.name}` image '{image}' {problem or 'has no digest'}; {checked} can only "
+                "be checked against a digest."
+            ),
+        )
+    return image, reference.digest, None
+
+
 def check_signature(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     running = list(k8s.containers(resource))
     if not running:
@@ -168,18 +183,15 @@ def check_signature(resource: Resource, config: Mapping[str, Any]) -> Iterator[F
             yield Finding(f"{what}: annotation `{ANNOTATION_SIGNATURE_PAYLOAD}` is not base64 of the signed payload.")
             return
     for container in running:
-        image, reference, problem = image_of(container)
-        if problem or reference is None or reference.digest is None:
-            yield Finding(
-                f"{what}: container `{container.name}` image '{image}' {problem or 'has no digest'}; a "
-                "signature can only be checked against a digest."
-            )
+        image, digest, unpinned = pinned_digest(what, container, "a signature")
+        if unpinned is not None:
+            yield unpinned
             continue
         result = verify(
             payload,
             signature if isinstance(signature, str) else None,
             keys,
-            expected_digest=reference.digest,
+            expected_digest=digest,
             expected_reference=image if config["check_reference"] else None,
         )
         if not result.verified:
