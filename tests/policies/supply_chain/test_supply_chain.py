@@ -122,3 +122,42 @@ def test_without_a_trusted_key_every_signature_fails() -> None:
     )
     assert len(result.violations) == 1
     assert "no trusted public key is configured" in result.violations[0].message
+
+
+ATTESTED = HERE / "good-image-attestations-verified.json"
+ATTESTATION_RULE = "image-attestations-verified"
+
+
+def _attested_with(change) -> list:
+    """The attested Deployment fixture with its metadata annotations changed by `change`."""
+    resources = load_fixture(ATTESTED)
+    change(resources[0]["props"]["metadata"]["annotations"])
+    return resources
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # A field the judgement needs, removed: the SBOM digest the attestation must match.
+        (lambda a: a.pop("paved-road.dev/sbom-digest"), "the release names no SBOM digest, while sha256:"),
+        # The bundle annotation of the wrong type (a list where gzip+base64 text belongs).
+        (
+            lambda a: a.update({"paved-road.dev/attestations": ["H4sI"]}),
+            "is not an attestation bundle: it is a list, not text (base64 of gzip)",
+        ),
+        # The git commit the provenance must name, removed.
+        (lambda a: a.pop("paved-road.dev/git-commit"), "the release names no git commit to match the provenance"),
+    ],
+    ids=["no-sbom-digest", "bundle-not-text", "no-git-commit"],
+)
+def test_attestations_cannot_be_walked_around_by_dropping_or_retyping_what_they_bind(change, message) -> None:
+    result = run_rules(_attested_with(change), fixture_config(ATTESTED), [ATTESTATION_RULE])
+    assert_has_violation(result, ATTESTATION_RULE, "hello-prod-deployment", message)
+
+
+def test_attestations_without_a_trusted_key_block_and_never_pass() -> None:
+    config = {**fixture_config(ATTESTED), ATTESTATION_RULE: {"trusted_public_keys": []}}
+    result = run_rules(load_fixture(ATTESTED), config, [ATTESTATION_RULE])
+    assert_has_violation(
+        result, ATTESTATION_RULE, "hello-prod-deployment", "`image-attestations-verified.trusted_public_keys` is empty"
+    )

@@ -56,7 +56,9 @@ def _payload_text(envelope: Mapping[str, Any]) -> str | None:
 
 def decode_bundle(text: object) -> list[object]:
     """The DSSE envelopes of a bundle annotation, without trusting its size or shape."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str):
+        raise BundleError(f"it is a {type(text).__name__}, not text (base64 of gzip)")
+    if not text:
         raise BundleError("it is empty")
     if len(text) > MAX_BUNDLE_BYTES:
         raise BundleError(f"it is {len(text)} bytes, more than the {MAX_BUNDLE_BYTES} accepted")
