@@ -10,12 +10,11 @@ import click
 
 from companyos.commands.sign import read_key_source
 from companyos.contracts.errors import UserError
-from companyos.supply_chain.cosign import attest_image
 from companyos.supply_chain.intoto import COSIGN_TYPES
 from companyos.supply_chain.keys import load_private_key, public_key_fingerprint
 from companyos.supply_chain.password import cosign_password
+from companyos.supply_chain.publish import UnattestablePredicate, attest_pushed_image
 from companyos.supply_chain.reference import parse_pinned_reference
-from companyos.supply_chain.signature_store import push_attestation, registry_fetcher
 from companyos.support.files import atomic_write
 
 PREDICATE_TYPES = {cosign_type: predicate_type for predicate_type, cosign_type in COSIGN_TYPES.items()}
@@ -74,14 +73,10 @@ def command(image: str, key_path: str, cosign_type: str, predicate_path: Path, o
     predicate = read_predicate(predicate_path)
     key_pem = read_key_source(key_path)
     private_key = load_private_key(key_pem, cosign_password(f"of {key_path}"), source=key_path)
-    # As cosign does: the digest must exist, or the attestation describes nothing that can be deployed.
-    registry_fetcher()(f"{reference.repository}@{digest}")
     try:
-        layer = attest_image(
-            reference.repository, digest, PREDICATE_TYPES[cosign_type], predicate, private_key, push_attestation
-        )
-    except ValueError as error:
-        raise UserError(f"--predicate {predicate_path} cannot be attested: {error}") from None
+        layer = attest_pushed_image(reference.repository, digest, PREDICATE_TYPES[cosign_type], predicate, private_key)
+    except UnattestablePredicate as error:
+        raise UserError(f"--predicate {predicate_path} {error}") from None
     if out_path is not None:
         try:
             out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,30 +4,23 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from companyos.contracts.errors import UserError
-from companyos.supply_chain.attestation import vuln_predicate
+from companyos.supply_chain.predicates import rfc3339_now, scan_predicate
 from companyos.supply_chain.provenance import BuildFacts, service_provenance
 from companyos.supply_chain.vulnerabilities import FORMATS, load_report
 from companyos.support.files import atomic_write
 
-# Where each scanner lives (the predicate's scanner.uri names the tool, not a database).
-SCANNER_URIS = {"grype": "https://github.com/anchore/grype"}
 OUT = click.Path(dir_okay=False, path_type=Path)
 
 
 @click.group("predicate")
 def command() -> None:
     """Predicates for a release's attestations."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _write(out: Path, document: object) -> None:
@@ -40,7 +33,7 @@ def _write(out: Path, document: object) -> None:
 
 def _timestamp(value: str | None, option: str) -> str:
     if value is None:
-        return _now()
+        return rfc3339_now()
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -59,17 +52,9 @@ def _timestamp(value: str | None, option: str) -> str:
 def vuln(report: Path, report_format: str, started_on: str | None, finished_on: str | None, out: Path) -> None:
     """cosign's vuln predicate for a scanner REPORT; its `scanner.result` is the release record's scan summary."""
     summary = load_report(report, report_format)
-    name, _, version = summary.scanner.partition(" ")
     finished = _timestamp(finished_on, "--finished-on")
-    predicate = vuln_predicate(
-        asdict(summary),
-        scanner_uri=SCANNER_URIS.get(name, name),
-        scanner_version=version,
-        db_uri="",
-        db_version=summary.db_version,
-        started_on=_timestamp(started_on, "--started-on") if started_on else finished,
-        finished_on=finished,
-    )
+    started = _timestamp(started_on, "--started-on") if started_on else finished
+    predicate = scan_predicate(summary, started_on=started, finished_on=finished)
     _write(out, predicate)
     click.echo(f"vuln predicate {out}: {summary.scanner or report_format}, max CVSS {summary.max_cvss}")
 
@@ -118,7 +103,7 @@ def provenance(
     out: Path,
 ) -> None:
     """SLSA provenance v1 for SERVICE_DIR's image: source commit, base image by digest, lockfile, builder."""
-    finished = _now()
+    finished = rfc3339_now()
     predicate = service_provenance(
         BuildFacts(
             service=service,

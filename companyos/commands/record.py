@@ -4,28 +4,31 @@ signature, scan report), the one input `pulumi up` deploys (ADR-0011)."""
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from companyos.commands.verify_attestations import claims_of
 from companyos.contracts.errors import UserError
 from companyos.contracts.release_record import (
     AttestationRef,
     ImageRef,
     ReleaseRecord,
-    SbomRef,
     SignatureRef,
     write_release_record,
 )
 from companyos.supply_chain import public_key_fingerprint, verify
 from companyos.supply_chain.attestation import judge_attestations
 from companyos.supply_chain.cosign import signature_tag
-from companyos.supply_chain.go_json import go_marshal
+from companyos.supply_chain.record_attestations import claims_of
 from companyos.supply_chain.reference import parse_pinned_reference
-from companyos.supply_chain.release import attestation_refs, read_envelope_lines, read_json_lines
+from companyos.supply_chain.release import (
+    attestation_refs,
+    new_release_record,
+    read_envelope_lines,
+    read_json_lines,
+    sbom_ref,
+)
 from companyos.supply_chain.vulnerabilities import load_report, not_scanned
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -53,21 +56,6 @@ def cosign_signature(path: Path, repository: str, digest: str, public_keys: list
         f"{path}: none of its {len(lines)} signature(s) verifies for {repository}@{digest} under the "
         "trusted key(s); sign the image (CI `sign` job) before recording the release"
     )
-
-
-def _require_attestable_form(path: Path, data: bytes) -> None:
-    """The record names the SBOM by the sha256 of its file; an SBOM attestation binds the sha256 of the SBOM as Go
-    marshals it. Only a file already in that form has one digest for both."""
-    try:
-        canonical = go_marshal(json.loads(data))
-    except ValueError as error:
-        raise UserError(f"--sbom {path}: not a JSON SBOM ({error})") from None
-    if canonical != data:
-        raise UserError(
-            f"--sbom {path}: the file is not in the form an SBOM attestation binds (Go's JSON "
-            "marshalling: sorted keys, compact, no trailing newline), so its digest could never match "
-            "the attested one; write it with `companyos sbom-merge` or `companyos sbom`"
-        )
 
 
 def cosign_attestations(path: Path, record: ReleaseRecord, public_keys: list[bytes]) -> tuple[AttestationRef, ...]:
@@ -132,23 +120,13 @@ def command(
         except OSError as error:
             raise UserError(f"--key {key}: {error.strerror}") from None
     signature = cosign_signature(signatures_path, reference.repository, reference.digest, keys)
-    sbom = None
-    if sbom_path is not None:
-        import hashlib
-
-        data = sbom_path.read_bytes()
-        _require_attestable_form(sbom_path, data)
-        sbom = SbomRef(
-            digest="sha256:" + hashlib.sha256(data).hexdigest(),
-            location=sbom_location or f"oci://{reference.repository}@{reference.digest}",
-            components=len(json.loads(data).get("components", [])),
-        )
-    record = ReleaseRecord(
+    image = ImageRef(repository=reference.repository, digest=reference.digest)
+    record = new_release_record(
         service=service,
         version=version,
         git_commit=git_commit,
-        image=ImageRef(repository=reference.repository, digest=reference.digest),
-        sbom=sbom,
+        image=image,
+        sbom=sbom_ref(sbom_path, image, sbom_location or "") if sbom_path is not None else None,
         signature=signature,
         scan=load_report(scan_path, scan_format) if scan_path else not_scanned(),
     )

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from companyos.contracts.errors import UserError
-from companyos.supply_chain.cosign import sign_image
-from companyos.supply_chain.keys import (
-    load_private_key,
-    public_key_fingerprint,
-    public_key_pem,
-)
+from companyos.supply_chain.keys import load_private_key
 from companyos.supply_chain.password import cosign_password
+from companyos.supply_chain.publish import sign_pushed_image, write_signature_evidence
 from companyos.supply_chain.reference import parse_pinned_reference
-from companyos.supply_chain.release import signature_ref
-from companyos.supply_chain.signature_store import registry_fetcher, registry_pusher
-from companyos.support.files import atomic_write
 
 
 @click.command("sign")
@@ -43,19 +34,9 @@ def command(image: str, key_path: str, out_path: Path | None) -> None:
     )
     key_pem = read_key_source(key_path)
     private_key = load_private_key(key_pem, cosign_password(f"of {key_path}"), source=key_path)
-    # As cosign does: refuse to sign a digest the registry does not hold (a typo would sign nothing useful).
-    registry_fetcher()(f"{reference.repository}@{reference.digest}")
-    public_pem = public_key_pem(private_key.public_key())
-    layer = sign_image(
-        reference.repository, reference.digest, private_key, registry_pusher(signer_public_pem=public_pem)
-    )
-    evidence = signature_ref(layer, public_key_fingerprint(private_key.public_key()))
+    evidence = sign_pushed_image(reference.repository, reference.digest, private_key)
     if out_path is not None:
-        try:
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(out_path, (json.dumps(asdict(evidence), indent=2, sort_keys=True) + "\n").encode())
-        except OSError as error:
-            raise UserError(f"signed, but cannot write --out {out_path}: {error.strerror}") from None
+        write_signature_evidence(out_path, evidence)
     click.echo(f"signed {reference.repository}@{reference.digest} with key {evidence.key_fingerprint}")
     click.echo(f"signature: {evidence.ref}")
 

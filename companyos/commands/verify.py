@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from companyos.contracts.errors import UserError
-from companyos.supply_chain.cosign import verify_image
+from companyos.supply_chain.cosign import verify_reference
 from companyos.supply_chain.keys import load_public_key
 from companyos.supply_chain.reference import parse_digest, parse_image_reference
 from companyos.supply_chain.signature_store import registry_fetcher
@@ -93,26 +93,11 @@ def _verify_files(
 def _verify_image_ref(image_ref: str, keys: Sequence[bytes], digest: str | None) -> VerificationResult:
     """Verify IMAGE_REF in its registry; with --digest, IMAGE_REF must resolve to that digest too."""
     try:
-        parsed = parse_image_reference(image_ref)
+        parse_image_reference(image_ref)
     except ValueError as error:
         raise UserError(f"IMAGE_REF: {error}") from None
     # By tag, the fetcher resolves the tag to its digest first; the signature must then name that digest.
-    fetch = registry_fetcher()
-    if digest is None:
-        return verify_image(image_ref, keys, fetch=fetch)
-    if parsed.digest is None and parsed.tag is not None:
-        current, _, _ = fetch(image_ref)
-        if current != digest:
-            return VerificationResult(
-                False,
-                "digest-mismatch",
-                f"{image_ref} resolves to {current}, not the --digest {digest} being deployed: the tag was re-pointed",
-            )
-    elif parsed.digest is not None and parsed.digest != digest:
-        return VerificationResult(
-            False, "digest-mismatch", f"{image_ref} pins {parsed.digest}, not the --digest {digest} being deployed"
-        )
-    return verify_image(f"{parsed.repository}@{digest}", keys, fetch=fetch)
+    return verify_reference(image_ref, keys, registry_fetcher(), digest=digest)
 
 
 def read_public_key(path: str) -> bytes:

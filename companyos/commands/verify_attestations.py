@@ -12,29 +12,8 @@ from pathlib import Path
 import click
 
 from companyos.commands.verify import EXIT_REJECTED, read_public_key
-from companyos.contracts.release_record import ReleaseRecord, load_release_record
-from companyos.supply_chain.attestation import AttestationVerdict, ReleaseClaims, judge_attestations
-from companyos.supply_chain.signature_store import fetch_attestations
-
-
-def claims_of(record: ReleaseRecord) -> ReleaseClaims:
-    scan = record.scan
-    return ReleaseClaims(
-        sbom_digest=record.sbom.digest if record.sbom else None,
-        scan={"status": scan.status, "counts": scan.counts, "max_cvss": scan.max_cvss},
-        git_commit=record.git_commit or None,
-    )
-
-
-def judge_record(record: ReleaseRecord, keys: list[bytes], *, from_registry: bool = False) -> AttestationVerdict:
-    if from_registry:
-        _, envelopes = fetch_attestations(record.image.pinned)
-        raw: list[object] = list(envelopes)
-    else:
-        raw = [attestation.envelope for attestation in record.attestations]
-    # From a registry, anyone who can push may add envelopes: those no trusted key made for this digest are left
-    # out (and listed), as cosign verify-attestation does. A record's envelopes are all judged, as the gate does.
-    return judge_attestations(raw, keys, record.image.digest, claims_of(record), ignore_untrusted=from_registry)
+from companyos.contracts.release_record import load_release_record
+from companyos.supply_chain.record_attestations import judge_record, verdict_report
 
 
 @click.command("verify-attestations")
@@ -48,20 +27,7 @@ def command(record_path: Path, key_paths: tuple[str, ...], from_registry: bool, 
     record = load_release_record(record_path)
     verdict = judge_record(record, keys, from_registry=from_registry)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "verified": verdict.ok,
-                    "image": record.image.pinned,
-                    "problems": verdict.problems,
-                    "ignored": verdict.ignored,
-                    "attested": {kind: len(found) for kind, found in verdict.verified.items()},
-                    "key_fingerprints": sorted(verdict.key_fingerprints),
-                },
-                indent=2,
-                sort_keys=True,
-            )
-        )
+        click.echo(json.dumps(verdict_report(record, verdict), indent=2, sort_keys=True))
     elif verdict.ok:
         click.echo(f"attestations: verified for {record.image.pinned} ({verdict.summary()})")
         for why in verdict.ignored:

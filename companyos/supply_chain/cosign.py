@@ -161,6 +161,31 @@ def verify_image(
     return min(results, key=lambda result: _FAILURE_PRIORITY.index(result.reason))
 
 
+def verify_reference(
+    reference: str, public_keys: Sequence[bytes], fetch: Fetcher, *, digest: str | None = None
+) -> VerificationResult:
+    """verify_image, and with `digest` (the one being deployed) also that `reference` still means that digest: a
+    tag re-pointed after signing, or a reference pinning another digest, is refused before any signature is read."""
+    if digest is None:
+        return verify_image(reference, public_keys, fetch)
+    parsed = parse_image_reference(reference)
+    if parsed.digest is None and parsed.tag is not None:
+        current, _, _ = fetch(reference)
+        if current != digest:
+            return VerificationResult(
+                False,
+                "digest-mismatch",
+                f"tag {reference} now points at {current}, not {digest} being deployed: the tag was re-pointed "
+                "after signing; investigate who pushed it (docs/security/signature-verification-failed.md) "
+                "before deploying anything from this tag",
+            )
+    elif parsed.digest is not None and parsed.digest != digest:
+        return VerificationResult(
+            False, "digest-mismatch", f"{reference} pins {parsed.digest}, not {digest} being deployed"
+        )
+    return verify_image(f"{parsed.repository}@{digest}", public_keys, fetch)
+
+
 def attest_image(
     reference: str,
     digest: str,

@@ -20,8 +20,9 @@ from companyos.contracts.release_record import (
     SignatureRef,
     write_release_record,
 )
-from companyos.supply_chain.cosign import AttestationLayer, Fetcher, SignatureLayer, attestation_tag, verify_image
+from companyos.supply_chain.cosign import AttestationLayer, Fetcher, SignatureLayer, attestation_tag, verify_reference
 from companyos.supply_chain.dsse import parse_envelope
+from companyos.supply_chain.go_json import go_marshal
 from companyos.supply_chain.intoto import parse_statement
 from companyos.supply_chain.release_paths import RECORD_FILE, release_dir
 from companyos.supply_chain.sbom import SPEC_VERSION
@@ -105,6 +106,58 @@ def read_signature_ref(path: Path) -> SignatureRef:
         ) from None
 
 
+def sbom_ref(path: Path, image: ImageRef, location: str = "") -> SbomRef:
+    """The record's SBOM entry. The record names the SBOM by the sha256 of its file, and an SBOM attestation binds
+    the sha256 of the SBOM as Go marshals it: only a file already in that form has one digest for both."""
+    try:
+        data = path.read_bytes()
+        document = json.loads(data)
+        canonical = go_marshal(document)
+    except OSError as error:
+        raise UserError(f"--sbom {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise UserError(f"--sbom {path}: not a JSON SBOM ({error})") from None
+    if canonical != data:
+        raise UserError(
+            f"--sbom {path}: the file is not in the form an SBOM attestation binds (Go's JSON "
+            "marshalling: sorted keys, compact, no trailing newline), so its digest could never match "
+            "the attested one; write it with `companyos sbom-merge` or `companyos sbom`"
+        )
+    components = document.get("components", []) if isinstance(document, dict) else []
+    return SbomRef(
+        digest="sha256:" + hashlib.sha256(data).hexdigest(),
+        # Attached as an OCI referrer of the image unless the caller knows its exact location.
+        location=location or f"oci://{image.pinned}",
+        format=f"CycloneDX {SPEC_VERSION} JSON",
+        components=len(components) if isinstance(components, list) else 0,
+    )
+
+
+def new_release_record(
+    *,
+    service: str,
+    version: str,
+    git_commit: str,
+    image: ImageRef,
+    sbom: SbomRef | None,
+    signature: SignatureRef | None,
+    scan: ScanSummary | None,
+    attestations: tuple[AttestationRef, ...] = (),
+) -> ReleaseRecord:
+    """The one way a release record is made, for `companyos record` (CI) and the local release alike."""
+    return ReleaseRecord(
+        service=service,
+        version=version,
+        git_commit=git_commit,
+        image=image,
+        sbom=sbom,
+        signature=signature,
+        scan=scan or ScanSummary(status="not-scanned"),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        attestations=attestations,
+    )
+
+
 def record_release(
     *,
     service: str,
@@ -120,26 +173,16 @@ def record_release(
     tag: str = "",
     attestations: tuple[AttestationRef, ...] = (),
 ) -> tuple[ReleaseRecord, Path]:
-    """Assemble the record and write it to `<work>/releases/<service>/<version>/release.json` (atomically)."""
-    sbom = None
-    if sbom_path is not None:
-        data = sbom_path.read_bytes()
-        components = len(json.loads(data).get("components", []))
-        sbom = SbomRef(
-            digest="sha256:" + hashlib.sha256(data).hexdigest(),
-            location=sbom_location or str(sbom_path),
-            format=f"CycloneDX {SPEC_VERSION} JSON",
-            components=components,
-        )
-    record = ReleaseRecord(
+    """Make the record and write it to `<work>/releases/<service>/<version>/release.json` (atomically)."""
+    image = ImageRef(repository=image_repository, digest=digest, tag=tag)
+    record = new_release_record(
         service=service,
         version=version,
         git_commit=git_commit,
-        image=ImageRef(repository=image_repository, digest=digest, tag=tag),
-        sbom=sbom,
+        image=image,
+        sbom=sbom_ref(sbom_path, image, sbom_location) if sbom_path is not None else None,
         signature=signature,
-        scan=scan or ScanSummary(status="not-scanned"),
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        scan=scan,
         attestations=attestations,
     )
     path = write_release_record(record, release_dir(work, service, version) / RECORD_FILE)
@@ -151,8 +194,8 @@ def verify_release(record: ReleaseRecord, public_keys: Sequence[bytes], fetch: F
 
     1. the record's own payload and signature verify under a trusted key for its digest and repository
        (the evidence the policy gate sees offline);
-    2. the registry still serves that digest with a trusted cosign signature next to it;
-    3. the release's tag still points at that digest (a re-pointed tag means someone pushed over the release).
+    2. the release's tag still points at that digest (a re-pointed tag means someone pushed over the release);
+    3. the registry still serves that digest with a trusted cosign signature next to it.
     """
     image = record.image
     if record.signature is None:
@@ -179,21 +222,9 @@ def verify_release(record: ReleaseRecord, public_keys: Sequence[bytes], fetch: F
     )
     if not offline.verified:
         return offline
-    in_registry = verify_image(image.pinned, public_keys, fetch)
-    if not in_registry.verified:
-        return in_registry
-    if image.tag:
-        current, _, _ = fetch(f"{image.repository}:{image.tag}")
-        if current != image.digest:
-            return VerificationResult(
-                False,
-                "digest-mismatch",
-                f"tag {image.repository}:{image.tag} now points at "
-                f"{current}, not the released {image.digest}: the tag was re-pointed after "
-                "the release; investigate who pushed it (docs/security/"
-                "signature-verification-failed.md) before deploying anything from this tag",
-            )
-    return in_registry
+    # By tag when the release names one: a tag re-pointed since the release is refused, not just an unsigned digest.
+    reference = f"{image.repository}:{image.tag}" if image.tag else image.pinned
+    return verify_reference(reference, public_keys, fetch, digest=image.digest)
 
 
 def require_verified_release(record: ReleaseRecord, public_keys: Sequence[bytes], fetch: Fetcher) -> VerificationResult:
