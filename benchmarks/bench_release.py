@@ -32,7 +32,7 @@ from benchmarks.results import Figure, write_figures  # noqa: E402
 from companyos.contracts.errors import UserError  # noqa: E402
 from companyos.evidence.model import Stage  # noqa: E402
 from companyos.release.pipeline import ReleaseOptions, run_release  # noqa: E402
-from companyos.release.stages import free_port  # noqa: E402
+from companyos.release.stages.runtime import free_port  # noqa: E402
 from companyos.supply_chain.base_image import ensure_base_image  # noqa: E402
 from companyos.supply_chain.registry import start_registry, stop_registry  # noqa: E402
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import Better, Figure, write_figures  # noqa: E402
 from companyos.contracts.errors import UserError  # noqa: E402
-from companyos.release.stages import free_port  # noqa: E402
+from companyos.release.stages.runtime import free_port  # noqa: E402
 from companyos.supply_chain.base_image import ensure_base_image  # noqa: E402
 from companyos.supply_chain.build import build_service, read_package  # noqa: E402
 from companyos.supply_chain.oci import RegistryClient, RegistryError, is_loopback  # noqa: E402

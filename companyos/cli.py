@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -16,22 +17,32 @@ def cli() -> None:
     """Paved Road: create, validate, gate and release paved-road services."""
 
 
-def main() -> None:
-    """Entry point: user errors print as plain text with their exit code, never a traceback."""
+def run(args: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. User errors print as plain text, never a traceback."""
     try:
         # standalone_mode=False returns ctx.exit(n)'s code instead of exiting: pass it on.
-        sys.exit(cli.main(standalone_mode=False) or 0)
+        return int(cli.main(args=list(args) if args is not None else None, standalone_mode=False) or 0)
     except UserError as error:
         click.echo(f"error: {error}", err=True)
-        sys.exit(error.exit_code)
+        return error.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        return 130
     except click.ClickException as error:
         error.show()
-        sys.exit(2)  # usage errors share the "invalid input" exit code
+        return 2  # usage errors share the "invalid input" exit code
     except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
+        return done.exit_code
+    except SystemExit as done:  # commands exit with their verdict's code (see commands/verify.py)
+        if done.code is None or isinstance(done.code, int):
+            return done.code or 0
+        click.echo(str(done.code), err=True)
+        return 1
+
+
+def main() -> None:
+    """Entry point."""
+    sys.exit(run())
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def pack_facts(labels_config: Mapping[str, Any]) -> dict[str, Any]:
     from companyos.contracts.conventions import GOVERNANCE_LABELS
 
     from paved_road_policies import k8s
-    from paved_road_policies.framework import UNKNOWN_SENTINELS
+    from paved_road_policies.props import UNKNOWN_SENTINELS
 
     return {
         "risk_values": list(labels_config["risk_values"]),

@@ -1,11 +1,7 @@
 """The service catalogue (`services.yaml`): one stanza per paved-road service."""
 
-from companyos.catalog.loader import (
-    CatalogError,
-    Issue,
-    load_catalog,
-    load_catalog_text,
-)
+from companyos.catalog.issues import CatalogError, Issue
+from companyos.catalog.loader import load_catalog, load_catalog_text
 from companyos.catalog.model import (
     DATA_CLASSIFICATIONS,
     RISKS,

@@ -6,6 +6,7 @@ Modules load only when their command runs: some pull in gRPC, matplotlib or copi
 from __future__ import annotations
 
 import importlib
+from typing import NoReturn
 
 import click
 
@@ -54,3 +55,9 @@ class LazyGroup(click.Group):
                 raise RuntimeError(f"{COMMAND_MODULES[cmd_name]} defines '{command.name}', registered as '{cmd_name}'")
             self.add_command(command)
         return super().get_command(ctx, cmd_name)
+
+
+def exit_with(code: int) -> NoReturn:
+    """End a command with its verdict's exit code (1: rejected, blocked or unhealthy). The one way a command exits
+    with a code of its own; bad input is a UserError (2). `companyos.cli.run` turns this into the exit code."""
+    raise click.exceptions.Exit(code)

@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from companyos.commands import exit_with
 from companyos.commands.obs import catalog_service
 from companyos.contracts.errors import UserError
 from companyos.observability.check_deploy import DeployReport, check_deploy
@@ -94,4 +95,4 @@ def command(
     if json_path is not None:
         write_atomic(json_path, report.to_json())
         click.echo(f"{json_path}: report written")
-    raise click.exceptions.Exit(report.exit_code)
+    exit_with(report.exit_code)

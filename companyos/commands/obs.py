@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from companyos.catalog import ServiceSpec, load_catalog
+from companyos.commands import exit_with
 from companyos.contracts.errors import UserError
-from companyos.observability import local_stack
+from companyos.observability import local_stack, stack_state
 
 _work_dir_option = click.option(
     "--work-dir",
@@ -96,7 +97,7 @@ def up_command(
     )
     state, started = local_stack.up(options, spec)
     verb = f"started in {state.startup_seconds:.1f}s" if started else "already running"
-    click.echo(f"obs stack for {spec.name} {verb} (state: {local_stack.state_path(work_dir)})")
+    click.echo(f"obs stack for {spec.name} {verb} (state: {stack_state.state_path(work_dir)})")
     for c in state.components:
         click.echo(f"  {c.name:14} {c.url}  pid {c.pid}")
     click.echo(
@@ -123,7 +124,7 @@ def status_command(work_dir: Path) -> None:
     state, rows, targets = local_stack.status(work_dir)
     if state is None:
         click.echo(f"no stack state in {work_dir}: not running (start it with `companyos obs up`)")
-        raise click.exceptions.Exit(1)
+        exit_with(1)
     table = Table(title=f"obs stack for {state.options['service']} (started {state.started_at})")
     for column in ("component", "pid", "running", "ready", "url"):
         table.add_column(column)
@@ -135,4 +136,4 @@ def status_command(work_dir: Path) -> None:
         )
     Console(width=120).print(table)
     if not all(r.ready for r in rows):
-        raise click.exceptions.Exit(1)
+        exit_with(1)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from companyos.commands import exit_with
 from companyos.contracts.errors import UserError
 from companyos.policy_gate import DEFAULT_TIMEOUT_S, render_summary, write_report
 from companyos.policy_gate.preview import DEFAULT_PACK, PreviewOptions, run_preview
@@ -103,5 +104,4 @@ def command(
     if result.error is not None:
         raise UserError(f"policy gate could not run: {result.error}")
     if result.exit_code:
-        # SystemExit, not ctx.exit(): cli.main runs click with standalone_mode=False (see commands/verify.py).
-        raise SystemExit(result.exit_code)
+        exit_with(result.exit_code)

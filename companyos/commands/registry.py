@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from companyos.commands import exit_with
 from companyos.supply_chain.registry import (
     DEFAULT_DATA_DIR,
     DEFAULT_PORT,
@@ -51,4 +52,4 @@ def status(data_dir: Path) -> None:
     current = registry_status(data_dir)
     click.echo(current.detail)
     if not current.running:
-        raise SystemExit(1)
+        exit_with(1)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from companyos.commands import exit_with
 from companyos.contracts.errors import UserError
 from companyos.release.pipeline import ReleaseOptions, run_release
 
@@ -77,4 +78,4 @@ def command(
     click.echo(f"evidence: {outcome.evidence_markdown}")
     click.echo(f"evidence (HTML): {outcome.evidence_html}")
     if not outcome.complete:
-        raise SystemExit(1)
+        exit_with(1)

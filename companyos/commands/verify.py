@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from companyos.commands import exit_with
 from companyos.contracts.errors import UserError
 from companyos.supply_chain.cosign import verify_reference
 from companyos.supply_chain.keys import load_public_key
@@ -62,9 +63,7 @@ def command(
     else:
         click.echo(f"{result.reason}: {result.detail}")
     if not result.verified:
-        # SystemExit, not ctx.exit(): cli.main runs click with standalone_mode=False, which turns ctx.exit()
-        # into a return value that main() discards.
-        raise SystemExit(EXIT_REJECTED)
+        exit_with(EXIT_REJECTED)
 
 
 def _verify_files(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from companyos.commands import exit_with
 from companyos.commands.verify import EXIT_REJECTED, read_public_key
 from companyos.contracts.release_record import load_release_record
 from companyos.supply_chain.record_attestations import judge_record, verdict_report
@@ -37,4 +38,4 @@ def command(record_path: Path, key_paths: tuple[str, ...], from_registry: bool, 
         for problem in verdict.problems:
             click.echo(f"  - {problem}")
     if not verdict.ok:
-        raise SystemExit(EXIT_REJECTED)
+        exit_with(EXIT_REJECTED)

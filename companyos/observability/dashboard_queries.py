@@ -8,12 +8,12 @@ The template exports (prom-client 15.1.3 names, checked in its lib/metrics/*.js)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from companyos.catalog import TEMPLATE_LATENCY_BUCKETS_MS, ServiceSpec
 from companyos.contracts.errors import UserError
+from companyos.contracts.quantity import quantity as parse_quantity
 from companyos.observability.windows import load_windows
 
 REQUESTS = "http_requests_total"
@@ -149,27 +149,13 @@ def golden_queries(spec: ServiceSpec) -> GoldenQueries:
     )
 
 
-_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")
-_SUFFIX = {
-    None: Decimal(1),
-    "m": Decimal("0.001"),
-    "k": Decimal(10**3),
-    "M": Decimal(10**6),
-    "G": Decimal(10**9),
-    "T": Decimal(10**12),
-    "Ki": Decimal(2**10),
-    "Mi": Decimal(2**20),
-    "Gi": Decimal(2**30),
-    "Ti": Decimal(2**40),
-}
-
-
 def quantity(text: str, *, field: str) -> Decimal:
-    """A Kubernetes quantity of the catalogue's grammar ("500m", "256Mi") as a plain number."""
-    match = _QUANTITY.match(text)
-    if match is None:
+    """A Kubernetes quantity ("500m", "256Mi") as a plain number, read by the one parser the catalogue and the
+    policy pack use."""
+    value = parse_quantity(text)
+    if value is None:
         raise UserError(f"services.yaml: {field} '{text}' is not a quantity like 500m or 256Mi; fix the value")
-    return Decimal(match.group(1)) * _SUFFIX[match.group(2)]
+    return value
 
 
 def rate_interval_seconds(step_seconds: float) -> int:

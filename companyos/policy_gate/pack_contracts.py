@@ -25,6 +25,7 @@ TARGET_PACKAGE = "paved_road_policies.vendor"
 MODULES = (
     "contracts/conventions.py",
     "contracts/errors.py",
+    "contracts/policy_config_schema.py",
     "contracts/quantity.py",
     "support/files.py",
     "support/jsonschema_import.py",

@@ -18,6 +18,7 @@ from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
 from companyos.contracts.errors import UserError
+from companyos.contracts.policy_config_schema import check_config_schema, config_problems
 from companyos.policy_gate.model import LEVELS
 from companyos.support.jsonschema_import import jsonschema
 
@@ -176,18 +177,15 @@ def _validate(declaration: PolicyDeclaration, level: str, properties: dict[str, 
     instance = {"enforcementLevel": level, **properties}
     schema = declaration.json_schema()
     try:
-        jsonschema.Draft7Validator.check_schema(schema)
+        check_config_schema(schema)
     except jsonschema.SchemaError as error:
         raise UserError(
             f"policy {declaration.name!r} declares an invalid config schema ({error.message}): "
             f"fix its PolicyConfigSchema in the pack"
         ) from None
-    validator = jsonschema.Draft7Validator(schema)
-    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
-    if errors:
-        details = "; ".join(
-            f"{'/'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}" for e in errors
-        )
+    problems = config_problems(schema, instance)
+    if problems:
+        details = "; ".join(problems)
         allowed = ", ".join(sorted(declaration.schema_properties)) or "none"
         raise UserError(
             f"policy config of {declaration.name!r} (defaults, the pack's initial config, then "

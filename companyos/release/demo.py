@@ -10,30 +10,31 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
+import os
 import sys
 import time
 from pathlib import Path
 
+from companyos.cli import run
 from companyos.contracts.release_record import ImageRef, load_release_record, write_release_record
-from companyos.release.stages import free_port
+from companyos.release.stages.runtime import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / ".work" / "demo"
-CLI = [sys.executable, "-m", "companyos.cli"]
 
 
-def step(title: str, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+def step(title: str, *args: str, expect: int = 0) -> int:
+    """Run `companyos ARGS` as a user types it (same parsing, output and exit code), in this process."""
     print(f"\n=== {title}\n$ companyos {' '.join(args)}", flush=True)
-    done = subprocess.run([*CLI, *args], cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    print(done.stdout, end="", flush=True)
-    if done.returncode != expect:
-        print(f"demo: expected exit {expect}, got {done.returncode}", file=sys.stderr)
+    code = run(args)
+    if code != expect:
+        print(f"demo: expected exit {expect}, got {code}", file=sys.stderr)
         sys.exit(1)
-    return done
+    return code
 
 
 def main() -> None:
+    os.chdir(ROOT)  # the commands read services.yaml and the Pulumi project from the checkout, as a user's would
     started = time.perf_counter()
     step("1. The service catalogue is valid", "validate")
     step(
@@ -76,7 +77,7 @@ def main() -> None:
     print(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
     print(f"  evidence pack: {page} (and .html)")
     print(f"  attestations: verified ({', '.join(sorted(a.predicate_type for a in record.attestations))})")
-    print(f"  blocked variant: exit {blocked.returncode}, mandatory rule(s) {', '.join(rules)}")
+    print(f"  blocked variant: exit {blocked}, mandatory rule(s) {', '.join(rules)}")
 
 
 if __name__ == "__main__":

@@ -6,29 +6,33 @@ import subprocess
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 
 from companyos.contracts.errors import UserError
 from companyos.evidence.model import Stage
-
-
-class StageFailed(Exception):
-    """A stage's own failure, with the sentence the evidence pack shows."""
+from companyos.release.state import ReleaseState, StageFailed
 
 
 @dataclass
 class StageContext:
-    """What every stage may read and write: the release's folders and the facts earlier stages found."""
+    """What every stage may read and write: the release's folders and the state earlier stages left."""
 
     service: str
     version: str
     work: Path
     out: Path
     console: Console
-    facts: dict[str, object] = field(default_factory=dict)
+    state: ReleaseState
+
+    def note(self, log: str, text: str) -> None:
+        """Keep what an in-process step did in out/logs/<log>.log, as a tool's output is kept."""
+        path = self.out / "logs" / f"{log}.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text.rstrip("\n") + "\n")
 
     def run(
         self,

@@ -33,8 +33,9 @@ def push_other_image(client: RegistryClient, repository: str, tag: str, content:
 
 
 def repoint_tag(ctx: StageContext) -> None:
-    registry, _, repository = str(ctx.facts["image_repository"]).partition("/")
+    pushed = ctx.state.pushed_image()
+    registry, _, repository = pushed.repository.partition("/")
     digest = push_other_image(
         RegistryClient(registry), repository, ctx.version, f"tampered {ctx.service} {ctx.version}".encode()
     )
-    ctx.console.print(f"[yellow]! tamper[/] re-pointed {ctx.facts['image_tag_ref']} to {digest} after signing")
+    ctx.console.print(f"[yellow]! tamper[/] re-pointed {pushed.tag_ref} to {digest} after signing")

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from companyos.catalog.service_metadata import render_service_yaml
 from companyos.ci_workflow import render_ci_workflow
-from companyos.contracts.conventions import WORKFLOW_PATH
+from companyos.contracts.conventions import SERVICE_METADATA_PATH, WORKFLOW_PATH
 from companyos.contracts.errors import UserError
 from companyos.scaffolding.catalog import (
     Registration,
@@ -86,6 +87,7 @@ def new_service(
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it 0700; the service should get the usual mode
         version = _render(source.src, staging, answers, template_ref)
         _write_ci_workflow(staging, registration)
+        (staging / SERVICE_METADATA_PATH).write_text(render_service_yaml(registration.spec), encoding="utf-8")
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -43,9 +43,12 @@ class SbomResult:
     image: str  # registry/repo@sha256:... the SBOM describes, "" for an application-only SBOM
 
 
-def produce_sbom(service_dir: Path, out: Path, work: Path, *, image: str | None, attach: bool) -> SbomResult:
+def produce_sbom(
+    service_dir: Path, out: Path, work: Path, *, image: str | None, attach: bool, tools: Path | None = None
+) -> SbomResult:
+    """`tools`: where the pinned npm tools are installed (default: tools_dir(work))."""
     name, version = read_package(service_dir)
-    app = app_sbom(service_dir, tools_dir(work))
+    app = app_sbom(service_dir, tools or tools_dir(work))
     pinned, manifest, client, repository = "", None, None, ""
     if image is None:
         if attach:

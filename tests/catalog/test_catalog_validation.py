@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from companyos.catalog import CatalogError, load_catalog, load_catalog_text
-from companyos.catalog.loader import schema
 from companyos.catalog.model import LatencySlo, Resources, ServiceSpec, Slo
+from companyos.catalog.schema_issues import schema
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = """services:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from companyos.catalog import ServiceSpec
+from companyos.catalog.service_metadata import render_service_yaml
 from companyos.ci_workflow import (
     DIGEST_GUARD,
     JOB_NAMES,
@@ -23,7 +24,6 @@ from companyos.ci_workflow import (
     unpinned_uses,
 )
 from companyos.contracts.errors import UserError
-from program.repository_files import render_service_yaml
 
 from .conftest import SAMPLE, all_steps
 

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from companyos.catalog import load_catalog
 from companyos.cli import cli
 from companyos.contracts.errors import UserError
-from companyos.observability import local_stack
+from companyos.observability import stack_processes, stack_state
 from companyos.observability.dashboard import build_dashboard
 from companyos.observability.dashboard_queries import expand_grafana_variables
 from tests.template.conftest import (
@@ -148,11 +148,11 @@ def start_hello_prod(project: Path, port: int, otlp_port: int, **env: str) -> Se
 def stop_stack_pids(work_dir: Path) -> None:
     """Last resort after `obs down`: SIGKILL whatever the state file still lists as ours."""
     try:
-        state = local_stack.load_state(work_dir)
+        state = stack_state.load_state(work_dir)
     except UserError:
         return
     for component in state.components if state else []:
-        if local_stack.is_running(component):
+        if stack_processes.is_running(component):
             os.kill(component.pid, signal.SIGKILL)
 
 
@@ -185,7 +185,7 @@ def live_stack(project: Path, work_dir: Path, **service_env: str) -> Iterator[Li
             str(work_dir),
         )
         assert result.exit_code == 0, result.output
-        state = local_stack.load_state(work_dir)
+        state = stack_state.load_state(work_dir)
         assert state is not None
         stack = LiveStack(
             url=f"http://127.0.0.1:{port}",
@@ -215,8 +215,8 @@ def restart_service(stack: LiveStack, project: Path, **env: str) -> None:
 
 
 def processes_alive(work_dir: Path) -> list[int]:
-    state = local_stack.load_state(work_dir)
-    return [c.pid for c in state.components if local_stack.is_running(c)] if state else []
+    state = stack_state.load_state(work_dir)
+    return [c.pid for c in state.components if stack_processes.is_running(c)] if state else []
 
 
 def run_subprocess_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from companyos.catalog import load_catalog
-from companyos.observability import local_stack
+from companyos.observability import stack_configs, stack_processes, stack_state
 from companyos.observability.local_stack import StackOptions
 
 from .conftest import CATALOG, SERVICE, free_port, processes_alive, run_cli, stop_stack_pids
@@ -60,7 +60,7 @@ def up_args(opts: StackOptions) -> list[str]:
 
 def test_prometheus_scrapes_the_service_as_its_catalogue_job_and_loads_its_slo_rules(tmp_path: Path) -> None:
     opts = options(tmp_path, target="127.0.0.1:18080")
-    paths = local_stack.write_configs(opts, load_catalog(CATALOG).service(SERVICE))
+    paths = stack_configs.write_configs(opts, load_catalog(CATALOG).service(SERVICE))
     config = yaml.safe_load(paths["prometheus"].read_text())
     assert config["scrape_configs"] == [{"job_name": SERVICE, "static_configs": [{"targets": ["127.0.0.1:18080"]}]}]
     assert config["global"] == {"scrape_interval": "1s", "evaluation_interval": "1s"}
@@ -72,9 +72,9 @@ def test_prometheus_scrapes_the_service_as_its_catalogue_job_and_loads_its_slo_r
 
 def test_every_component_listens_on_loopback_only(tmp_path: Path) -> None:
     opts = options(tmp_path)
-    argvs = local_stack.component_argvs(
+    argvs = stack_configs.component_argvs(
         opts,
-        local_stack.write_configs(opts, load_catalog(CATALOG).service(SERVICE)),
+        stack_configs.write_configs(opts, load_catalog(CATALOG).service(SERVICE)),
         {"prometheus": "prometheus", "alertmanager": "alertmanager"},
     )
     assert f"--web.listen-address=127.0.0.1:{opts.prometheus_port}" in argvs["prometheus"]
@@ -98,7 +98,7 @@ def test_a_missing_alertmanager_is_named_with_its_debian_package(
 ) -> None:
     only_prometheus = tmp_path / "bin"
     only_prometheus.mkdir()
-    (only_prometheus / "prometheus").symlink_to(local_stack.find_binary("prometheus"))
+    (only_prometheus / "prometheus").symlink_to(stack_configs.find_binary("prometheus"))
     monkeypatch.setenv("PATH", str(only_prometheus))
     result = run_cli(*up_args(options(tmp_path / "obs")))
     assert result.exit_code == 2 and "apt-get install -y prometheus-alertmanager" in result.output
@@ -181,11 +181,11 @@ def test_up_twice_is_a_no_op_a_different_up_is_refused_and_down_stops_every_pid(
         status = run_cli("obs", "status", "--work-dir", str(opts.work_dir))
         assert status.exit_code == 0, status.output
 
-        started = local_stack.load_state(opts.work_dir).components
+        started = stack_state.load_state(opts.work_dir).components
         down = run_cli("obs", "down", "--work-dir", str(opts.work_dir))
         assert down.exit_code == 0 and down.output.count(": stopped") == 3, down.output
-        assert [c.name for c in started if local_stack.is_running(c)] == []
-        assert not local_stack.state_path(opts.work_dir).exists()
+        assert [c.name for c in started if stack_processes.is_running(c)] == []
+        assert not stack_state.state_path(opts.work_dir).exists()
         after = run_cli("obs", "status", "--work-dir", str(opts.work_dir))
         assert after.exit_code == 1 and "not running" in after.output
     finally:

@@ -37,7 +37,7 @@ POLICIES_DIR = Path(__file__).resolve().parent
 if str(PACK_DIR) not in sys.path:
     sys.path.insert(0, str(PACK_DIR))
 
-from paved_road_policies.framework import Rule  # noqa: E402  (the pack dir is not a package on sys.path)
+from paved_road_policies.rule import Rule  # noqa: E402  (the pack dir is not a package on sys.path)
 from paved_road_policies.registry import RULES, rule  # noqa: E402
 
 CONFIG_FILE = "policy-config.json"

@@ -24,7 +24,8 @@ from tests.policies.harness import (
     run_rules,
 )
 
-from paved_road_policies.framework import Finding, PolicyConfigError, Rule  # noqa: E402 (harness sets the path)
+from paved_road_policies.rule import Finding, Rule  # noqa: E402 (harness sets the path)
+from paved_road_policies.rule_config import PolicyConfigError  # noqa: E402 (harness sets the path)
 from paved_road_policies.registry import pack_arguments  # noqa: E402
 
 FAMILY_FOLDERS = ("admission", "labels", "supply_chain", "pipeline", "kubernetes_hygiene", "pod_security", "stack")

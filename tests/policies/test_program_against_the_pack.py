@@ -21,7 +21,7 @@ from tests.conftest import REPO_ROOT
 from tests.policies.harness import assert_has_violation, assert_no_violations, run_rules
 from tests.policies.regenerate_fixtures import as_fixtures
 
-from paved_road_policies.framework import PolicyConfigError  # noqa: E402, I001 (the harness puts the pack on sys.path)
+from paved_road_policies.rule_config import PolicyConfigError  # noqa: E402, I001 (the harness puts the pack on sys.path)
 
 PR_LABELS = {"labels": ["data-classification:internal", "risk:medium"], "source": "pull request #1 labels"}
 PAYMENTS_STANZA = """

@@ -17,7 +17,9 @@ from tests.policies.harness import (
     rule,
 )
 
-from paved_road_policies.framework import ANY_TYPE, PolicyConfigError, Resource  # noqa: E402 (harness sets the path)
+from paved_road_policies.resource import Resource  # noqa: E402 (harness sets the path)
+from paved_road_policies.rule import ANY_TYPE  # noqa: E402 (harness sets the path)
+from paved_road_policies.rule_config import PolicyConfigError  # noqa: E402 (harness sets the path)
 
 FAMILY_FOLDERS = ("admission", "labels", "supply_chain", "pipeline", "kubernetes_hygiene", "pod_security", "stack")
 FIXTURE_RESOURCES = [

@@ -15,7 +15,7 @@ from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE
 from tests.policies.harness import assert_has_violation, rule, run_rules
 
 from paved_road_policies import k8s  # noqa: E402 (harness sets the path)
-from paved_road_policies.framework import Resource  # noqa: E402
+from paved_road_policies.resource import Resource  # noqa: E402
 
 UNPINNED = {"name": "app", "image": "busybox:latest"}
 SHAPE_RULES = ["image-pinned-by-digest", "container-privileged", "container-capabilities"]

@@ -13,23 +13,24 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from companyos.policy_gate import GateSession, run_gate
 from tests.conftest import REPO_ROOT
-from tests.policies.harness import POLICIES_DIR, fixture_config, load_fixture
+from tests.policies.harness import load_case
 
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 TEST_PACKS = Path(__file__).parent / "packs"
-GOOD_DEPLOYMENT = POLICIES_DIR / "supply_chain" / "good-image-signature-verified--signer.json"
 
 
-def fixture(folder: str, name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    path = POLICIES_DIR / folder / name
-    return load_fixture(path), fixture_config(path)
+def fixture(rule: str, case: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A case of a policy rule file (tests/policies/<family>/<rule>.yaml): its resources and config."""
+    loaded = load_case(rule, case)
+    return loaded.resources, loaded.config
 
 
 def unknown_signature() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The good, signed Deployment, but its signature annotation is not known yet (a preview of a computed value)."""
-    resources = copy.deepcopy(load_fixture(GOOD_DEPLOYMENT))
+    resources, config = fixture("image-signature-verified", "signer")
+    resources = copy.deepcopy(resources)
     resources[0]["props"]["metadata"]["annotations"]["paved-road.dev/signature"] = UNKNOWN_STRING_VALUE
-    return resources, fixture_config(GOOD_DEPLOYMENT)
+    return resources, config
 
 
 # (row of the matrix, resources + config, the rule that must speak up, expected exit code)
@@ -37,79 +38,79 @@ RULE_ROWS: list[tuple[str, Callable[[], tuple[list[dict[str, Any]], dict[str, An
     ("unknown required value at preview", unknown_signature, "image-signature-verified", 1),
     (
         "missing SBOM annotation",
-        lambda: fixture("supply_chain", "bad-image-sbom-attached--missing.json"),
+        lambda: fixture("image-sbom-attached", "missing"),
         "image-sbom-attached",
         1,
     ),
     (
         "unsigned image",
-        lambda: fixture("supply_chain", "bad-image-signature-verified--unknown-signature.json"),
+        lambda: fixture("image-signature-verified", "unknown-signature"),
         "image-signature-verified",
         1,
     ),
     (
         "signature by an unknown key",
-        lambda: fixture("supply_chain", "bad-image-signature-verified--untrusted-key.json"),
+        lambda: fixture("image-signature-verified", "untrusted-key"),
         "image-signature-verified",
         1,
     ),
     (
         "signature over another digest (tampered tag)",
-        lambda: fixture("supply_chain", "bad-image-signature-verified--other-digest.json"),
+        lambda: fixture("image-signature-verified", "other-digest"),
         "image-signature-verified",
         1,
     ),
     (
         "tag without digest",
-        lambda: fixture("supply_chain", "bad-image-pinned-by-digest--tag-only.json"),
+        lambda: fixture("image-pinned-by-digest", "tag-only"),
         "image-pinned-by-digest",
         1,
     ),
     (
         "critical CVE over threshold",
-        lambda: fixture("supply_chain", "bad-image-vulnerability-threshold--critical.json"),
+        lambda: fixture("image-vulnerability-threshold", "critical"),
         "image-vulnerability-threshold",
         1,
     ),
     (
         "missing scan report without waiver",
-        lambda: fixture("supply_chain", "bad-image-vulnerability-threshold--not-scanned.json"),
+        lambda: fixture("image-vulnerability-threshold", "not-scanned"),
         "image-vulnerability-threshold",
         1,
     ),
     (
         "workflow missing the sign job",
-        lambda: fixture("pipeline", "bad-ci-workflow-required-jobs--no-sign-job.json"),
+        lambda: fixture("ci-workflow-required-jobs", "no-sign-job"),
         "ci-workflow-required-jobs",
         1,
     ),
     (
         "PR missing a label",
-        lambda: fixture("labels", "bad-pull-request-governance-labels--no-labels.json"),
+        lambda: fixture("pull-request-governance-labels", "no-labels"),
         "pull-request-governance-labels",
         1,
     ),
     (
         "unknown resource type",
-        lambda: fixture("admission", "bad-resource-type-allowed--replication-controller.json"),
+        lambda: fixture("resource-type-allowed", "replication-controller"),
         "resource-type-allowed",
         1,
     ),
     (
         "opaque component (Helm chart)",
-        lambda: fixture("admission", "bad-resource-judgeable-offline--helm-chart.json"),
+        lambda: fixture("resource-judgeable-offline", "helm-chart"),
         "resource-judgeable-offline",
         1,
     ),
     (
         "patch rewriting a workload",
-        lambda: fixture("pod_security", "bad-container-host-ports--host-port.json"),
+        lambda: fixture("container-host-ports", "host-port"),
         "container-host-ports",
         1,
     ),
     (
         "unknown CRD carrying a pod",
-        lambda: fixture("pod_security", "bad-pod-sysctls--kernel-unsafe.json"),
+        lambda: fixture("pod-sysctls", "kernel-unsafe"),
         "pod-sysctls",
         1,
     ),
@@ -142,6 +143,6 @@ PACK_ROWS = [
 
 @pytest.mark.parametrize("row, pack, config, resources", PACK_ROWS, ids=[r[0] for r in PACK_ROWS])
 def test_a_gate_that_cannot_judge_blocks_with_exit_2(row, pack, config, resources) -> None:
-    resources = resources or fixture("supply_chain", "good-image-signature-verified--signer.json")[0]
+    resources = resources or fixture("image-signature-verified", "signer")[0]
     result = run_gate(resources, pack, config, project="paved-road", stack="dev", timeout_s=30)
     assert result.exit_code == 2 and result.error, f"{row}: {result.verdict}"

@@ -6,7 +6,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from companyos.policy_gate import render_summary
-from companyos.policy_gate.gate import PIPELINE_DEPTH
+from companyos.policy_gate.gate_run import PIPELINE_DEPTH
 from tests.conftest import write_exceptions
 from tests.policy_gate.conftest import THING, gate, thing
 

@@ -14,7 +14,7 @@ from companyos.contracts.conventions import trusted_key_config
 from companyos.policy_gate import GateSession
 from companyos.policy_gate.pack_contracts import stale
 from tests.conftest import REPO_ROOT
-from tests.policies.harness import POLICIES_DIR, fixture_config, load_fixture
+from tests.policies.harness import load_case
 
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 RULES = PACK / "paved_road_policies"
@@ -75,13 +75,13 @@ def test_a_virtualenv_built_from_requirements_txt_alone_serves_the_pack(tmp_path
     assert installed_versions.get("pulumi-policy") == "1.21.0", installed_versions
     assert not [name for name in installed_versions if name.startswith("companyos")], installed_versions
 
-    good = POLICIES_DIR / "supply_chain" / "good-image-attestations-verified.json"
-    bad = POLICIES_DIR / "supply_chain" / "bad-image-attestations-verified--sbom-not-attested.json"
-    config = fixture_config(good)
+    good = load_case("image-attestations-verified", "paved-road")
+    bad = load_case("image-attestations-verified", "sbom-not-attested")
+    config = {**good.config, **load_case("image-signature-verified", "signer").config}
     assert set(trusted_key_config([])) <= set(config)
     with GateSession(copy, project="paved-road", stack="dev", timeout_s=120) as session:
-        passed = session.run(load_fixture(good), config, config_source=str(good))
-        blocked = session.run(load_fixture(bad), config, config_source=str(bad))
+        passed = session.run(good.resources, config, config_source=good.id)
+        blocked = session.run(bad.resources, config, config_source=bad.id)
     assert passed.error is None and blocked.error is None, (passed.error, blocked.error)
     assert passed.violations_of("image-attestations-verified") == []
     messages = [violation.message for violation in blocked.violations_of("image-attestations-verified")]

@@ -1,4 +1,4 @@
-"""The real paved-road pack through the gate: every policy fixture over gRPC, and `companyos preview` end to end."""
+"""The real paved-road pack through the gate: every policy case over gRPC, and `companyos preview` end to end."""
 
 from __future__ import annotations
 
@@ -22,48 +22,47 @@ pytestmark = pytest.mark.skipif(
 )
 
 if (PACK / "PulumiPolicy.yaml").exists():
-    # The fixture format belongs to the pack's tests (tests/policies/README.md): reuse their readers.
-    from tests.policies.harness import POLICIES_DIR, fixture_config, fixture_rule, fixtures, load_fixture
+    # The case format belongs to the pack's tests (tests/policies/README.md): reuse their reader.
+    from tests.policies.harness import FIXTURE_EXCEPTION_ENTRIES, Case, all_cases
 
-    FIXTURES = [path for folder in sorted(POLICIES_DIR.iterdir()) if folder.is_dir() for path in fixtures(folder)]
+    CASES = all_cases()
 else:
-    FIXTURES = []
+    FIXTURE_EXCEPTION_ENTRIES, CASES = [], []
 
 PR_LABELS = {"labels": ["risk:medium", "data-classification:internal"], "source": "pull_request"}
 
 
-# The waivers the fixtures use (a `.config.json` that weakens the baseline) as reviewed exceptions.
-FIXTURE_EXCEPTIONS = write_exceptions(
-    Path(tempfile.mkdtemp()) / "policy-exceptions.yaml", [("image-vulnerability-threshold", "allow_unscanned")]
-)
+# The waivers the cases use (a case `config` that weakens the baseline) as reviewed exceptions.
+FIXTURE_EXCEPTIONS = write_exceptions(Path(tempfile.mkdtemp()) / "policy-exceptions.yaml", FIXTURE_EXCEPTION_ENTRIES)
 
 
 @pytest.fixture(scope="module")
 def session() -> Iterator[GateSession]:
-    """One pack process for all fixtures (each run reconfigures it), as one preview would use it."""
+    """One pack process for all cases (each run reconfigures it), as one preview would use it."""
     with GateSession(
         PACK, project="paved-road", stack="dev", timeout_s=60, exceptions_file=FIXTURE_EXCEPTIONS
     ) as running:
         yield running
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_each_policy_fixture_gives_the_same_verdict_over_grpc(session: GateSession, path: Path) -> None:
-    result = session.run(load_fixture(path), fixture_config(path), config_source=str(path))
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_each_policy_case_gives_the_same_verdict_over_grpc(session: GateSession, case: Case) -> None:
+    result = session.run(case.resources, case.config, config_source=f"{case.path}: {case.name}")
     assert result.error is None, result.error
     assert_valid_report(result.to_report())
-    own = result.violations_of(fixture_rule(path))
-    if path.name.startswith("good-"):
-        assert own == [], f"{path.name}: unexpected {[v.message for v in own]}"
+    own = result.violations_of(case.rule)
+    if case.expect is None:
+        assert own == [], f"{case.id}: unexpected {[v.message for v in own]}"
     else:
-        assert own, f"{path.name}: no violation of {fixture_rule(path)}; got {[v.rule for v in result.violations]}"
+        assert any(case.expect.says in v.message for v in own), (
+            f"{case.id}: no violation of {case.rule} saying {case.expect.says!r}; got {[v.message for v in own]}"
+        )
 
 
-def test_there_is_a_good_and_a_bad_fixture_per_fixture_folder() -> None:
-    folders = {path.parent.name for path in FIXTURES}
-    for folder in folders:
-        names = [path.name for path in FIXTURES if path.parent.name == folder]
-        assert any(n.startswith("good-") for n in names) and any(n.startswith("bad-") for n in names), folder
+def test_there_is_a_passing_and_a_failing_case_per_rule_file() -> None:
+    for path in {case.path for case in CASES}:
+        kinds = {case.good for case in CASES if case.path == path}
+        assert kinds == {True, False}, path
 
 
 def _config(tmp_path: Path, signer, **extra: object) -> Path:

@@ -204,3 +204,16 @@ def test_a_catalogue_that_cannot_be_written_removes_the_rendered_service_again(
     assert result.code == 2 and f"cannot write {catalog}" in result.err
     assert not (workspace / "orders-api").exists() and leftovers(workspace) == []
     assert catalog.read_bytes() == before
+
+
+def test_service_yaml_has_one_writer_the_platform_so_new_service_writes_what_pulumi_up_will(
+    workspace: Path, companyos: Companyos
+) -> None:
+    from program.repository_files import repository_files
+
+    assert companyos(*ORDERS).code == 0
+    spec = load_catalog(workspace / "services.yaml").service("orders-api")
+    written = (workspace / "orders-api" / "service.yaml").read_text()
+    assert written == repository_files(spec, "acme", "")["service.yaml"]
+    assert yaml.safe_load(written)["slo"]["availability"] == spec.slo.availability
+    assert not (REPO_ROOT / "service_templates/node-express/template/service.yaml.jinja").exists()

@@ -39,7 +39,6 @@ def test_copier_update_brings_a_new_template_revision_into_a_generated_service(t
     answers = yaml.safe_load((service / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v0.2.0"
     assert answers["name"] == "orders-api"
-    assert yaml.safe_load((service / "service.yaml").read_text())["template"]["version"] == "v0.2.0"
     files = [p for p in service.rglob("*") if p.is_file() and ".git" not in p.relative_to(service).parts]
     conflicts = [p for p in files if p.suffix == ".rej" or "<<<<<<<" in p.read_text()]
     assert conflicts == []

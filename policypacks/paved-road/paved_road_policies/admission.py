@@ -10,7 +10,9 @@ from typing import Any
 
 import yaml
 
-from .framework import Finding, Resource, Rule, TypeSelector, known
+from .props import known
+from .resource import Resource
+from .rule import Finding, Rule, TypeSelector
 
 PLATFORM_TYPES_FILE = Path(__file__).with_name("platform_types.yaml")
 PROVIDER_PREFIX = "pulumi:providers:"

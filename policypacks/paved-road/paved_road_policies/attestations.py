@@ -8,8 +8,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .framework import Finding, Resource, Rule, known
-from .supply_chain import pinned_digest, scan_of, trusted_keys_or_finding, trusted_keys_problems
+from .props import known
+from .release_evidence import pinned_digest, scan_of, trusted_keys_or_finding, trusted_keys_problems
+from .resource import Resource
+from .rule import Finding, Rule
 from .vendor.contracts.conventions import ANNOTATION_ATTESTATIONS, ANNOTATION_GIT_COMMIT, ANNOTATION_SBOM_DIGEST
 from .vendor.supply_chain.attestation import REQUIRED_PREDICATES, ReleaseClaims, judge_attestations
 from .vendor.supply_chain.attestation_bundle import BundleError, decode_bundle

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .framework import Rule
 from .registry import PACK_NAME, RULES
+from .rule import Rule
 from .vendor.support.files import atomic_write
 
 DEFAULT_OUT = Path(__file__).resolve().parents[3] / "docs" / "policies"

@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .framework import Resource, TypeSelector, Unknown, UnknownRequired, dig
+from .props import Unknown, UnknownRequired, dig
+from .resource import Resource
+from .rule import TypeSelector
 
 K8S_PREFIX = "kubernetes:"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"

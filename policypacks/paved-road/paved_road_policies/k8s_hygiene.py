@@ -6,7 +6,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .framework import Finding, Resource, Rule, dig, known, of_types
+from .props import dig, known
+from .resource import Resource
+from .rule import Finding, Rule, of_types
 from .vendor.contracts.quantity import quantity
 
 COMPONENT_FIX = (

@@ -7,7 +7,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .framework import Finding, Resource, Rule, dig, known, of_types
+from .props import dig, known
+from .resource import Resource
+from .rule import Finding, Rule, of_types
 from .vendor.catalog.model import DATA_CLASSIFICATIONS, RISKS
 from .vendor.contracts.conventions import (
     LABEL_DATA_CLASSIFICATION,
@@ -133,7 +135,7 @@ if tuple(PR_LABEL_STANZA_FIELD) != PR_LABEL_PREFIXES:
         "companyos.contracts.conventions.PR_LABEL_PREFIXES changed: update PR_LABEL_STANZA_FIELD in labels.py"
     )
 # `source` as the contract names it (issue 4) and as the CI workflow's policy-config step writes it
-# (companyos/ci_workflow/workflow.py: "pull request #<n> labels" on pull_request, "service.yaml" on push).
+# (companyos/ci_workflow/policy_config.py: "pull request #<n> labels" on pull_request, "service.yaml" on push).
 SOURCE_PATTERN = r"^(pull_request|push|local|pull request #[0-9]+ labels|service\.yaml)$"
 
 

@@ -7,8 +7,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .framework import SERVICE_LABEL, Finding, Resource, Rule, dig, known, stack_config
+from .props import dig, known
 from .rendered import RenderError, rendered_objects
+from .resource import SERVICE_LABEL, Resource
+from .rule import Finding, Rule
+from .stack_config import stack_config
 
 PAVED_ROAD_SERVICE = "paved-road:index:PavedRoadService"
 RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .framework import Finding, Resource, Rule, dig, known, of_types
+from .props import dig, known
+from .resource import Resource
+from .rule import Finding, Rule, of_types
 from .vendor.ci_workflow.inspect import workflow_declares_jobs
 from .vendor.contracts.conventions import CODEOWNERS_PATH, SERVICE_METADATA_PATH, WORKFLOW_PATH
 

@@ -11,7 +11,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .framework import Finding, Resource, Rule, dig, known
+from .props import dig, known
+from .resource import Resource
+from .rule import Finding, Rule
 
 PSS = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")

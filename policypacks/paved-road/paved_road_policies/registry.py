@@ -6,8 +6,19 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel
 
-from . import admission, attestations, k8s_hygiene, labels, ownership, pipeline, pod_security, stack, supply_chain
-from .framework import FAMILIES, Rule
+from . import (
+    admission,
+    attestations,
+    k8s_hygiene,
+    labels,
+    ownership,
+    pipeline,
+    pod_security,
+    stack,
+    supply_chain,
+    vulnerabilities,
+)
+from .rule import FAMILIES, Rule
 
 PACK_NAME = "paved-road"
 PACK_DESCRIPTION = (
@@ -21,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     *ownership.RULES,
     *labels.RULES,
     *supply_chain.RULES,
+    *vulnerabilities.RULES,
     *attestations.RULES,
     *pipeline.RULES,
     *k8s_hygiene.RULES,

@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from .framework import Resource, Unknown, UnknownRequired, dig
+from .props import Unknown, UnknownRequired, dig
+from .resource import Resource
 
 CONFIG_GROUP_V2 = "kubernetes:yaml/v2:ConfigGroup"
 RENDERABLE_TYPES = frozenset({CONFIG_GROUP_V2})

@@ -7,7 +7,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import k8s
-from .framework import SERVICE_LABEL, Finding, Resource, Rule, dig, known
+from .props import dig, known
+from .resource import SERVICE_LABEL, Resource
+from .rule import Finding, Rule
 from .vendor.contracts.conventions import ANNOTATION_SLO, GRAFANA_DASHBOARD_LABEL
 
 PAVED_ROAD_SERVICE = "paved-road:index:PavedRoadService"

@@ -1,4 +1,5 @@
-"""Supply chain: what runs is pinned by digest, has an SBOM, is signed by a trusted key and was scanned.
+"""Supply chain: what runs is pinned by digest, has an SBOM, comes from its own service's repository and is signed
+by a trusted key (that it was scanned is vulnerabilities.py; its attestations, attestations.py).
 
 The evidence travels as annotations on the workload (companyos.contracts.conventions, written by ServiceDeployment
 from the release record), so the gate needs no registry access: the signature is verified offline with
@@ -9,29 +10,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel
-
 from . import k8s
-from .framework import Finding, Resource, Rule, known, service_of
+from .props import known
+from .release_evidence import image_of, pinned_digest, trusted_keys_or_finding, trusted_keys_problems
+from .resource import Resource, service_of
+from .rule import Finding, Rule
 from .vendor.contracts.conventions import (
     ANNOTATION_SBOM_DIGEST,
     ANNOTATION_SBOM_LOCATION,
-    ANNOTATION_SCAN,
     ANNOTATION_SIGNATURE,
     ANNOTATION_SIGNATURE_PAYLOAD,
 )
-from .vendor.contracts.errors import UserError
-from .vendor.supply_chain.keys import load_public_key
-from .vendor.supply_chain.reference import (
-    ImageReference,
-    is_sha256_digest,
-    parse_image_reference,
-)
+from .vendor.supply_chain.reference import is_sha256_digest
 from .vendor.supply_chain.verification import verify
 
 RELEASE_FIX = (
@@ -39,24 +33,6 @@ RELEASE_FIX = (
     "writes releases/{service}.json; the PavedRoadService component then deploys "
     "`repository@digest` with the evidence annotations."
 )
-
-
-def image_of(container: k8s.Container) -> tuple[str, ImageReference | None, str]:
-    """(image text, parsed reference or None, why it is not a pinned reference or '')."""
-    image = known(container.spec.get("image"))
-    if not isinstance(image, str) or not image:
-        return "", None, "has no image"
-    try:
-        reference = parse_image_reference(image)
-    except ValueError as error:
-        return image, None, f"is not a valid image reference ({error})"
-    if reference.digest is None and reference.tag == "latest":
-        return image, reference, "uses the moving tag `latest` and no digest"
-    if reference.digest is None:
-        return image, reference, "is referenced by tag only (a tag can be re-pointed to other bytes)"
-    if reference.tag == "latest":
-        return image, reference, "names the tag `latest` (misleading next to a digest; drop the tag)"
-    return image, reference, ""
 
 
 def check_pinned(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
@@ -125,44 +101,6 @@ def check_repository_owned(resource: Resource, config: Mapping[str, Any]) -> Ite
             )
 
 
-def trusted_keys_problems(config: Mapping[str, Any]) -> list[str]:
-    problems = []
-    for index, pem in enumerate(config["trusted_public_keys"]):
-        try:
-            load_public_key(pem.encode(), source=f"trusted_public_keys[{index}]")
-        except UserError as error:
-            problems.append(str(error))
-    return problems
-
-
-def trusted_keys_or_finding(
-    resource: Resource, config: Mapping[str, Any], rule: str
-) -> tuple[list[bytes], Finding | None]:
-    """The rule's trusted keys, or the finding that none is configured (nothing signed can then be trusted)."""
-    keys = [pem.encode() for pem in config["trusted_public_keys"]]
-    if keys:
-        return keys, None
-    return keys, Finding(
-        f"{k8s.describe(resource)}: no trusted public key is configured (policy config `{rule}.trusted_public_keys` "
-        "is empty), so nothing signed can be trusted."
-    )
-
-
-def pinned_digest(what: str, container: k8s.Container, checked: str) -> tuple[str, str, Finding | None]:
-    """(image, its digest, None), or the finding that `checked` cannot be checked: only a digest names bytes."""
-    image, reference, problem = image_of(container)
-    if problem or reference is None or reference.digest is None:
-        return (
-            image,
-            "",
-            Finding(
-                f"{what}: container `{container.name}` image '{image}' {problem or 'has no digest'}; {checked} can only "
-                "be checked against a digest."
-            ),
-        )
-    return image, reference.digest, None
-
-
 def check_signature(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
     running = list(k8s.containers(resource))
     if not running:
@@ -200,94 +138,6 @@ def check_signature(resource: Resource, config: Mapping[str, Any]) -> Iterator[F
                 f"(annotations `{ANNOTATION_SIGNATURE}` + `{ANNOTATION_SIGNATURE_PAYLOAD}`): "
                 f"{result.detail}."
             )
-
-
-def scan_of(resource: Resource) -> tuple[dict[str, Any] | None, str]:
-    raw = known(k8s.annotations_of(resource).get(ANNOTATION_SCAN))
-    if not raw:
-        return None, f"annotation `{ANNOTATION_SCAN}` (metadata.annotations) is missing: no vulnerability report"
-    try:
-        scan = json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
-        scan = None
-    if not isinstance(scan, dict) or scan.get("status") not in ("scanned", "not-scanned"):
-        return None, (
-            f"annotation `{ANNOTATION_SCAN}` is not a JSON object with status scanned|not-scanned: {str(raw)[:120]!r}"
-        )
-    return scan, ""
-
-
-# Severities a scan report counts (companyos.supply_chain.vulnerabilities); anything else is not understood.
-SEVERITIES = ("critical", "high", "medium", "low", "negligible", "unknown")
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def check_vulnerabilities(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if not any(k8s.containers(resource)):
-        return
-    what = k8s.describe(resource)
-    scan, problem = scan_of(resource)
-    if scan is None:
-        yield Finding(f"{what}: {problem}.")
-        return
-    if scan["status"] == "not-scanned":
-        if not config["allow_unscanned"]:
-            yield Finding(
-                f"{what}: the image was not scanned for vulnerabilities (`{ANNOTATION_SCAN}` status "
-                "not-scanned) and no waiver is configured (allow_unscanned is false)."
-            )
-        else:
-            yield Finding(
-                f"{what} runs an image that was NOT scanned for vulnerabilities; allowed by the "
-                "allow_unscanned waiver of this rule.",
-                waiver=True,
-            )
-        return
-    counts = scan.get("counts")
-    counts = counts if isinstance(counts, dict) else {}
-    strange = sorted(str(key) for key in counts if key not in SEVERITIES)
-    if strange:
-        yield Finding(
-            f"{what}: the vulnerability report counts severities this rule does not know "
-            f"({', '.join(strange)}; known: {', '.join(SEVERITIES)}, lower case), so it cannot be judged."
-        )
-        return
-    critical = _number(counts.get("critical"))
-    max_cvss = _number(scan.get("max_cvss"))
-    if critical is None or max_cvss is None or critical < 0 or not 0 <= max_cvss <= 10:
-        yield Finding(
-            f"{what}: the vulnerability report has no numeric counts.critical and max_cvss (a missing "
-            "count is not zero), so it cannot be judged."
-        )
-        return
-    threshold = float(config["cvss_threshold"])
-    if max_cvss >= threshold:
-        yield Finding(
-            f"{what}: the image has a finding with CVSS {max_cvss:g}, at or above the threshold "
-            f"{threshold:g} (`{ANNOTATION_SCAN}` max_cvss)."
-        )
-    if critical > config["max_critical"]:
-        yield Finding(
-            f"{what}: the image has {critical:g} critical finding(s); at most {config['max_critical']} "
-            f"allowed (`{ANNOTATION_SCAN}` counts.critical)."
-        )
-
-
-def check_unscanned_waiver(resource: Resource, config: Mapping[str, Any]) -> Iterator[Finding]:
-    if not any(k8s.containers(resource)):
-        return
-    scan, _ = scan_of(resource)
-    if scan is not None and scan["status"] == "not-scanned":
-        images = ", ".join(str(known(c.spec.get("image"))) for c in k8s.containers(resource))
-        yield Finding(
-            f"WAIVER: {k8s.describe(resource)} runs {images}, which was NOT scanned for "
-            f"vulnerabilities (`{ANNOTATION_SCAN}` status not-scanned). It passes the gate only if "
-            "`image-vulnerability-threshold` has `allow_unscanned: true` in the policy config; "
-            "otherwise that rule blocks it."
-        )
 
 
 RULES = [
@@ -381,55 +231,5 @@ RULES = [
         "an image shared between services belongs in a base image, not in another service's Deployment.",
         rationale="The signing key is the platform's, shared by every service: without this rule hello-prod could "
         "deploy payments-api's signed image, with payments' permissions and none of its review.",
-    ),
-    Rule(
-        name="image-vulnerability-threshold",
-        family="supply-chain",
-        description=f"Each workload's vulnerability report (`{ANNOTATION_SCAN}`) exists and is within the "
-        "threshold: no finding at or above the CVSS threshold, no more critical findings than allowed; "
-        "an unscanned image passes only under an explicit, reported waiver.",
-        applies_to="every object that carries a pod spec with at least one container",
-        check=check_vulnerabilities,
-        selects=k8s.WORKLOADS,
-        config={
-            "cvss_threshold": {
-                "description": "A finding with CVSS at or above this blocks (CVSS v3.1 rates 9.0-10.0 critical).",
-                "type": "number",
-                "minimum": 0,
-                "maximum": 10,
-                "default": 9.0,
-                "x-weakens": "higher",
-            },
-            "max_critical": {
-                "description": "Critical findings tolerated.",
-                "type": "integer",
-                "minimum": 0,
-                "default": 0,
-                "x-weakens": "higher",
-            },
-            "allow_unscanned": {
-                "description": "Waiver: let an image with scan status not-scanned pass "
-                "(reported by unscanned-image-waiver).",
-                "type": "boolean",
-                "default": False,
-                "x-weakens": "true",
-            },
-        },
-        remediation="upgrade the vulnerable dependencies of {service} and re-release (the CI `sbom` job scans "
-        "the image); an accepted risk is a reviewed change to this rule's config, never a silent one.",
-        rationale="Shipping a known critical vulnerability must be a decision someone signs, not an accident.",
-    ),
-    Rule(
-        name="unscanned-image-waiver",
-        family="supply-chain",
-        description="Reports every image deployed without a vulnerability scan, so a waiver "
-        "(`image-vulnerability-threshold.allow_unscanned`) is always visible in the gate report.",
-        applies_to="every object that carries a pod spec with at least one container",
-        check=check_unscanned_waiver,
-        selects=k8s.WORKLOADS,
-        enforcement_level=EnforcementLevel.ADVISORY,
-        remediation="scan {service}'s image (CI `sbom` job) and re-release, then remove the allow_unscanned waiver.",
-        rationale="A waiver nobody sees becomes the default. This rule is ADVISORY on purpose: it never blocks, "
-        "it makes the waiver of image-vulnerability-threshold visible on every preview.",
     ),
 ]

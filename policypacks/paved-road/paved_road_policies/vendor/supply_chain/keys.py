@@ -8,12 +8,14 @@ import binascii
 import functools
 import hashlib
 import re
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from paved_road_policies.vendor.contracts.errors import UserError
 from paved_road_policies.vendor.supply_chain import encrypted
+from paved_road_policies.vendor.support.files import atomic_write_all
 
 # sigstore/cosign pkg/cosign/keys.go: SigstorePrivateKeyPemType (written since cosign 2.0) and
 # CosignPrivateKeyPemType (older cosign); LoadPrivateKey accepts both.
@@ -31,6 +33,27 @@ def generate_key_pair(password: bytes) -> tuple[bytes, bytes]:
     """Return (encrypted private key PEM, public key PEM) as `cosign generate-key-pair` writes them."""
     private_key = ec.generate_private_key(ec.SECP256R1())
     return encrypt_private_key(private_key, password), public_key_pem(private_key.public_key())
+
+
+def write_key_pair(prefix: Path, password: bytes, *, force: bool = False) -> tuple[Path, Path]:
+    """Write <prefix>.key (encrypted, 0600) and <prefix>.pub as `cosign generate-key-pair` does; both or neither."""
+    key_path, pub_path = prefix.with_name(prefix.name + ".key"), prefix.with_name(prefix.name + ".pub")
+    if not force:
+        for path in (key_path, pub_path):
+            if path.exists():
+                raise UserError(
+                    f"{path} already exists; pass --force to replace it (anything signed with the "
+                    "old key then needs its old .pub to verify) or choose another --output-key-prefix"
+                )
+    private_pem, public_pem = generate_key_pair(password)
+    try:
+        atomic_write_all([(key_path, private_pem, 0o600), (pub_path, public_pem, 0o644)])
+    except OSError as error:
+        raise UserError(
+            f"cannot write {key_path} and {pub_path}: {error.strerror}; check that the directory "
+            "exists and is writable, or choose another --output-key-prefix"
+        ) from None
+    return key_path, pub_path
 
 
 def encrypt_private_key(
