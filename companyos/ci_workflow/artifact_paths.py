@@ -21,3 +21,8 @@ PROVENANCE_PREDICATE = f"{SIGN_DIR}/provenance.json"
 ATTESTATIONS = f"{SIGN_DIR}/attestations.jsonl"
 # What the sign job attests (cosign --type, predicate file); the policy gate requires all three.
 ATTESTED_PREDICATES = (("cyclonedx", MERGED_SBOM), ("vuln", VULN_PREDICATE), ("slsaprovenance1", PROVENANCE_PREDICATE))
+# Artifact names that a later job (and `companyos evidence`, from actions/download-artifact's one folder per
+# artifact) reads back.
+RELEASE_RECORD_ARTIFACT = "release-record"
+TEST_REPORT_ARTIFACT = "test-report"
+JUNIT_REPORT = f"{TEST_DIR}/junit.xml"

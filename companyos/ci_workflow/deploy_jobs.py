@@ -14,6 +14,7 @@ from companyos.ci_workflow.artifact_paths import (
     POST_DEPLOY_REPORT,
     RELEASE_DIR,
     RELEASE_RECORD,
+    RELEASE_RECORD_ARTIFACT,
 )
 from companyos.ci_workflow.pins import Pins
 from companyos.ci_workflow.steps import (
@@ -46,7 +47,7 @@ def policy_gate_job(spec: ServiceSpec, pins: Pins) -> dict[str, Any]:
         [
             checkout_step(pins),
             *platform_steps(pins),
-            download_step(pins, "release-record", RELEASE_DIR),
+            download_step(pins, RELEASE_RECORD_ARTIFACT, RELEASE_DIR),
             {
                 "name": "Write the policy config (governance labels, trusted signing key)",
                 "env": {
@@ -73,7 +74,7 @@ def deploy_job(spec: ServiceSpec, pins: Pins) -> dict[str, Any]:
         [
             cosign_step(pins),
             registry_login_step(pins),
-            download_step(pins, "release-record", RELEASE_DIR),
+            download_step(pins, RELEASE_RECORD_ARTIFACT, RELEASE_DIR),
             download_step(pins, "policy-config", POLICY_DIR),
             {
                 "name": "Refuse an image that does not verify",

@@ -8,15 +8,18 @@ from companyos.catalog.model import ServiceSpec
 from companyos.ci_workflow.artifact_paths import (
     ATTESTATIONS,
     ATTESTED_PREDICATES,
+    JUNIT_REPORT,
     MERGED_SBOM,
     PROVENANCE_PREDICATE,
     RELEASE_DIR,
     RELEASE_RECORD,
+    RELEASE_RECORD_ARTIFACT,
     SBOM_DIR,
     SCAN_DIR,
     SCAN_REPORT,
     SIGN_DIR,
     TEST_DIR,
+    TEST_REPORT_ARTIFACT,
     VULN_PREDICATE,
 )
 from companyos.ci_workflow.pins import Pins
@@ -82,11 +85,11 @@ def test_job(pins: Pins) -> dict[str, Any]:
                 # node --test reads reporters from NODE_OPTIONS, so the template's `npm test` stays plain.
                 "env": {
                     "NODE_OPTIONS": "--test-reporter=spec --test-reporter-destination=stdout "
-                    f"--test-reporter=junit --test-reporter-destination={TEST_DIR}/junit.xml"
+                    f"--test-reporter=junit --test-reporter-destination={JUNIT_REPORT}"
                 },
                 "run": f"mkdir -p {TEST_DIR}\nnpm test\n",
             },
-            upload_step(pins, "test-report", f"{TEST_DIR}/"),
+            upload_step(pins, TEST_REPORT_ARTIFACT, f"{TEST_DIR}/"),
         ],
     )
 
@@ -211,7 +214,7 @@ def sign_job(pins: Pins) -> dict[str, Any]:
                 f"  --key {SIGN_DIR}/cosign.pub --out {RELEASE_RECORD}\n",
             },
             upload_step(pins, "signature", f"{SIGN_DIR}/"),
-            upload_step(pins, "release-record", f"{RELEASE_DIR}/", always=False),
+            upload_step(pins, RELEASE_RECORD_ARTIFACT, f"{RELEASE_DIR}/", always=False),
         ],
         needs=["build", "sbom"],
     )

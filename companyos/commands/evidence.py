@@ -7,14 +7,20 @@ from pathlib import Path
 
 import click
 
+from companyos.ci_workflow.artifact_paths import (
+    JUNIT_REPORT,
+    RELEASE_RECORD,
+    RELEASE_RECORD_ARTIFACT,
+    TEST_REPORT_ARTIFACT,
+)
 from companyos.contracts.release_record import load_release_record
 from companyos.evidence.assemble import ReleaseArtefacts, assemble
 from companyos.evidence.model import Changes, Stage
 from companyos.evidence.render import write_evidence
 
-# Where actions/download-artifact puts each job's upload (one folder per artifact name, ci_workflow/workflow.py).
-RELEASE = "release-record/release.json"
-JUNIT = "test-report/junit.xml"
+# Where actions/download-artifact puts each job's upload: one folder per artifact name, the files as uploaded.
+RELEASE = f"{RELEASE_RECORD_ARTIFACT}/{Path(RELEASE_RECORD).name}"
+JUNIT = f"{TEST_REPORT_ARTIFACT}/{Path(JUNIT_REPORT).name}"
 GATE = "policy-gate/gate-report.json"
 CI_STAGES = ("build", "test", "sbom", "sign", "policy-gate", "deploy")
 

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from companyos.catalog import load_catalog
 from companyos.contracts.errors import UserError
+from companyos.policy_gate.preview import PreviewOptions, project_name, stack_config
 from companyos.preview.graph import resource_tree, type_counts
 from companyos.preview.program_run import run_program
 
@@ -35,12 +36,17 @@ def command(catalog_path: str, service: str | None, release_path: str | None, pr
     load_catalog(catalog_path)  # report catalogue problems as the validate command does
     if release_path and not service:
         raise UserError("--release needs --service (a release record belongs to one service).")
-    config = {"paved-road:catalog": str(Path(catalog_path).resolve())}
-    if service:
-        config["paved-road:service"] = service
-    if release_path:
-        config["paved-road:releaseRecord"] = str(Path(release_path).resolve())
-    run = run_program(Path(project_dir).resolve(), stack=f"{service}-dev" if service else "dev", config=config)
+    options = PreviewOptions(
+        project_dir=Path(project_dir).resolve(),
+        catalog=Path(catalog_path),
+        stack=f"{service}-dev" if service else "dev",
+        service=service,
+        release=Path(release_path) if release_path else None,
+    )
+    # The same flags-to-config mapping as `companyos preview`, so both show the program the same stack.
+    project = project_name(options.project_dir)
+    config = stack_config(options, project)
+    run = run_program(options.project_dir, stack=options.stack, project=project, config=config)
     if run.error:
         raise UserError(run.error)
     console = Console(width=None if sys.stdout.isatty() else 160)

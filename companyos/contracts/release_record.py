@@ -28,6 +28,11 @@ class ImageRef:
         """`repository@sha256:...`: the only form a Deployment may run."""
         return f"{self.repository}@{self.digest}"
 
+    @property
+    def tag_ref(self) -> str:
+        """`repository:tag`, as a deploy that trusts a tag would name the image."""
+        return f"{self.repository}:{self.tag}"
+
 
 @dataclass(frozen=True)
 class SbomRef:

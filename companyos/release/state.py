@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from companyos.catalog import ServiceSpec
-from companyos.contracts.release_record import ReleaseRecord, ScanSummary, SignatureRef
+from companyos.contracts.release_record import ImageRef, ReleaseRecord, ScanSummary, SignatureRef
 
 if TYPE_CHECKING:
     from companyos.release.runner import StageContext
@@ -19,21 +19,6 @@ T = TypeVar("T")
 
 class StageFailed(Exception):
     """A stage's own failure, with the sentence the evidence pack shows."""
-
-
-@dataclass(frozen=True)
-class PushedImage:
-    repository: str  # registry/name
-    digest: str
-    tag: str
-
-    @property
-    def pinned(self) -> str:
-        return f"{self.repository}@{self.digest}"
-
-    @property
-    def tag_ref(self) -> str:
-        return f"{self.repository}:{self.tag}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +43,7 @@ class ReleaseState:
 
     # Written by the stages, in stage order.
     started_registry: bool = False
-    image: PushedImage | None = None
+    image: ImageRef | None = None
     build_facts: dict[str, Any] = field(default_factory=dict)
     sbom_path: Path | None = None
     sbom_location: str = ""
@@ -82,7 +67,7 @@ class ReleaseState:
     check_deploy_report: Path | None = None
     dashboard_png: Path | None = None
 
-    def pushed_image(self) -> PushedImage:
+    def pushed_image(self) -> ImageRef:
         return _needed(self.image, "the image", "image")
 
     def signing_key(self) -> SigningKey:

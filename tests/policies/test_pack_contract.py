@@ -11,34 +11,52 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from tests.policies.harness import (
+    BASES_DIR,
+    FAMILY_FOLDERS,
     POLICIES_DIR,
     RULES,
     _props,
+    all_cases,
     assert_has_violation,
     assert_no_violations,
-    fixture_config,
-    fixture_rule,
-    fixtures,
-    load_fixture,
+    load_case,
     rule,
+    rule_file,
+    rule_files,
     run_rules,
 )
 
+from paved_road_policies.registry import pack_arguments  # noqa: E402
 from paved_road_policies.rule import Finding, Rule  # noqa: E402 (harness sets the path)
 from paved_road_policies.rule_config import PolicyConfigError  # noqa: E402 (harness sets the path)
-from paved_road_policies.registry import pack_arguments  # noqa: E402
 
-FAMILY_FOLDERS = ("admission", "labels", "supply_chain", "pipeline", "kubernetes_hygiene", "pod_security", "stack")
-ALL_FIXTURES = [path for folder in FAMILY_FOLDERS for path in fixtures(POLICIES_DIR / folder)]
 ADVISORY_BY_DESIGN = {"unscanned-image-waiver"}  # it reports waivers; it must never block
 
 
-def test_every_rule_has_a_good_and_a_bad_fixture_and_every_fixture_names_a_rule() -> None:
-    kinds = Counter((fixture_rule(p), p.name.split("-", 1)[0]) for p in ALL_FIXTURES)
-    names = {r.name for r in RULES}
-    assert {name for name, _ in kinds} <= names, "a fixture names a rule that does not exist"
-    missing = [f"{name}: {kind}" for name in sorted(names) for kind in ("good", "bad") if not kinds[(name, kind)]]
+def test_every_rule_has_a_rule_file_with_a_passing_and_a_failing_case_and_every_rule_file_names_a_rule() -> None:
+    assert sorted(rule_files()) == sorted(rule_file(r.name) for r in RULES), (
+        "tests/policies/<family folder>/<rule>.yaml, one per rule of the pack and nothing else"
+    )
+    kinds = Counter((case.rule, "pass" if case.good else "fail") for case in all_cases())
+    missing = [f"{r.name}: {kind}" for r in RULES for kind in ("pass", "fail") if not kinds[(r.name, kind)]]
     assert not missing, missing
+
+
+def test_the_family_folders_are_the_packs_families_and_hold_only_rule_files() -> None:
+    """The folders come from the registry (FAMILY_FOLDERS); no folder is a family the pack does not have, and no
+    fixture of the old format (good-*.json, policy-config.json) is left beside the rule files."""
+    families = {folder.name for folder in POLICIES_DIR.iterdir() if any(folder.glob("*.yaml"))} - {BASES_DIR.name}
+    assert families == set(FAMILY_FOLDERS.values())
+    assert {r.family for r in RULES} == set(FAMILY_FOLDERS)
+    stray = sorted(str(p.relative_to(POLICIES_DIR)) for p in POLICIES_DIR.glob("**/*.json") if p.parent != BASES_DIR)
+    assert stray == [], "case data lives in rule files and tests/policies/bases/"
+
+
+def test_every_bad_case_asserts_a_message_and_every_case_name_is_unique_in_its_rule_file() -> None:
+    cases = all_cases()
+    assert all(case.expect.says for case in cases if case.expect is not None)
+    ids = [case.id for case in cases]
+    assert len(ids) == len(set(ids))
 
 
 def test_every_rule_is_mandatory_by_default_except_the_waiver_report() -> None:
@@ -70,7 +88,7 @@ STRICTNESS_CASES = (
     [(r.name, {"unexpected_key": True}, "Additional properties are not allowed") for r in RULES]
     + [(r.name, {key: _wrong_value(dict(schema))}, key) for r in RULES for key, schema in r.config.items()]
     + [
-        ("kubernetes-governance-labels", {"risk_values": ["extreme"]}, "risk_values.0: 'extreme' is not one of"),
+        ("kubernetes-governance-labels", {"risk_values": ["extreme"]}, "risk_values/0: 'extreme' is not one of"),
         ("kubernetes-governance-labels", {"owner_pattern": "("}, "owner_pattern: not a valid regular expression"),
         (
             "image-signature-verified",
@@ -97,12 +115,12 @@ def test_an_invalid_policy_config_raises_and_so_blocks_the_preview(
     name: str, config: dict[str, Any], says: str
 ) -> None:
     with pytest.raises(PolicyConfigError, match="Fix: edit the") as raised:
-        run_rules(load_fixture(POLICIES_DIR / "stack/good-service-slo-declared.json"), {name: config}, [name])
+        run_rules(load_case("service-slo-declared", "paved-road").resources, {name: config}, [name])
     assert says in str(raised.value)
 
 
 def test_an_invalid_config_blocks_even_when_the_rule_is_advisory_and_the_resource_is_not_its_type() -> None:
-    namespace = load_fixture(POLICIES_DIR / "labels/good-kubernetes-governance-labels--namespace.json")
+    namespace = load_case("kubernetes-governance-labels", "namespace").resources
     with pytest.raises(PolicyConfigError):
         run_rules(
             namespace,
@@ -117,12 +135,10 @@ def test_a_rule_that_raises_lets_the_exception_out_of_the_sdk_policy() -> None:
 
     raising = Rule(name="raising", family="stack", description="d", remediation="r", check=broken)
     with pytest.raises(RuntimeError, match="bug in a rule"):
-        run_rules(
-            load_fixture(POLICIES_DIR / "labels/good-kubernetes-governance-labels--namespace.json"), {}, [raising]
-        )
+        run_rules(load_case("kubernetes-governance-labels", "namespace").resources, {}, [raising])
 
 
-# (rule, fixture, path to the value made unknown, the path the violation names)
+# (rule, its passing case, path to the value made unknown, the path the violation names)
 def _container(props: dict[str, Any]) -> dict[str, Any]:
     return props["spec"]["template"]["spec"]["containers"][0]
 
@@ -130,59 +146,59 @@ def _container(props: dict[str, Any]) -> dict[str, Any]:
 UNKNOWN_CASES = [
     (
         "kubernetes-governance-labels",
-        "labels/good-kubernetes-governance-labels--namespace.json",
+        "namespace",
         lambda p: p["metadata"]["labels"],
         "owner",
         ".metadata.labels.owner",
     ),
-    ("repository-governance-topics", "labels/good-repository-governance-topics.json", lambda p: p, "topics", ".topics"),
+    ("repository-governance-topics", "paved-road", lambda p: p, "topics", ".topics"),
     (
         "image-pinned-by-digest",
-        "supply_chain/good-image-pinned-by-digest.json",
+        "paved-road",
         _container,
         "image",
         ".spec.template.spec.containers[0].image",
     ),
     (
         "image-sbom-attached",
-        "supply_chain/good-image-sbom-attached.json",
+        "paved-road",
         lambda p: p["metadata"]["annotations"],
         "paved-road.dev/sbom-digest",
         "paved-road.dev/sbom-digest",
     ),
     (
         "image-signature-verified",
-        "supply_chain/good-image-signature-verified--signer.json",
+        "signer",
         lambda p: p["metadata"]["annotations"],
         "paved-road.dev/signature-payload",
         "signature-payload",
     ),
     (
         "image-vulnerability-threshold",
-        "supply_chain/good-image-vulnerability-threshold.json",
+        "paved-road",
         lambda p: p["metadata"]["annotations"],
         "paved-road.dev/vulnerability-scan",
         "vulnerability-scan",
     ),
-    ("ci-workflow-required-jobs", "pipeline/good-ci-workflow-required-jobs.json", lambda p: p, "content", ".content"),
+    ("ci-workflow-required-jobs", "paved-road", lambda p: p, "content", ".content"),
     (
         "branch-protection-required-checks",
-        "pipeline/good-branch-protection-required-checks.json",
+        "paved-road",
         lambda p: p["requiredStatusChecks"][0],
         "contexts",
         ".requiredStatusChecks[0].contexts",
     ),
-    ("container-probes", "kubernetes_hygiene/good-container-probes.json", _container, "livenessProbe", "livenessProbe"),
+    ("container-probes", "paved-road", _container, "livenessProbe", "livenessProbe"),
     (
         "container-resources",
-        "kubernetes_hygiene/good-container-resources.json",
+        "paved-road",
         lambda p: _container(p)["resources"]["limits"],
         "cpu",
         "limits.cpu",
     ),
     (
         "container-security-context",
-        "kubernetes_hygiene/good-container-security-context.json",
+        "paved-road",
         lambda p: _container(p)["securityContext"],
         "readOnlyRootFilesystem",
         "readOnlyRootFilesystem",
@@ -190,35 +206,35 @@ UNKNOWN_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "fixture", "parent", "key", "says"), UNKNOWN_CASES, ids=[c[0] for c in UNKNOWN_CASES])
-def test_a_required_value_unknown_during_preview_is_a_mandatory_violation(name, fixture, parent, key, says) -> None:
-    path = POLICIES_DIR / fixture
-    resources = load_fixture(path)
-    assert_no_violations(run_rules(resources, fixture_config(path), [name]))
+@pytest.mark.parametrize(("name", "passing", "parent", "key", "says"), UNKNOWN_CASES, ids=[c[0] for c in UNKNOWN_CASES])
+def test_a_required_value_unknown_during_preview_is_a_mandatory_violation(name, passing, parent, key, says) -> None:
+    case = load_case(name, passing)
+    resources = case.resources
+    assert_no_violations(run_rules(resources, case.config, [name]))
     unknown = copy.deepcopy(resources)
     parent(unknown[0]["props"])[key] = UNKNOWN_STRING_VALUE
-    result = run_rules(unknown, fixture_config(path), [name])
+    result = run_rules(unknown, case.config, [name])
     violation = assert_has_violation(result, name, unknown[0]["urn"], "UNKNOWN DURING PREVIEW")
     assert says in violation.message
 
 
 @pytest.mark.parametrize("name", ["deployment-observability", "service-slo-declared"])
 def test_an_unknown_value_a_stack_rule_needs_is_a_mandatory_violation(name: str) -> None:
-    path = POLICIES_DIR / f"stack/good-{name}.json"
-    resources = load_fixture(path)
+    case = load_case(name, "paved-road")
+    resources = case.resources
     for resource in resources:
         if resource["type"] == "kubernetes:apps/v1:Deployment":
             if name == "service-slo-declared":
                 resource["props"]["metadata"]["annotations"]["paved-road.dev/slo"] = UNKNOWN_STRING_VALUE
             else:
                 resource["props"]["metadata"]["namespace"] = UNKNOWN_STRING_VALUE
-    assert_has_violation(run_rules(resources, fixture_config(path), [name]), name, "", "UNKNOWN DURING PREVIEW")
+    assert_has_violation(run_rules(resources, case.config, [name]), name, "", "UNKNOWN DURING PREVIEW")
 
 
 def test_the_sdk_alone_would_only_raise_unknown_value_error_which_it_reports_as_advisory() -> None:
     """Why the pack copies props out of the proxy: a plain SDK policy reading an unknown gets an exception
     the SDK turns into an ADVISORY note (pulumi_policy/policy.py Analyze: `except UnknownValueError`)."""
-    deployment = load_fixture(POLICIES_DIR / "supply_chain/good-image-pinned-by-digest.json")[0]
+    deployment = load_case("image-pinned-by-digest", "paved-road").resources[0]
     _container(deployment["props"])["image"] = UNKNOWN_STRING_VALUE
     props = _props(deployment)
     with pytest.raises(UnknownValueError):
@@ -227,15 +243,9 @@ def test_the_sdk_alone_would_only_raise_unknown_value_error_which_it_reports_as_
 
 
 def test_a_disabled_rule_reports_nothing_which_is_why_the_driver_must_list_it() -> None:
-    path = POLICIES_DIR / "supply_chain/bad-image-pinned-by-digest--tag-only.json"
-    config = {**fixture_config(path), "image-pinned-by-digest": "disabled"}
-    assert not run_rules(load_fixture(path), config, ["image-pinned-by-digest"]).violations
-
-
-def test_repository_files_are_fixture_folders_only() -> None:
-    stray = [p.name for p in POLICIES_DIR.glob("*.json")]
-    assert stray == [], "fixtures live in a family folder"
-    assert all((POLICIES_DIR / folder / "policy-config.json").exists() for folder in FAMILY_FOLDERS)
+    case = load_case("image-pinned-by-digest", "tag-only")
+    config = {**case.config, "image-pinned-by-digest": "disabled"}
+    assert not run_rules(case.resources, config, ["image-pinned-by-digest"]).violations
 
 
 # Under `pulumi preview` the pack is the only reader of its config: it refuses a weakened setting itself unless a

@@ -15,7 +15,7 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from tests.policies.harness import PACK_DIR, POLICIES_DIR, RULES, fixture_config, load_fixture
+from tests.policies.harness import PACK_DIR, RULES, load_case
 
 START_TIMEOUT_S = 30
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY, "disabled": analyzer_pb2.DISABLED}
@@ -102,43 +102,43 @@ def test_the_pack_lists_every_rule_with_its_default_level_and_strict_schema(anal
         assert served[current.name].remediation_steps
 
 
-def test_a_bad_fixture_is_a_mandatory_diagnostic_on_the_wire(analyzer) -> None:
-    path = POLICIES_DIR / "supply_chain/bad-image-signature-verified--other-digest.json"
-    _configure(analyzer, fixture_config(path))
-    diagnostics = [d for d in _analyze(analyzer, load_fixture(path)[0]) if d.policyName == "image-signature-verified"]
+def test_a_failing_case_is_a_mandatory_diagnostic_on_the_wire(analyzer) -> None:
+    case = load_case("image-signature-verified", "other-digest")
+    _configure(analyzer, case.config)
+    diagnostics = [d for d in _analyze(analyzer, case.resources[0]) if d.policyName == "image-signature-verified"]
     assert [d.enforcementLevel for d in diagnostics] == [analyzer_pb2.MANDATORY]
     assert "signature digest-mismatch" in diagnostics[0].message
 
 
 def test_an_unknown_value_is_mandatory_on_the_wire_not_the_sdks_advisory_note(analyzer) -> None:
-    path = POLICIES_DIR / "supply_chain/bad-image-signature-verified--unknown-signature.json"
-    _configure(analyzer, fixture_config(path))
-    diagnostics = [d for d in _analyze(analyzer, load_fixture(path)[0]) if d.policyName == "image-signature-verified"]
+    case = load_case("image-signature-verified", "unknown-signature")
+    _configure(analyzer, case.config)
+    diagnostics = [d for d in _analyze(analyzer, case.resources[0]) if d.policyName == "image-signature-verified"]
     assert [d.enforcementLevel for d in diagnostics] == [analyzer_pb2.MANDATORY]
     assert "UNKNOWN DURING PREVIEW" in diagnostics[0].message
     assert "can't run policy" not in diagnostics[0].message
 
 
 def test_an_invalid_config_makes_analyze_fail_with_a_grpc_error(analyzer) -> None:
-    path = POLICIES_DIR / "supply_chain/good-image-pinned-by-digest.json"
-    _configure(analyzer, {**fixture_config(path), "image-vulnerability-threshold": {"max_critical": -1}})
+    case = load_case("image-pinned-by-digest", "paved-road")
+    _configure(analyzer, {**case.config, "image-vulnerability-threshold": {"max_critical": -1}})
     with pytest.raises(grpc.RpcError) as raised:
-        _analyze(analyzer, load_fixture(path)[0])
+        _analyze(analyzer, case.resources[0])
     assert raised.value.code() == grpc.StatusCode.UNKNOWN
     assert "Exception calling application" in (raised.value.details() or "")
 
 
 def test_a_disabled_rule_produces_no_diagnostic(analyzer) -> None:
-    path = POLICIES_DIR / "supply_chain/bad-image-pinned-by-digest--tag-only.json"
-    _configure(analyzer, {**fixture_config(path), "image-pinned-by-digest": "disabled"})
-    assert not [d for d in _analyze(analyzer, load_fixture(path)[0]) if d.policyName == "image-pinned-by-digest"]
+    case = load_case("image-pinned-by-digest", "tag-only")
+    _configure(analyzer, {**case.config, "image-pinned-by-digest": "disabled"})
+    assert not [d for d in _analyze(analyzer, case.resources[0]) if d.policyName == "image-pinned-by-digest"]
 
 
 def test_a_stack_rule_reports_on_the_resource_over_analyze_stack(analyzer) -> None:
-    path = POLICIES_DIR / "stack/bad-service-slo-declared--no-slo.json"
-    _configure(analyzer, fixture_config(path))
+    case = load_case("service-slo-declared", "no-slo")
+    _configure(analyzer, case.config)
     request = analyzer_pb2.AnalyzeStackRequest()
-    for resource in load_fixture(path):
+    for resource in case.resources:
         entry = request.resources.add(
             type=resource["type"], urn=resource["urn"], name=resource["name"], parent=resource.get("parent", "")
         )

@@ -7,28 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.policies.harness import (
-    POLICIES_DIR,
-    RULES,
-    fixture_config,
-    fixture_exceptions,
-    fixtures,
-    load_fixture,
-    rule,
-)
+from tests.policies.harness import RULES, all_cases, fixture_exceptions, rule
 
 from paved_road_policies.resource import Resource  # noqa: E402 (harness sets the path)
 from paved_road_policies.rule import ANY_TYPE  # noqa: E402 (harness sets the path)
 from paved_road_policies.rule_config import PolicyConfigError  # noqa: E402 (harness sets the path)
 
-FAMILY_FOLDERS = ("admission", "labels", "supply_chain", "pipeline", "kubernetes_hygiene", "pod_security", "stack")
-FIXTURE_RESOURCES = [
-    (path, resource)
-    for folder in FAMILY_FOLDERS
-    for path in fixtures(POLICIES_DIR / folder)
-    for resource in load_fixture(path)
-]
-# Every type a fixture has, plus types the program or a hand-written stack could add.
+FIXTURE_RESOURCES = [(case, resource) for case in all_cases() for resource in case.resources]
+# Every type a case has, plus types the program or a hand-written stack could add.
 TYPES = sorted(
     {resource["type"] for _, resource in FIXTURE_RESOURCES}
     | {
@@ -63,7 +49,7 @@ SELECTING_RULES = [r for r in RESOURCE_RULES if r.name not in EVERY_TYPE_BY_DESI
 @pytest.mark.parametrize("current", SELECTING_RULES, ids=[r.name for r in SELECTING_RULES])
 def test_a_rule_reports_nothing_on_any_type_its_selector_skips(current: Any) -> None:
     """The Analyze wrapper returns early for a skipped type: the check itself must agree, on every fixture's
-    props dressed up as every skipped type (bad fixtures included)."""
+    props dressed up as every skipped type (failing cases included)."""
     skipped = [t for t in TYPES if not current.selects.matches(t)]
     assert skipped, f"{current.name} selects every type"
     with fixture_exceptions():
@@ -71,11 +57,11 @@ def test_a_rule_reports_nothing_on_any_type_its_selector_skips(current: Any) -> 
 
 
 def _check_skipped(current: Any, skipped: list[str]) -> None:
-    for path, resource in FIXTURE_RESOURCES:
-        config = current.load_config(_entry(fixture_config(path).get(current.name)))
+    for case, resource in FIXTURE_RESOURCES:
+        config = current.load_config(_entry(case.config.get(current.name)))
         for type_token in skipped:
             subject = Resource(type_token, resource["name"], resource["urn"], copy.deepcopy(resource["props"]))
-            assert list(current.check(subject, config)) == [], (current.name, path.name, type_token)
+            assert list(current.check(subject, config)) == [], (current.name, case.id, type_token)
 
 
 def _entry(entry: Any) -> dict[str, Any] | None:
@@ -84,10 +70,9 @@ def _entry(entry: Any) -> dict[str, Any] | None:
 
 def test_every_resource_rule_of_the_pack_names_its_types_and_selects_its_bad_fixtures() -> None:
     assert [r.name for r in RESOURCE_RULES if r.selects is ANY_TYPE] == EVERY_TYPE_BY_DESIGN
-    for path, resource in FIXTURE_RESOURCES:
-        name = path.stem.split("--", 1)[0].split("-", 1)[1]
-        if path.name.startswith("bad-") and not rule(name).stack:
-            assert rule(name).selects.matches(resource["type"]), (name, resource["type"])
+    for case, resource in FIXTURE_RESOURCES:
+        if not case.good and not rule(case.rule).stack:
+            assert rule(case.rule).selects.matches(resource["type"]), (case.id, resource["type"])
 
 
 def test_the_cached_config_is_read_only_so_no_rule_can_change_what_the_next_call_sees() -> None:

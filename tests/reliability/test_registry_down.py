@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from companyos.contracts.release_record import ImageRef
 from companyos.release import pipeline
 from companyos.release.runner import StageContext, StageSpec
 from companyos.release.stages import LOCAL_STAGES
-from companyos.release.state import PushedImage
 from companyos.supply_chain.cosign import signature_tag
 from companyos.supply_chain.oci import RegistryClient, RegistryError
 from companyos.supply_chain.referrers import list_referrers, referrers_tag
@@ -110,7 +110,7 @@ def handing_over(repository: str, digest: str) -> StageSpec:
     """Stands in for the stages up to `image`: the image is already in the registry."""
 
     def run(ctx: StageContext) -> str:
-        ctx.state.image = PushedImage(repository, digest, VERSION)
+        ctx.state.image = ImageRef(repository, digest, VERSION)
         return f"{repository}@{digest}"
 
     return StageSpec("image", run, "build", "(test) image pushed by tests/reliability/small_image.py")

@@ -11,8 +11,9 @@ import uuid
 from dataclasses import asdict
 from pathlib import Path
 
+from companyos.contracts.release_record import ImageRef
 from companyos.release.runner import StageContext
-from companyos.release.state import PushedImage, SigningKey, StageFailed
+from companyos.release.state import SigningKey, StageFailed
 from companyos.supply_chain.build import build_service
 from companyos.supply_chain.cosign import verify_reference
 from companyos.supply_chain.intoto import COSIGN_TYPES, CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, VULN_PREDICATE
@@ -52,7 +53,7 @@ def image(ctx: StageContext) -> str:
     built = build_service(
         ctx.state.service_dir, f"127.0.0.1:{ctx.state.registry_port}", ctx.work, tag=ctx.version, base_image=None
     )
-    ctx.state.image = PushedImage(built.repository, built.digest, built.tag)
+    ctx.state.image = ImageRef(built.repository, built.digest, built.tag)
     ctx.state.build_facts = asdict(built)
     ctx.note("image", f"built {built.repository}:{built.tag} (base {built.base_image or 'from the Dockerfile'})")
     return built.pinned

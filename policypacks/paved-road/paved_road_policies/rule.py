@@ -21,7 +21,7 @@ from .rendered import RenderError, rendered_objects
 from .resource import Resource
 from .rule_config import load_config
 from .sdk_policy import sdk_policy
-from .vendor.support.jsonschema_import import jsonschema
+from .vendor.contracts.policy_config_schema import check_config_schema
 
 FAMILIES = ("admission", "labels", "supply-chain", "pipeline", "kubernetes-hygiene", "pod-security", "stack")
 
@@ -95,7 +95,12 @@ class Rule:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"rule {self.name}: family {self.family!r} is not one of {FAMILIES}")
-        jsonschema.Draft202012Validator.check_schema(self.json_schema())
+        check_config_schema(self.json_schema())
+
+    @property
+    def family_folder(self) -> str:
+        """The family as a Python identifier: the folder of its rule files under tests/policies/."""
+        return self.family.replace("-", "_")
 
     # --- config ----------------------------------------------------------------------------------
 

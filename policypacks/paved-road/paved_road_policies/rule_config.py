@@ -13,8 +13,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .exceptions_in_force import exceptions_source, unexcepted_weakenings
+from .vendor.contracts.policy_config_schema import config_problems
 from .vendor.policy_gate.exceptions import weakened_settings
-from .vendor.support.jsonschema_import import jsonschema
 
 if TYPE_CHECKING:
     from .rule import Rule
@@ -59,11 +59,7 @@ def _validated(rule: Rule, raw: Mapping[str, Any] | None) -> dict[str, Any]:
     # The engine carries the level beside the properties; a config file may still repeat it here.
     given.pop("enforcementLevel", None)
     merged = {**rule.defaults(), **given}
-    errors = sorted(
-        jsonschema.Draft202012Validator(rule.json_schema()).iter_errors(merged),
-        key=lambda e: list(map(str, e.absolute_path)),
-    )
-    problems = [f"{'.'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors]
+    problems = config_problems(rule.json_schema(), merged)
     if not problems and rule.config_check is not None:
         problems = rule.config_check(merged)
     if not problems:
