@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests drive for real: prometheus + promtool (SLO rules, local stack),
-# alertmanager, shellcheck (workflow scripts), openssl (signature cross-check), git (template repos),
+# alertmanager, shellcheck and jq (workflow scripts, run by the tests), openssl (signature cross-check), git (template repos),
 # buildah (daemonless image builds), docker-registry (local OCI registry), e2fsprogs (chattr in a test),
 # chromium (the evidence page is opened and screenshotted headless).
-APT_PACKAGES=(prometheus prometheus-alertmanager shellcheck openssl git buildah docker-registry e2fsprogs chromium)
+APT_PACKAGES=(prometheus prometheus-alertmanager shellcheck jq openssl git buildah docker-registry e2fsprogs chromium)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

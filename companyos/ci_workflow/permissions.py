@@ -11,7 +11,8 @@ JOB_NAMES = (*REQUIRED_STATUS_CHECKS, "deploy", "post-deploy")
 
 # What each job's GITHUB_TOKEN may do, and why; anything not listed is `none`. The reasons are written
 # into the workflow as comments. Artifacts of the same run need no permission (runtime token).
-JOB_PERMISSIONS: dict[str, dict[str, tuple[str, str]]] = {
+Grants = dict[str, dict[str, tuple[str, str]]]
+JOB_PERMISSIONS: Grants = {
     "build": {"contents": ("read", "check out the service"), "packages": ("write", "push the image to ghcr.io")},
     "test": {"contents": ("read", "check out the service")},
     "sbom": {"contents": ("read", "check out the service"), "packages": ("read", "syft pulls the pushed image")},
@@ -28,12 +29,12 @@ JOB_PERMISSIONS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def job_permissions(job: str) -> dict[str, str]:
+def job_permissions(job: str, grants: Grants = JOB_PERMISSIONS) -> dict[str, str]:
     """The `permissions:` mapping of one job (scope -> level)."""
-    return {scope: level for scope, (level, _why) in JOB_PERMISSIONS[job].items()}
+    return {scope: level for scope, (level, _why) in grants[job].items()}
 
 
-def comment_permissions(body: str) -> str:
+def comment_permissions(body: str, grants: Grants = JOB_PERMISSIONS) -> str:
     """Append each job permission's reason as a comment (YAML emitters drop comments, so add them after)."""
     lines = body.split("\n")
     job, in_permissions = "", False
@@ -43,7 +44,7 @@ def comment_permissions(body: str) -> str:
         elif line == "    permissions:":
             in_permissions = True
         elif in_permissions and (match := re.match(r"^      ([a-z-]+): [a-z]+$", line)):
-            lines[index] = f"{line}  # {JOB_PERMISSIONS[job][match.group(1)][1]}"
+            lines[index] = f"{line}  # {grants[job][match.group(1)][1]}"
         else:
             in_permissions = False
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from companyos.catalog.model import ServiceSpec
 from companyos.contracts.conventions import (
     POLICY_CONFIG_POLICY,
     PR_LABEL_PREFIXES,
@@ -53,6 +54,12 @@ def labels_from_service_metadata(path: Path) -> list[str]:
     return sorted(f"{prefix}{meta[key]}" for prefix, key in LABEL_FIELDS.items() if meta.get(key))
 
 
+def labels_from_stanza(spec: ServiceSpec) -> list[str]:
+    """The labels a stanza declares: what the platform repository's own preview of the service's stack runs with
+    (a platform pull request is not the service's, so its labels say nothing about the service)."""
+    return sorted(f"{prefix}{getattr(spec, key)}" for prefix, key in LABEL_FIELDS.items() if getattr(spec, key))
+
+
 def gate_policy_config(
     *, labels: Iterable[str], source: str, public_keys: Iterable[str], allow_unscanned: bool = False
 ) -> dict[str, Any]:
@@ -68,10 +75,19 @@ def gate_policy_config(
 
 
 def ci_policy_config(
-    *, event_name: str, pr_labels: str, pr_number: str, service_dir: Path, public_key: str
+    *,
+    event_name: str,
+    pr_labels: str,
+    pr_number: str,
+    service_dir: Path,
+    public_key: str,
+    stanza: ServiceSpec | None = None,
 ) -> dict[str, Any]:
-    """What CI's policy-gate job writes, from the event (through env, never `${{ }}` in a script)."""
-    if event_name == "pull_request":
+    """What CI's policy-gate job writes, from the event (through env, never `${{ }}` in a script). With `stanza`
+    (the platform repository's pipeline) the labels are the stanza's, whatever the event."""
+    if stanza is not None:
+        labels, source = labels_from_stanza(stanza), f"services.yaml stanza {stanza.name}"
+    elif event_name == "pull_request":
         labels, source = labels_from_pull_request(pr_labels), f"pull request #{pr_number} labels"
     else:
         labels, source = labels_from_service_metadata(service_dir / SERVICE_METADATA_PATH), SERVICE_METADATA_PATH

@@ -47,12 +47,21 @@ def render_ci_workflow(spec: ServiceSpec, *, image_registry: str = DEFAULT_IMAGE
         )
     pins = load_pins()
     workflow = _workflow(spec, f"{image_registry}/{spec.name}", pins)
+    return _header(spec) + comment_permissions(dump_workflow(workflow, pins))
+
+
+def dump_workflow(workflow: dict[str, Any], pins: Pins) -> str:
+    """The workflow as YAML: block style, scripts as literal blocks, each pinned commit's tag beside it."""
     body = yaml.dump(
         workflow, Dumper=_WorkflowDumper, sort_keys=False, width=4096, allow_unicode=True, default_flow_style=False
     )
+    return pin_comments(body, pins)
+
+
+def pin_comments(body: str, pins: Pins) -> str:
+    """Name each pinned commit's release tag beside it (`uses: a/b@<sha> # v1.2.3`), as Renovate and readers expect."""
     tags = {pin.sha: pin.tag for pin in pins.actions.values()}
-    body = _USES_LINE.sub(lambda m: f"{m.group(1)}{m.group(2)}@{m.group(3)} # {tags[m.group(3)]}", body)
-    return _header(spec) + comment_permissions(body)
+    return _USES_LINE.sub(lambda m: f"{m.group(1)}{m.group(2)}@{m.group(3)} # {tags[m.group(3)]}", body)
 
 
 def _header(spec: ServiceSpec) -> str:

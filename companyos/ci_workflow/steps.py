@@ -10,7 +10,7 @@ from typing import Any
 
 from companyos.catalog.model import ServiceSpec
 from companyos.ci_workflow.artifact_paths import POLICY_CONFIG, RELEASE_RECORD
-from companyos.ci_workflow.permissions import job_permissions
+from companyos.ci_workflow.permissions import JOB_PERMISSIONS, Grants, job_permissions
 from companyos.ci_workflow.pins import Pins
 
 RUNNER = "ubuntu-24.04"  # a fixed image, not ubuntu-latest: a runner upgrade is a reviewed change here
@@ -25,8 +25,10 @@ DIGEST_GUARD = (
 )
 
 
-def make_job(name: str, timeout: int, steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    """A job on the fixed runner, granted only the token permissions JOB_PERMISSIONS lists for it."""
+def make_job(
+    name: str, timeout: int, steps: list[dict[str, Any]], grants: Grants = JOB_PERMISSIONS, /, **extra: Any
+) -> dict[str, Any]:
+    """A job on the fixed runner, granted only the token permissions `grants` lists for it."""
     job: dict[str, Any] = {"name": name}
     if "needs" in extra:
         job["needs"] = extra.pop("needs")
@@ -34,7 +36,7 @@ def make_job(name: str, timeout: int, steps: list[dict[str, Any]], **extra: Any)
         job["if"] = extra.pop("if")
     job["runs-on"] = RUNNER
     job["timeout-minutes"] = timeout
-    job["permissions"] = job_permissions(name)
+    job["permissions"] = job_permissions(name, grants)
     job.update(extra)
     job["steps"] = steps
     return job
@@ -115,10 +117,10 @@ def platform_steps(pins: Pins) -> list[dict[str, Any]]:
     ]
 
 
-def policy_pack_venv_step() -> dict[str, Any]:
+def policy_pack_venv_step(platform: str = "platform") -> dict[str, Any]:
     # The pack runs in its own virtualenv (PulumiPolicy.yaml: virtualenv venv), built from its requirements.txt
     # alone: what `pulumi policy publish` would ship, nothing of the platform's install.
-    pack = "platform/policypacks/paved-road"
+    pack = f"{platform}/policypacks/paved-road".removeprefix("./")
     return {
         "name": "Install the policy pack's own virtualenv (its requirements.txt only)",
         "run": f"python3 -m venv {pack}/venv\n{pack}/venv/bin/pip install --quiet -r {pack}/requirements.txt\n",

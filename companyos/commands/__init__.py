@@ -13,6 +13,8 @@ import click
 # Command name -> module exposing `command`. Add a line here to expose a new command.
 COMMAND_MODULES = {
     "validate": "companyos.commands.validate",
+    "affected": "companyos.commands.affected",
+    "platform-workflow": "companyos.commands.platform_workflow",
     "graph": "companyos.commands.graph",
     "new-service": "companyos.commands.new_service",
     "update-service": "companyos.commands.update_service",

@@ -66,6 +66,15 @@ def test_the_workflow_validates_against_githubs_workflow_schema(workflow_file: P
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_actionlint_finds_nothing_and_does_flag_a_broken_expression(workflow_file: Path, rendered: str) -> None:
+    # actionlint checks expressions, job needs and contexts, and runs shellcheck on each `run:` script.
+    clean = subprocess.run([_tool("actionlint"), str(workflow_file)], capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    workflow_file.write_text(rendered.replace("needs.build.outputs.digest", "needs.nosuchjob.outputs.digest", 1))
+    broken = subprocess.run([_tool("actionlint"), str(workflow_file)], capture_output=True, text=True, timeout=120)
+    assert broken.returncode == 1 and "nosuchjob" in broken.stdout, broken.stdout
+
+
 def test_zizmor_does_flag_a_tag_pin_and_an_injected_title_so_a_clean_result_means_something(
     workflow_file: Path, rendered: str
 ) -> None:
@@ -87,7 +96,7 @@ def test_zizmor_does_flag_a_tag_pin_and_an_injected_title_so_a_clean_result_mean
 
 
 def _shellcheck(script: str) -> subprocess.CompletedProcess[str]:
-    # The same check actionlint runs on `run:` blocks (actionlint itself has no upstream package here).
+    # The check actionlint runs on `run:` blocks, here on each script alone for a precise failure message.
     return subprocess.run(
         [_tool("shellcheck"), "--shell=bash", "--norc", "-"],
         input=script,
