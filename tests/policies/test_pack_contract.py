@@ -10,21 +10,8 @@ import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from tests.policies.harness import (
-    BASES_DIR,
-    FAMILY_FOLDERS,
-    POLICIES_DIR,
-    RULES,
-    _props,
-    all_cases,
-    assert_has_violation,
-    assert_no_violations,
-    load_case,
-    rule,
-    rule_file,
-    rule_files,
-    run_rules,
-)
+from tests.policies.cases import BASES_DIR, FAMILY_FOLDERS, POLICIES_DIR, all_cases, load_case, rule_file, rule_files
+from tests.policies.harness import RULES, _props, assert_has_violation, assert_no_violations, rule, run_rules
 
 from paved_road_policies.registry import pack_arguments  # noqa: E402
 from paved_road_policies.rule import Finding, Rule  # noqa: E402 (harness sets the path)

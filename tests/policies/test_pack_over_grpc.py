@@ -15,7 +15,8 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from tests.policies.harness import PACK_DIR, RULES, load_case
+from tests.policies.cases import load_case
+from tests.policies.harness import PACK_DIR, RULES
 
 START_TIMEOUT_S = 30
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY, "disabled": analyzer_pb2.DISABLED}

@@ -16,7 +16,8 @@ from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_STRING_VALUE
 
 from benchmarks.rego.comparator import RULES as REGO_RULES
 from benchmarks.rego.comparator import RegoRules
-from tests.policies.harness import all_cases, rule, run_rules
+from tests.policies.cases import all_cases
+from tests.policies.harness import rule, run_rules
 
 # The resources of every case built on the real program's (bases/program.json): what the bench judges. The
 # hand-written workloads exercise wrappers and kinds the comparator does not mirror (inline YAML, for one).

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.policies.harness import Case, CaseError, all_cases, check_case, load_cases
+from tests.policies.cases import Case, CaseError, all_cases, check_case, load_cases
 
 
 @pytest.mark.parametrize("case", all_cases(), ids=lambda case: case.id)

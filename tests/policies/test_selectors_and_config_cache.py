@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.policies.harness import RULES, all_cases, fixture_exceptions, rule
+from tests.policies.cases import all_cases, fixture_exceptions
+from tests.policies.harness import RULES, rule
 
 from paved_road_policies.resource import Resource  # noqa: E402 (harness sets the path)
 from paved_road_policies.rule import ANY_TYPE  # noqa: E402 (harness sets the path)

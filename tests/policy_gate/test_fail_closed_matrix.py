@@ -13,7 +13,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from companyos.policy_gate import GateSession, run_gate
 from tests.conftest import REPO_ROOT
-from tests.policies.harness import load_case
+from tests.policies.cases import load_case
 
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 TEST_PACKS = Path(__file__).parent / "packs"

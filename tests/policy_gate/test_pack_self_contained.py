@@ -14,7 +14,7 @@ from companyos.contracts.conventions import trusted_key_config
 from companyos.policy_gate import GateSession
 from companyos.policy_gate.pack_contracts import stale
 from tests.conftest import REPO_ROOT
-from tests.policies.harness import load_case
+from tests.policies.cases import load_case
 
 PACK = REPO_ROOT / "policypacks" / "paved-road"
 RULES = PACK / "paved_road_policies"

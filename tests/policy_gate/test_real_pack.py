@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 
 if (PACK / "PulumiPolicy.yaml").exists():
     # The case format belongs to the pack's tests (tests/policies/README.md): reuse their reader.
-    from tests.policies.harness import FIXTURE_EXCEPTION_ENTRIES, Case, all_cases
+    from tests.policies.cases import FIXTURE_EXCEPTION_ENTRIES, Case, all_cases
 
     CASES = all_cases()
 else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.policies.harness import load_case, run_case
+from tests.policies.cases import load_case, run_case
 
 
 def test_a_missing_label_names_the_stanza_field_to_edit() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.policies.harness import assert_has_violation, load_case, run_rules
+from tests.policies.cases import load_case
+from tests.policies.harness import assert_has_violation, run_rules
 
 
 def test_config_can_add_required_checks_but_never_remove_the_governance_ones(pack_exceptions) -> None:

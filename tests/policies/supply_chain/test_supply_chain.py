@@ -6,14 +6,8 @@ from __future__ import annotations
 import pytest
 from pulumi_policy import EnforcementLevel
 
-from tests.policies.harness import (
-    assert_has_violation,
-    assert_no_violations,
-    fixture_exceptions,
-    load_case,
-    run_case,
-    run_rules,
-)
+from tests.policies.cases import fixture_exceptions, load_case, run_case
+from tests.policies.harness import assert_has_violation, assert_no_violations, run_rules
 
 
 def test_a_real_cosign_signature_verifies_only_while_its_key_is_trusted() -> None:
