@@ -9,6 +9,7 @@ import importlib
 from typing import NoReturn
 
 import click
+from click_didyoumean import DYMMixin
 
 # Command name -> module exposing `command`. Add a line here to expose a new command.
 COMMAND_MODULES = {
@@ -44,8 +45,9 @@ COMMAND_MODULES = {
 }
 
 
-class LazyGroup(click.Group):
-    """A click group that imports a command's module when that command is looked up."""
+class LazyGroup(DYMMixin, click.Group):
+    """A click group that imports a command's module when that command is looked up; an unknown command gets
+    "did you mean" suggestions (click-didyoumean)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMAND_MODULES})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from companyos.commands.output import STDOUT, say, write_data
 from companyos.commands.sign import read_key_source
 from companyos.contracts.errors import UserError
 from companyos.supply_chain.intoto import COSIGN_TYPES
@@ -15,7 +16,6 @@ from companyos.supply_chain.keys import load_private_key, public_key_fingerprint
 from companyos.supply_chain.password import cosign_password
 from companyos.supply_chain.publish import UnattestablePredicate, attest_pushed_image
 from companyos.supply_chain.reference import parse_pinned_reference
-from companyos.support.files import atomic_write
 
 PREDICATE_TYPES = {cosign_type: predicate_type for predicate_type, cosign_type in COSIGN_TYPES.items()}
 MAX_PREDICATE_BYTES = 64 << 20
@@ -77,14 +77,12 @@ def command(image: str, key_path: str, cosign_type: str, predicate_path: Path, o
         layer = attest_pushed_image(reference.repository, digest, PREDICATE_TYPES[cosign_type], predicate, private_key)
     except UnattestablePredicate as error:
         raise UserError(f"--predicate {predicate_path} {error}") from None
+    to_stdout = str(out_path) == STDOUT
     if out_path is not None:
-        try:
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(out_path, layer.envelope + b"\n")
-        except OSError as error:
-            raise UserError(f"attested, but cannot write --out {out_path}: {error.strerror}") from None
-    click.echo(
+        write_data(out_path, layer.envelope + b"\n", option="attested, but --out")
+    say(
         f"attested {reference.repository}@{digest} ({cosign_type}, {layer.predicate_type}) with key "
-        f"{public_key_fingerprint(private_key.public_key())}"
+        f"{public_key_fingerprint(private_key.public_key())}",
+        data_on_stdout=to_stdout,
     )
-    click.echo(f"attestation: {layer.repository}:{layer.tag}")
+    say(f"attestation: {layer.repository}:{layer.tag}", data_on_stdout=to_stdout)

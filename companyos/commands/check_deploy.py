@@ -10,9 +10,9 @@ from rich.table import Table
 
 from companyos.commands import exit_with
 from companyos.commands.obs import catalog_service
+from companyos.commands.output import STDOUT, json_option, write_data
 from companyos.contracts.errors import UserError
 from companyos.observability.check_deploy import DeployReport, check_deploy
-from companyos.observability.output import write_atomic
 
 _STYLE = {"pass": "green", "fail": "bold red", "no-data": "yellow", "error": "yellow"}
 
@@ -70,13 +70,7 @@ def print_report(report: DeployReport, console: Console) -> None:
 )
 @click.option("--window", default="5m", show_default=True, help="PromQL range of the error-ratio and latency checks.")
 @click.option("--probe-count", type=int, default=5, show_default=True, help="Requests per probed route.")
-@click.option(
-    "--json",
-    "json_path",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report as JSON (schema paved-road.check-deploy/v1) to this file.",
-)
+@json_option("The report (schema paved-road.check-deploy/v1)")
 def command(
     url: str,
     prometheus_url: str,
@@ -84,15 +78,17 @@ def command(
     catalog_path: str,
     window: str,
     probe_count: int,
-    json_path: Path | None,
+    json_out: str | None,
 ) -> None:
     """Probe a deployed service and check its SLO in Prometheus; exit 0 healthy, 1 unhealthy, 2 could not check."""
     spec = catalog_service(catalog_path, service)
-    if json_path is not None and not json_path.parent.is_dir():
-        raise UserError(f"--json {json_path}: folder {json_path.parent} does not exist. Fix: create it first.")
+    to_stdout = json_out == STDOUT
+    if json_out is not None and not to_stdout and not Path(json_out).parent.is_dir():
+        raise UserError(f"--json {json_out}: folder {Path(json_out).parent} does not exist. Fix: create it first.")
     report = check_deploy(spec, url, prometheus_url, window=window, probe_count=probe_count)
-    print_report(report, Console(width=140))
-    if json_path is not None:
-        write_atomic(json_path, report.to_json())
-        click.echo(f"{json_path}: report written")
+    print_report(report, Console(width=140, stderr=to_stdout))
+    if json_out is not None:
+        write_data(json_out, report.to_json(), option="--json")
+        if not to_stdout:
+            click.echo(f"{json_out}: report written")
     exit_with(report.exit_code)

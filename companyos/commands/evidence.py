@@ -41,7 +41,14 @@ CI_STAGES = ("build", "test", "sbom", "sign", "policy-gate", "deploy")
 )
 @click.option("--run-url", default=None, help="This CI run (default: from GITHUB_* variables).")
 @click.option("--environment", default="dev", show_default=True)
-@click.option("--output", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for release-<version>.md and .html (`--output` is its old name).",
+)
 def command(
     service: str,
     artifacts: Path,

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from companyos.catalog import load_catalog
+from companyos.commands.output import STDOUT, json_option, say, write_json
 from companyos.contracts.errors import UserError
 from companyos.policy_gate.preview import PreviewOptions, project_name, stack_config
 from companyos.preview.graph import resource_tree, type_counts
@@ -31,7 +32,10 @@ from companyos.preview.program_run import run_program
     type=click.Path(file_okay=False, exists=True),
     help="Directory holding Pulumi.yaml and __main__.py.",
 )
-def command(catalog_path: str, service: str | None, release_path: str | None, project_dir: str) -> None:
+@json_option("Every resource (urn, type, name, parent, inputs, dependencies)")
+def command(
+    catalog_path: str, service: str | None, release_path: str | None, project_dir: str, json_out: str | None
+) -> None:
     """Print the resource graph of the Pulumi program, built offline under Pulumi's mocks."""
     load_catalog(catalog_path)  # report catalogue problems as the validate command does
     if release_path and not service:
@@ -49,10 +53,21 @@ def command(catalog_path: str, service: str | None, release_path: str | None, pr
     run = run_program(options.project_dir, stack=options.stack, project=project, config=config)
     if run.error:
         raise UserError(run.error)
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    console.print(resource_tree(run))
+    # Warnings are for a person, never inside the data: always on stderr.
+    warnings = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
     for level, message in run.logs:
         if level in ("warning", "error"):
-            console.print(f"[yellow]{level}[/]: {message}")
+            warnings.print(f"[yellow]{level}[/]: {message}")
     counts = type_counts(run)
-    console.print(f"{sum(counts.values())} resources, {len(counts)} types")
+    summary = f"{sum(counts.values())} resources, {len(counts)} types"
+    if json_out is not None:
+        write_json(json_out, {"stack": options.stack, "resources": [
+            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
+             "inputs": r.inputs, "dependencies": r.dependencies}
+            for r in run.resources
+        ]})  # fmt: skip
+        say(summary, data_on_stdout=json_out == STDOUT)
+        return
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(resource_tree(run))
+    console.print(summary)

@@ -4,14 +4,41 @@ Exit 0 created, 2 invalid input (nothing written)."""
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 import click
 
 from companyos.catalog import DATA_CLASSIFICATIONS, RISKS
+from companyos.contracts.errors import UserError
 from companyos.scaffolding.catalog import DEFAULT_PORT, ServiceAnswers
 from companyos.scaffolding.new_service import new_service
 from companyos.scaffolding.template import TEMPLATE_ENV
+
+DEFAULT_RISK, DEFAULT_DATA = "medium", "internal"
+OWNER_SLUG = re.compile(r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$")  # services.schema.json `owner`
+SLUG_RULE = "a GitHub team slug: lower-case letters, digits, '-' and '_', at most 63 characters, e.g. team-payments"
+
+
+def _owner(value: str) -> str:
+    if not OWNER_SLUG.match(value) or len(value) > 63:
+        raise click.BadParameter(f"{value!r} is not {SLUG_RULE}")
+    return value
+
+
+def _ask_missing(owner: str | None, risk: str | None, data: str | None) -> tuple[str, str, str]:
+    """On a terminal, ask for what the flags left out (defaults shown); off one, a missing owner is an error,
+    since no default owner is right and a script must not hang on a prompt."""
+    if sys.stdin.isatty():
+        owner = owner or click.prompt("Owning team (GitHub team slug)", value_proc=_owner)
+        risk = risk or click.prompt("Risk", type=click.Choice(RISKS), default=DEFAULT_RISK)
+        data = data or click.prompt(
+            "Data classification", type=click.Choice(DATA_CLASSIFICATIONS), default=DEFAULT_DATA
+        )
+    elif owner is None:
+        raise UserError(f"--owner is missing: pass the owning team as --owner SLUG, {SLUG_RULE}.")
+    return owner, risk or DEFAULT_RISK, data or DEFAULT_DATA
 
 
 @click.command("new-service")
@@ -24,20 +51,18 @@ from companyos.scaffolding.template import TEMPLATE_ENV
     type=click.Path(file_okay=False, path_type=Path),
     help="Parent directory; the service is created in PARENT/NAME.",
 )
-@click.option("--owner", required=True, help="Owning team slug (GitHub team), e.g. team-payments.")
+@click.option("--owner", default=None, help="Owning team slug (GitHub team), e.g. team-payments [asked on a terminal].")
 @click.option(
     "--risk",
     type=click.Choice(RISKS),
-    default="medium",
-    show_default=True,
-    help="Business risk if the service misbehaves.",
+    default=None,
+    help=f"Business risk if the service misbehaves [default: {DEFAULT_RISK}; asked on a terminal].",
 )
 @click.option(
     "--data-classification",
     type=click.Choice(DATA_CLASSIFICATIONS),
-    default="internal",
-    show_default=True,
-    help="Most sensitive data the service handles.",
+    default=None,
+    help=f"Most sensitive data the service handles [default: {DEFAULT_DATA}; asked on a terminal].",
 )
 @click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port the service listens on.")
 @click.option("--description", default="", help="One line saying what the service does.")
@@ -61,9 +86,9 @@ from companyos.scaffolding.template import TEMPLATE_ENV
 def command(
     name: str,
     parent: Path,
-    owner: str,
-    risk: str,
-    data_classification: str,
+    owner: str | None,
+    risk: str | None,
+    data_classification: str | None,
     port: int,
     description: str,
     catalog_path: Path,
@@ -72,6 +97,7 @@ def command(
     template_ref: str | None,
 ) -> None:
     """Create PARENT/NAME from the paved-road template, with its CI workflow, and add it to the catalogue."""
+    owner, risk, data_classification = _ask_missing(owner, risk, data_classification)
     answers = ServiceAnswers(
         name=name, owner=owner, risk=risk, data_classification=data_classification, description=description, port=port
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from companyos.catalog import ServiceSpec, load_catalog
 from companyos.commands import exit_with
+from companyos.commands.output import STDOUT, json_option, write_json
 from companyos.contracts.errors import UserError
 from companyos.observability import local_stack, stack_state
 
@@ -119,12 +121,22 @@ def down_command(work_dir: Path) -> None:
 
 @command.command("status")
 @_work_dir_option
-def status_command(work_dir: Path) -> None:
+@json_option("Each component and scrape target")
+def status_command(work_dir: Path, json_out: str | None) -> None:
     """Show each component and Prometheus' scrape targets; exit 1 unless all are ready."""
     state, rows, targets = local_stack.status(work_dir)
+    if json_out is not None:
+        write_json(json_out, {
+            "running": state is not None,
+            "service": state.options["service"] if state else None,
+            "components": [asdict(row) for row in rows],
+            "targets": targets,
+        })  # fmt: skip
     if state is None:
-        click.echo(f"no stack state in {work_dir}: not running (start it with `companyos obs up`)")
+        click.echo(f"no stack state in {work_dir}: not running (start it with `companyos obs up`)", err=True)
         exit_with(1)
+    if json_out == STDOUT:
+        exit_with(0 if all(r.ready for r in rows) else 1)
     table = Table(title=f"obs stack for {state.options['service']} (started {state.started_at})")
     for column in ("component", "pid", "running", "ready", "url"):
         table.add_column(column)

@@ -9,8 +9,8 @@ import click
 
 from companyos.catalog import load_catalog
 from companyos.ci_workflow.policy_config import ci_policy_config, render
+from companyos.commands.output import STDOUT, write_data
 from companyos.contracts.errors import UserError
-from companyos.support.files import atomic_write
 
 
 @click.command("policy-config")
@@ -63,9 +63,6 @@ def command(
         stanza=stanza,
     )
     text = render(config)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(out, text.encode())
-    except OSError as error:
-        raise UserError(f"cannot write --out {out}: {error.strerror}") from None
-    click.echo(text, nl=False)
+    write_data(out, text, option="--out")
+    if str(out) != STDOUT:
+        click.echo(text, nl=False)

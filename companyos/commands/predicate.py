@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
 import click
 
+from companyos.commands.output import STDOUT, say, write_json
 from companyos.contracts.errors import UserError
 from companyos.supply_chain.predicates import rfc3339_now, scan_predicate
 from companyos.supply_chain.provenance import BuildFacts, service_provenance
 from companyos.supply_chain.vulnerabilities import FORMATS, load_report
-from companyos.support.files import atomic_write
 
 OUT = click.Path(dir_okay=False, path_type=Path)
 
@@ -24,11 +23,7 @@ def command() -> None:
 
 
 def _write(out: Path, document: object) -> None:
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(out, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode())
-    except OSError as error:
-        raise UserError(f"cannot write --out {out}: {error.strerror}") from None
+    write_json(out, document, option="--out")
 
 
 def _timestamp(value: str | None, option: str) -> str:
@@ -56,7 +51,10 @@ def vuln(report: Path, report_format: str, started_on: str | None, finished_on: 
     started = _timestamp(started_on, "--started-on") if started_on else finished
     predicate = scan_predicate(summary, started_on=started, finished_on=finished)
     _write(out, predicate)
-    click.echo(f"vuln predicate {out}: {summary.scanner or report_format}, max CVSS {summary.max_cvss}")
+    say(
+        f"vuln predicate {out}: {summary.scanner or report_format}, max CVSS {summary.max_cvss}",
+        data_on_stdout=str(out) == STDOUT,
+    )
 
 
 @command.command("provenance")
@@ -122,7 +120,8 @@ def provenance(
     )
     _write(out, predicate)
     dependencies = predicate["buildDefinition"]["resolvedDependencies"]
-    click.echo(
+    say(
         f"provenance predicate {out}: {len(dependencies)} resolved dependencies "
-        f"({', '.join(dep.get('name', dep['uri']) for dep in dependencies)})"
+        f"({', '.join(dep.get('name', dep['uri']) for dep in dependencies)})",
+        data_on_stdout=str(out) == STDOUT,
     )

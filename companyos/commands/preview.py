@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
 from companyos.commands import exit_with
+from companyos.commands.output import STDOUT, json_option, write_data
 from companyos.contracts.errors import UserError
 from companyos.policy_gate import DEFAULT_TIMEOUT_S, render_summary, write_report
 from companyos.policy_gate.preview import DEFAULT_PACK, PreviewOptions, run_preview
@@ -32,7 +34,7 @@ FILE = click.Path(dir_okay=False, path_type=Path)
     type=FILE,
     help='JSON as for pulumi: {"policy": "mandatory"} or {"policy": {"enforcementLevel": ..., prop: ...}}.',
 )
-@click.option("--json", "json_path", type=FILE, help="Write the gate report (paved-road.gate-report/v1) here.")
+@json_option("The gate report (paved-road.gate-report/v1)")
 @click.option("--release", type=FILE, help="Release record to deploy (needs --service), as paved-road:releaseRecord.")
 @click.option(
     "--releases-dir",
@@ -73,7 +75,7 @@ def command(
     service: str | None,
     pack_dir: Path,
     policy_config: Path | None,
-    json_path: Path | None,
+    json_out: str | None,
     release: Path | None,
     releases_dir: Path | None,
     project_dir: Path,
@@ -97,10 +99,13 @@ def command(
             exceptions=exceptions,
         )
     )
-    click.echo(render_summary(result, include_error=False), nl=False)
-    if json_path is not None:
-        write_report(result.to_report(), json_path)
-        click.echo(f"gate report: {json_path}")
+    to_stdout = json_out == STDOUT
+    click.echo(render_summary(result, include_error=False), nl=False, err=to_stdout)
+    if to_stdout:
+        write_data(STDOUT, json.dumps(result.to_report(), indent=2) + "\n", option="--json")
+    elif json_out is not None:
+        write_report(result.to_report(), json_out)
+        click.echo(f"gate report: {json_out}")
     if result.error is not None:
         raise UserError(f"policy gate could not run: {result.error}")
     if result.exit_code:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import click
 
+from companyos.commands.output import STDOUT, say, write_data
 from companyos.contracts.errors import UserError
 from companyos.contracts.release_record import (
     AttestationRef,
     ImageRef,
     ReleaseRecord,
     SignatureRef,
-    write_release_record,
 )
 from companyos.supply_chain import public_key_fingerprint, verify
 from companyos.supply_chain.attestation import judge_attestations
@@ -132,8 +132,9 @@ def command(
     )
     if attestations_path is not None:
         record = replace(record, attestations=cosign_attestations(attestations_path, record, keys))
-    write_release_record(record, out)
-    click.echo(
+    write_data(out, record.to_json(), option="--out")
+    say(
         f"release record {out}: {reference.repository}@{reference.digest}, signed by "
-        f"{signature.key_fingerprint or public_key_fingerprint(keys[0])}"
+        f"{signature.key_fingerprint or public_key_fingerprint(keys[0])}",
+        data_on_stdout=str(out) == STDOUT,
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from companyos.commands import exit_with
+from companyos.commands.output import STDOUT, json_option, say, write_json
 from companyos.supply_chain.registry import (
     DEFAULT_DATA_DIR,
     DEFAULT_PORT,
@@ -47,9 +49,12 @@ def stop(data_dir: Path) -> None:
 
 @command.command("status")
 @_DATA_DIR
-def status(data_dir: Path) -> None:
+@json_option("The registry's state (running, pid, address)")
+def status(data_dir: Path, json_out: str | None) -> None:
     """Exit 0 if the registry runs and answers, 1 if not."""
     current = registry_status(data_dir)
-    click.echo(current.detail)
+    if json_out is not None:
+        write_json(json_out, asdict(current))
+    say(current.detail, data_on_stdout=json_out == STDOUT)
     if not current.running:
         exit_with(1)

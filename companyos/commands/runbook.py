@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from companyos.commands.obs import catalog_service
-from companyos.observability.output import write_atomic
+from companyos.commands.output import STDOUT, say, write_data
 from companyos.observability.runbook import render_runbook
 
 
@@ -37,5 +37,7 @@ from companyos.observability.runbook import render_runbook
 def command(service: str | None, catalog_path: str, environment: str, prometheus_namespace: str, out: str) -> None:
     """The runbook: one section per SLO alert, version lookup, rollback and check-deploy commands."""
     spec = catalog_service(catalog_path, service)
-    write_atomic(out, render_runbook(spec, environment=environment, prometheus_namespace=prometheus_namespace))
-    click.echo(f"{out}: runbook for {spec.name}")
+    write_data(
+        out, render_runbook(spec, environment=environment, prometheus_namespace=prometheus_namespace), option="--out"
+    )
+    say(f"{out}: runbook for {spec.name}", data_on_stdout=out == STDOUT)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import click
 
+from companyos.commands.output import STDOUT, say, write_data
 from companyos.supply_chain.buildah import work_dir
 from companyos.supply_chain.sbom_release import produce_sbom
 
@@ -17,9 +19,16 @@ from companyos.supply_chain.sbom_release import produce_sbom
 @click.option("--attach", is_flag=True, help="Attach the SBOM to --image in the registry (OCI 1.1 referrer).")
 def command(service_dir: Path, image: str | None, out: Path, attach: bool) -> None:
     """Merge cyclonedx-npm's application graph with syft's image inventory; fails on any orphan or schema error."""
-    result = produce_sbom(service_dir, out, work_dir(), image=image, attach=attach)
-    click.echo(
-        f"SBOM {result.path} ({result.digest}): {result.components} components, {result.edges} edges, "
-        f"{result.orphans} orphans; copy {result.copy}"
+    to_stdout = str(out) == STDOUT
+    with tempfile.TemporaryDirectory() as scratch:
+        # With `--out -` the SBOM is made beside its release copy as usual, then printed.
+        target = Path(scratch) / "sbom.cdx.json" if to_stdout else out
+        result = produce_sbom(service_dir, target, work_dir(), image=image, attach=attach)
+        if to_stdout:
+            write_data(STDOUT, target.read_bytes(), option="--out")
+    say(
+        f"SBOM {out} ({result.digest}): {result.components} components, {result.edges} edges, "
+        f"{result.orphans} orphans; copy {result.copy}",
+        data_on_stdout=to_stdout,
     )
-    click.echo(f"location: {result.location}")
+    say(f"location: {result.location}", data_on_stdout=to_stdout)

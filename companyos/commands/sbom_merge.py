@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from companyos.commands.output import STDOUT, say, write_data
 from companyos.contracts.errors import UserError
 from companyos.supply_chain.reference import parse_pinned_reference
 from companyos.supply_chain.sbom import (
@@ -19,7 +20,6 @@ from companyos.supply_chain.sbom import (
     merge_sboms,
     render,
 )
-from companyos.support.files import atomic_write
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -56,10 +56,10 @@ def command(app_sbom: Path, image_sbom: Path, image_ref: str | None, out: Path) 
     orphans = find_orphans(json.loads(text))
     if orphans:
         raise SbomError(f"the merged SBOM has {len(orphans)} orphan component(s), e.g. {orphans[:3]}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, text.encode())
+    write_data(out, text, option="--out")
     stats = graph_stats(json.loads(text))
-    click.echo(
+    say(
         f"SBOM {out} (sha256:{hashlib.sha256(text.encode()).hexdigest()}): {stats.components} components, "
-        f"{stats.edges} edges, {stats.orphans} orphans"
+        f"{stats.edges} edges, {stats.orphans} orphans",
+        data_on_stdout=str(out) == STDOUT,
     )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from companyos.contracts.errors import UserError
+from companyos.commands.output import STDOUT, say, write_json
 from companyos.supply_chain.vulnerabilities import FORMATS, load_report, not_scanned
-from companyos.support.files import atomic_write
 
 
 @click.group("scan")
@@ -25,16 +23,17 @@ def command() -> None:
 def ingest(report: Path | None, report_format: str, out: Path) -> None:
     """Summarise REPORT (counts by severity, max CVSS, worst findings); without REPORT: not-scanned."""
     summary = load_report(report, report_format) if report is not None else not_scanned()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(out, (json.dumps(asdict(summary), indent=2, sort_keys=True) + "\n").encode())
-    except OSError as error:
-        raise UserError(f"cannot write --out {out}: {error.strerror}") from None
+    write_json(out, asdict(summary), option="--out")
+    to_stdout = str(out) == STDOUT
     if summary.status == "not-scanned":
-        click.echo("not-scanned: no scanner report was given, so this release carries no vulnerability evidence")
+        say(
+            "not-scanned: no scanner report was given, so this release carries no vulnerability evidence",
+            data_on_stdout=to_stdout,
+        )
     else:
         counts = ", ".join(f"{severity} {count}" for severity, count in summary.counts.items() if count)
-        click.echo(
+        say(
             f"scanned by {summary.scanner} (db {summary.db_version or 'unknown'}): {counts or 'no findings'}; "
-            f"max CVSS {summary.max_cvss}"
+            f"max CVSS {summary.max_cvss}",
+            data_on_stdout=to_stdout,
         )

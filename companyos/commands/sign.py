@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
+from companyos.commands.output import STDOUT, say, write_json
 from companyos.contracts.errors import UserError
 from companyos.supply_chain.keys import load_private_key
 from companyos.supply_chain.password import cosign_password
@@ -35,10 +37,16 @@ def command(image: str, key_path: str, out_path: Path | None) -> None:
     key_pem = read_key_source(key_path)
     private_key = load_private_key(key_pem, cosign_password(f"of {key_path}"), source=key_path)
     evidence = sign_pushed_image(reference.repository, reference.digest, private_key)
-    if out_path is not None:
+    to_stdout = str(out_path) == STDOUT
+    if to_stdout:
+        write_json(STDOUT, asdict(evidence))
+    elif out_path is not None:
         write_signature_evidence(out_path, evidence)
-    click.echo(f"signed {reference.repository}@{reference.digest} with key {evidence.key_fingerprint}")
-    click.echo(f"signature: {evidence.ref}")
+    say(
+        f"signed {reference.repository}@{reference.digest} with key {evidence.key_fingerprint}",
+        data_on_stdout=to_stdout,
+    )
+    say(f"signature: {evidence.ref}", data_on_stdout=to_stdout)
 
 
 def read_key_source(key_path: str) -> bytes:

@@ -24,7 +24,13 @@ from companyos.support.files import atomic_write
 @click.option("--key", "key_path", required=True, help="cosign private key (password in $COSIGN_PASSWORD).")
 @click.option("--reference", required=True, help="Image repository, e.g. registry.example.com/team/app.")
 @click.option("--digest", required=True, help="Manifest digest to sign, sha256:<64 hex>.")
-@click.option("--out-dir", required=True, help="Directory to write payload.json and signature.b64 into.")
+@click.option(
+    "--out",
+    "--out-dir",
+    "out_dir",
+    required=True,
+    help="Folder to write payload.json and signature.b64 into (`--out-dir` is its old name).",
+)
 @click.option(
     "--annotation",
     "-a",
@@ -60,9 +66,7 @@ def command(key_path: str, reference: str, digest: str, out_dir: str, annotation
         atomic_write(directory / "payload.json", payload)
         atomic_write(directory / "signature.b64", signature.encode("ascii") + b"\n")
     except OSError as error:
-        raise UserError(
-            f"cannot write into --out-dir {out_dir}: {error.strerror}; choose a writable directory"
-        ) from None
+        raise UserError(f"cannot write into --out {out_dir}: {error.strerror}; choose a writable directory") from None
     click.echo(
         f"Signed {repository}@{digest}: wrote {directory / 'payload.json'} and "
         f"{directory / 'signature.b64'}; push them as {repository}:{signature_tag(digest)}"

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import click
 
 from companyos.catalog import ServiceSpec, load_catalog
+from companyos.commands.output import STDOUT, say, write_data
 from companyos.contracts.errors import UserError
 from companyos.observability.openslo import render_openslo
-from companyos.observability.output import write_atomic
 from companyos.observability.slo_doc import render_slo_doc
 from companyos.observability.slo_rules import DEFAULT_MIN_REQUESTS, render_rules
 
@@ -45,8 +45,8 @@ def _spec(catalog_path: str, name: str) -> ServiceSpec:
 
 def _generate(catalog_path: str, service: str, out: str, render: Callable[[ServiceSpec], str], what: str) -> None:
     text = render(_spec(catalog_path, service))
-    write_atomic(out, text)
-    click.echo(f"{out}: {what} for {service}")
+    write_data(out, text, option="--out", create_folders=False)
+    say(f"{out}: {what} for {service}", data_on_stdout=out == STDOUT)
 
 
 @click.group("slo")

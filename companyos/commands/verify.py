@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from companyos.commands import exit_with
+from companyos.commands.output import STDOUT, json_option, say, write_json
 from companyos.contracts.errors import UserError
 from companyos.supply_chain.cosign import verify_reference
 from companyos.supply_chain.keys import load_public_key
@@ -27,7 +27,7 @@ EXIT_REJECTED = 1
 @click.option("--key", "key_paths", multiple=True, required=True, help="Trusted cosign.pub (repeatable).")
 @click.option("--digest", help="Digest being deployed, sha256:<64 hex>; the payload must name it.")
 @click.option("--reference", help="Repository the payload must name (e.g. registry.example.com/team/app).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option("The result")
 def command(
     image_ref: str | None,
     payload_path: str | None,
@@ -36,7 +36,7 @@ def command(
     key_paths: tuple[str, ...],
     digest: str | None,
     reference: str | None,
-    as_json: bool,
+    json_out: str | None,
 ) -> None:
     """Verify IMAGE_REF, or a local --payload/--signature pair, against trusted --key files."""
     keys = [read_public_key(path) for path in key_paths]
@@ -58,10 +58,9 @@ def command(
     else:
         result = _verify_files(payload_path, signature_path, manifest_path, keys, digest, reference)
 
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
-    else:
-        click.echo(f"{result.reason}: {result.detail}")
+    if json_out is not None:
+        write_json(json_out, result.to_dict())
+    say(f"{result.reason}: {result.detail}", data_on_stdout=json_out == STDOUT)
     if not result.verified:
         exit_with(EXIT_REJECTED)
 

@@ -6,12 +6,12 @@ the image's `.att` tag instead of the record, so a record that dropped an attest
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from companyos.commands import exit_with
+from companyos.commands.output import STDOUT, json_option, say, write_json
 from companyos.commands.verify import EXIT_REJECTED, read_public_key
 from companyos.contracts.release_record import load_release_record
 from companyos.supply_chain.record_attestations import judge_record, verdict_report
@@ -21,21 +21,22 @@ from companyos.supply_chain.record_attestations import judge_record, verdict_rep
 @click.argument("record_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--key", "key_paths", multiple=True, required=True, help="Trusted cosign.pub (repeatable).")
 @click.option("--from-registry", is_flag=True, help="Read the envelopes from the registry's .att tag.")
-@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-def command(record_path: Path, key_paths: tuple[str, ...], from_registry: bool, as_json: bool) -> None:
+@json_option("The verdict")
+def command(record_path: Path, key_paths: tuple[str, ...], from_registry: bool, json_out: str | None) -> None:
     """Check that RECORD's SBOM, scan and provenance are attested, signed by --key and bound to its image."""
     keys = [read_public_key(path) for path in key_paths]
     record = load_release_record(record_path)
     verdict = judge_record(record, keys, from_registry=from_registry)
-    if as_json:
-        click.echo(json.dumps(verdict_report(record, verdict), indent=2, sort_keys=True))
-    elif verdict.ok:
-        click.echo(f"attestations: verified for {record.image.pinned} ({verdict.summary()})")
+    if json_out is not None:
+        write_json(json_out, verdict_report(record, verdict))
+    to_stdout = json_out == STDOUT
+    if verdict.ok:
+        say(f"attestations: verified for {record.image.pinned} ({verdict.summary()})", data_on_stdout=to_stdout)
         for why in verdict.ignored:
-            click.echo(f"  (left out, not the release's) {why}")
+            say(f"  (left out, not the release's) {why}", data_on_stdout=to_stdout)
     else:
-        click.echo(f"attestations: REJECTED for {record.image.pinned}")
+        say(f"attestations: REJECTED for {record.image.pinned}", data_on_stdout=to_stdout)
         for problem in verdict.problems:
-            click.echo(f"  - {problem}")
+            say(f"  - {problem}", data_on_stdout=to_stdout)
     if not verdict.ok:
         exit_with(EXIT_REJECTED)
