@@ -39,6 +39,15 @@ def leaf_commands() -> list[list[str]]:
     return found
 
 
+def command_at(path: list[str]) -> click.Command:
+    ctx = click.Context(cli)
+    command = cli.get_command(ctx, path[0])
+    if isinstance(command, click.Group):
+        command = command.get_command(ctx, path[1])
+    assert command is not None, path
+    return command
+
+
 @pytest.mark.parametrize("path", leaf_commands(), ids=" ".join)
 def test_no_command_prints_a_traceback_from_an_empty_directory(path: list[str], tmp_path: Path) -> None:
     # With no arguments, each command is run where nothing it expects exists (no services.yaml, no Pulumi.yaml).
@@ -98,13 +107,8 @@ def test_output_options_have_one_name() -> None:
     """Files and folders a command writes are `--out` (`--output` / `--out-dir` survive only as aliases of it);
     data is `--json`; `--output-key-prefix` is cosign's own flag, kept for cosign users."""
     outputs = 0
-    ctx = click.Context(cli)
     for path in leaf_commands():
-        command = cli.get_command(ctx, path[0])
-        if isinstance(command, click.Group):
-            command = command.get_command(ctx, path[1])
-        assert command is not None
-        for param in command.params:
+        for param in command_at(path).params:
             written = [o for o in param.opts if o in ("--out", "--output", "--out-dir")]
             if written:
                 outputs += 1
@@ -119,13 +123,8 @@ def test_the_readmes_exit_code_table_lists_every_command_and_which_take_json() -
     listed = " ".join(row[0] for row in rows)
     for name in COMMAND_MODULES:
         assert f"`{name}" in listed or f" {name}" in listed or f"`{name} " in listed, f"{name} missing"
-    ctx = click.Context(cli)
     for path in leaf_commands():
-        command = cli.get_command(ctx, path[0])
-        if isinstance(command, click.Group):
-            command = command.get_command(ctx, path[1])
-        assert command is not None
-        takes_json = any("--json" in param.opts for param in command.params)
+        takes_json = any("--json" in param.opts for param in command_at(path).params)
         row = next(r for r in rows if f"`{path[0]}" in r[0] or f" {path[0]}" in r[0])
         says_json = f"{path[1]} --json" in row[2] if len(path) == 2 else "--json" in row[2]
         assert takes_json == says_json, (path, row)

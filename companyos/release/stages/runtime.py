@@ -14,8 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 from companyos.observability import local_stack
 from companyos.observability.check_deploy import check_deploy as check_deployed_service
-from companyos.observability.dashboard import build_dashboard
-from companyos.observability.dashboard_render import render_dashboard_png
 from companyos.release.runner import StageContext
 from companyos.release.state import StageFailed
 from companyos.support.files import atomic_write
@@ -121,6 +119,10 @@ def check_deploy(ctx: StageContext) -> str:
 
 
 def dashboard(ctx: StageContext) -> str:
+    # Imported here: matplotlib takes half a second to import, and `companyos --help` loads every command module.
+    from companyos.observability.dashboard import build_dashboard
+    from companyos.observability.dashboard_render import render_dashboard_png
+
     end = datetime.now(UTC)
     out = ctx.out / "dashboard.png"
     report = render_dashboard_png(
