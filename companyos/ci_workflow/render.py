@@ -19,16 +19,15 @@ from companyos.ci_workflow.permissions import comment_permissions
 from companyos.ci_workflow.pins import Pins, load_pins
 from companyos.ci_workflow.release_jobs import SEVERITY_CUTOFF_BY_RISK, build_job, sbom_job, sign_job, test_job
 from companyos.ci_workflow.steps import REGISTRY_HOST
-from companyos.contracts.conventions import WORKFLOW_PATH
+from companyos.contracts.conventions import WORKFLOW_PATH, is_service_name
 from companyos.contracts.errors import UserError
 
-_SERVICE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")  # the catalogue's DNS-1123 label rule
 _USES_LINE = re.compile(r"^(\s*(?:- )?uses: )(\S+)@([0-9a-f]{40})$", re.MULTILINE)
 
 
 def render_ci_workflow(spec: ServiceSpec, *, image_registry: str = DEFAULT_IMAGE_REGISTRY) -> str:
     """The service's `.github/workflows/ci.yml`: deterministic text, same spec -> same bytes."""
-    if not _SERVICE_NAME.match(spec.name or "") or len(spec.name) > 40:
+    if not is_service_name(spec.name or ""):
         raise UserError(
             f"service '{spec.name}' (line {spec.line}): name must be a DNS-1123 label of at most 40 "
             "characters to be used in the CI workflow. Fix: rename the stanza in services.yaml."

@@ -4,25 +4,24 @@ Exit 0 created, 2 invalid input (nothing written)."""
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 import click
 
 from companyos.catalog import DATA_CLASSIFICATIONS, RISKS
+from companyos.contracts.conventions import MAX_OWNER_LENGTH, is_owner
 from companyos.contracts.errors import UserError
 from companyos.scaffolding.catalog import DEFAULT_PORT, ServiceAnswers
 from companyos.scaffolding.new_service import new_service
 from companyos.scaffolding.template import TEMPLATE_ENV
 
 DEFAULT_RISK, DEFAULT_DATA = "medium", "internal"
-OWNER_SLUG = re.compile(r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$")  # services.schema.json `owner`
-SLUG_RULE = "a GitHub team slug: lower-case letters, digits, '-' and '_', at most 63 characters, e.g. team-payments"
+SLUG_RULE = f"a GitHub team slug: lower-case letters, digits, '-' and '_', at most {MAX_OWNER_LENGTH} characters, e.g. team-payments"
 
 
 def _owner(value: str) -> str:
-    if not OWNER_SLUG.match(value) or len(value) > 63:
+    if not is_owner(value):
         raise click.BadParameter(f"{value!r} is not {SLUG_RULE}")
     return value
 

@@ -3,6 +3,8 @@ contract change: the pack and the components read the same constants."""
 
 from __future__ import annotations
 
+import re
+
 # Governance labels on every Kubernetes object (values from the stanza).
 LABEL_OWNER = "owner"
 LABEL_RISK = "risk"
@@ -49,5 +51,23 @@ GRAFANA_DASHBOARD_LABEL = {"grafana_dashboard": "1"}
 
 # Files the platform commits into each service repository.
 WORKFLOW_PATH = ".github/workflows/ci.yml"
+# A service's name: a DNS-1123 label short enough to prefix Kubernetes objects, stacks and repositories. The same
+# rule is written into services.schema.json, policy-exceptions.schema.json and the template's copier.yml (data files
+# that cannot import it); tests/test_naming_rules.py holds them to these values.
+SERVICE_NAME_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+MAX_SERVICE_NAME_LENGTH = 40
+# An owning team: a GitHub team slug (services.schema.json `owner`).
+OWNER_PATTERN = r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"
+MAX_OWNER_LENGTH = 63
+
+
+def is_service_name(name: str) -> bool:
+    return len(name) <= MAX_SERVICE_NAME_LENGTH and re.match(SERVICE_NAME_PATTERN, name) is not None
+
+
+def is_owner(owner: str) -> bool:
+    return len(owner) <= MAX_OWNER_LENGTH and re.match(OWNER_PATTERN, owner) is not None
+
+
 SERVICE_METADATA_PATH = "service.yaml"
 CODEOWNERS_PATH = "CODEOWNERS"

@@ -18,7 +18,12 @@ import yaml
 
 from companyos.catalog.service_metadata import render_service_yaml
 from companyos.ci_workflow import render_ci_workflow
-from companyos.contracts.conventions import SERVICE_METADATA_PATH, WORKFLOW_PATH
+from companyos.contracts.conventions import (
+    MAX_SERVICE_NAME_LENGTH,
+    SERVICE_METADATA_PATH,
+    WORKFLOW_PATH,
+    is_service_name,
+)
 from companyos.contracts.errors import UserError
 from companyos.scaffolding.catalog import (
     Registration,
@@ -29,8 +34,6 @@ from companyos.scaffolding.catalog import (
 from companyos.scaffolding.template import TEMPLATE_NAME, resolve_template_source
 
 ANSWERS_FILE = ".copier-answers.yml"
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-MAX_NAME_LENGTH = 40  # the catalogue's limit: the name also prefixes k8s objects and stack names
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,11 @@ class NewService:
 
 
 def check_name(name: str) -> None:
-    if len(name) > MAX_NAME_LENGTH or not _DNS_LABEL.match(name):
+    if not is_service_name(name):
         suggestion = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
-        suggestion = re.sub(r"^[^a-z]+", "", suggestion)[:MAX_NAME_LENGTH].rstrip("-") or "my-service"
+        suggestion = re.sub(r"^[^a-z]+", "", suggestion)[:MAX_SERVICE_NAME_LENGTH].rstrip("-") or "my-service"
         raise UserError(
-            f"service name '{name}' is not a DNS-1123 label of at most {MAX_NAME_LENGTH} characters "
+            f"service name '{name}' is not a DNS-1123 label of at most {MAX_SERVICE_NAME_LENGTH} characters "
             "(lower-case letters, digits and '-', starting with a letter, not ending with '-'). "
             f"Fix: use e.g. '{suggestion}'."
         )
