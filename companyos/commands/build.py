@@ -9,6 +9,7 @@ import click
 from companyos.supply_chain.build import build_service
 from companyos.supply_chain.buildah import work_dir
 from companyos.supply_chain.release_paths import BUILD_FILE, release_dir
+from companyos.support.progress import progress
 
 
 @click.command("build")
@@ -23,10 +24,12 @@ from companyos.supply_chain.release_paths import BUILD_FILE, release_dir
 def command(service_dir: Path, registry: str, tag: str | None, base_image: str | None) -> None:
     """Build SERVICE_DIR's Dockerfile without a daemon and push it; prints REPOSITORY@DIGEST."""
     work = work_dir()
-    result = build_service(service_dir, registry, work, tag=tag, base_image=base_image)
-    record = release_dir(work, result.service, result.version) / BUILD_FILE
+    with progress(f"building {service_dir} and pushing it to {registry}"):
+        result = build_service(service_dir, registry, work, tag=tag, base_image=base_image)
+    record = release_dir(work, result.service, result.tag) / BUILD_FILE
     click.echo(
         f"built {result.repository}:{result.tag} (base {result.base_image or 'from the Dockerfile'}); "
-        f"build record {record}"
+        f"build record {record}",
+        err=True,
     )
-    click.echo(result.pinned)
+    click.echo(result.pinned)  # the data: what later commands take as IMAGE

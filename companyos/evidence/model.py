@@ -9,7 +9,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Stage:
     name: str
-    status: str  # "passed" | "failed" | "not-run"
+    status: str  # "passed" | "waived" (did not run its check, under a reviewed exception) | "failed" | "not-run"
     duration_s: float = 0.0
     artefact: str = ""
     detail: str = ""

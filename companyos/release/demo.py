@@ -47,7 +47,8 @@ def main() -> None:
         "--registry-port",
         str(free_port()),
     )
-    folder = max((WORK / "releases" / "hello-prod").iterdir(), key=lambda p: p.stat().st_mtime)
+    runs = [p for p in (WORK / "releases" / "hello-prod").iterdir() if not p.name.startswith(".")]  # not .replaced/
+    folder = max(runs, key=lambda p: p.stat().st_mtime)
     record = load_release_record(folder / "release.json")
     other = "sha256:" + "0" * 63 + "1"
     repointed = dataclasses.replace(record, image=ImageRef(record.image.repository, other, record.image.tag))

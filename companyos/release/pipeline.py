@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -90,6 +91,7 @@ def run_release(options: ReleaseOptions, console: Console | None = None) -> Rele
     service_dir = (options.service_dir or work / "services" / spec.name).resolve()
     version = options.version or _package_version(service_dir) or "0.1.0"
     out = work / "releases" / spec.name / version
+    replaced = _set_aside(out)
     out.mkdir(parents=True, exist_ok=True)
     previous, previous_path = previous_release(work, spec.name, version)
     context = StageContext(
@@ -109,6 +111,8 @@ def run_release(options: ReleaseOptions, console: Console | None = None) -> Rele
         ),
     )
     console.print(f"[bold]Release {spec.name} {version}[/] (local) -> {out}")
+    if replaced is not None:
+        console.print(f"[yellow]![/] the previous local run of {version} was moved, whole, to {replaced}")
     try:
         stages, failure = run_stages(LOCAL_STAGES, context)
     finally:
@@ -119,6 +123,18 @@ def run_release(options: ReleaseOptions, console: Console | None = None) -> Rele
     verdict = "[green]COMPLETE[/]" if pack.complete else f"[red]INCOMPLETE[/] (stopped at {pack.failed_stage})"
     console.print(f"Evidence pack {verdict}: {markdown}")
     return ReleaseOutcome(pack.complete, pack.failed_stage, out, markdown, html, stages)
+
+
+def _set_aside(out: Path) -> Path | None:
+    """A new local run of a version starts from an empty folder: the previous run's files move, untouched, to
+    releases/<service>/.replaced/<version>-<time>/ (nothing of one run is rewritten by another)."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    target = out.parent / ".replaced" / f"{out.name}-{stamp}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    out.rename(target)
+    return target
 
 
 def _clean_up(context: StageContext) -> None:

@@ -13,7 +13,8 @@ from rich.console import Console
 
 from companyos.contracts.errors import UserError
 from companyos.evidence.model import Stage
-from companyos.release.state import ReleaseState, StageFailed
+from companyos.release.state import ReleaseState, StageFailed, Waived
+from companyos.support.progress import progress, run_tool
 
 
 @dataclass
@@ -47,7 +48,7 @@ class StageContext:
         logs = self.out / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         try:
-            done = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+            done = run_tool(argv, cwd=cwd, env=env, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise StageFailed(f"`{' '.join(argv[:3])} ...` did not finish within {timeout:.0f} s") from None
         except FileNotFoundError:
@@ -59,8 +60,9 @@ class StageContext:
         return done
 
 
-StageFunction = Callable[[StageContext], str]
-"""Does the work; returns the artefact it produced (a path relative to the release folder, or a value)."""
+StageFunction = Callable[[StageContext], "str | Waived"]
+"""Does the work; returns the artefact it produced (a path relative to the release folder, or a value), or Waived
+when it did not run its check under a reviewed exception."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ def run_stages(stages: Sequence[StageSpec], context: StageContext) -> tuple[list
         started = time.perf_counter()
         context.console.print(f"[bold]▶ {stage.name}[/] [dim]{stage.command}[/]")
         try:
-            artefact = stage.run(context)
+            with progress(f"{stage.name}: {stage.command}"):
+                artefact = stage.run(context)
         except (StageFailed, UserError, Exception) as failure:  # noqa: BLE001 (any failure stops the release)
             elapsed = time.perf_counter() - started
             message = str(failure)
@@ -94,6 +97,10 @@ def run_stages(stages: Sequence[StageSpec], context: StageContext) -> tuple[list
             context.console.print(f"[red]✗ {stage.name}[/] {elapsed:.1f} s: {message}")
             return results, failure if isinstance(failure, StageFailed) else StageFailed(message)
         elapsed = time.perf_counter() - started
+        if isinstance(artefact, Waived):
+            results.append(Stage(stage.name, "waived", elapsed, artefact.artefact, artefact.why))
+            context.console.print(f"[yellow]~ {stage.name}[/] {elapsed:.1f} s  {artefact.artefact}: {artefact.why}")
+            continue
         results.append(Stage(stage.name, "passed", elapsed, artefact))
         context.console.print(f"[green]✓ {stage.name}[/] {elapsed:.1f} s  {artefact}")
     return results, None

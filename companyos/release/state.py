@@ -22,6 +22,15 @@ class StageFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Waived:
+    """What a stage returns when it did not run its check and a reviewed exception allows that: the evidence pack
+    shows `waived` and why, never `passed`."""
+
+    artefact: str
+    why: str
+
+
+@dataclass(frozen=True)
 class SigningKey:
     """The release's cosign key pair (made once per work tree, never in the repository)."""
 
@@ -52,6 +61,8 @@ class ReleaseState:
     verify_result: Path | None = None
     scan: ScanSummary | None = None
     scan_path: Path | None = None
+    waiver: Path | None = None
+    """The policy-exceptions.yaml a stage that did not run its check wrote (the unscanned waiver)."""
     git_commit: str = ""
     envelopes: list[dict[str, Any]] = field(default_factory=list)
     record: ReleaseRecord | None = None

@@ -12,7 +12,7 @@ from companyos.contracts.errors import UserError
 from companyos.supply_chain.base_image import ensure_base_image
 from companyos.supply_chain.buildah import buildah, push
 from companyos.supply_chain.oci import is_loopback
-from companyos.supply_chain.release_paths import release_dir
+from companyos.supply_chain.release_paths import BUILD_FILE, refuse_recorded, release_dir
 from companyos.support.files import atomic_write
 
 _NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
@@ -62,6 +62,8 @@ def build_service(
     tag = tag or version
     if not _TAG.match(tag):
         raise UserError(f"--tag {tag!r} is not a valid image tag (letters, digits, '.', '_', '-'; max 128)")
+    folder = release_dir(work, name, tag)  # the release's folder is its version: the image tag
+    refuse_recorded(folder, f"image (tag {tag})")
     insecure = is_loopback(registry)
     if base_image is None and insecure:
         # No official base can be pulled here; stand in with the local one, by digest.
@@ -107,7 +109,7 @@ def build_service(
         base_image=base_image or "",
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    out = release_dir(work, name, version) / "build.json"
+    out = folder / BUILD_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, (json.dumps(asdict(result), indent=2, sort_keys=True) + "\n").encode())
     return result

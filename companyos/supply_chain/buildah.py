@@ -14,6 +14,7 @@ from pathlib import Path
 from companyos.contracts.errors import UserError
 from companyos.supply_chain.reference import is_sha256_digest
 from companyos.support.files import atomic_write
+from companyos.support.progress import run_tool
 
 BUILDAH_INSTALL_HINT = "install it with `apt-get install -y buildah` (Debian 12 ships 1.28)"
 # A build runs npm ci twice; a wedged build must not hang CI forever.
@@ -45,7 +46,7 @@ def buildah(args: list[str], work: Path, *, timeout: float = BUILD_TIMEOUT_S, wh
         raise UserError(f"`buildah` is not on PATH; {BUILDAH_INSTALL_HINT}")
     env = {**os.environ, "CONTAINERS_STORAGE_CONF": str(storage_conf(work))}
     try:
-        result = subprocess.run([binary, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        result = run_tool([binary, *args], env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise UserError(
             f"{what} did not finish within {timeout:.0f}s (buildah {' '.join(args[:2])}); "

@@ -24,7 +24,7 @@ from companyos.supply_chain.cosign import AttestationLayer, Fetcher, SignatureLa
 from companyos.supply_chain.dsse import parse_envelope
 from companyos.supply_chain.go_json import go_marshal
 from companyos.supply_chain.intoto import parse_statement
-from companyos.supply_chain.release_paths import RECORD_FILE, release_dir
+from companyos.supply_chain.release_paths import RECORD_FILE, refuse_recorded, release_dir
 from companyos.supply_chain.sbom import SPEC_VERSION
 from companyos.supply_chain.verification import VerificationResult, verify
 
@@ -185,7 +185,9 @@ def record_release(
         scan=scan,
         attestations=attestations,
     )
-    path = write_release_record(record, release_dir(work, service, version) / RECORD_FILE)
+    folder = release_dir(work, service, version)
+    refuse_recorded(folder, "record", digest=digest)  # re-recording the same image is fine; another one is not
+    path = write_release_record(record, folder / RECORD_FILE)
     return record, path
 
 

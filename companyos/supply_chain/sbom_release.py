@@ -20,6 +20,7 @@ from companyos.supply_chain.referrers import attach_artifact
 from companyos.supply_chain.release_paths import (
     SBOM_ATTACHMENT_FILE,
     SBOM_FILE,
+    refuse_recorded,
     release_dir,
 )
 from companyos.supply_chain.sbom import graph_stats, merge_sboms, render
@@ -44,10 +45,20 @@ class SbomResult:
 
 
 def produce_sbom(
-    service_dir: Path, out: Path, work: Path, *, image: str | None, attach: bool, tools: Path | None = None
+    service_dir: Path,
+    out: Path,
+    work: Path,
+    *,
+    image: str | None,
+    attach: bool,
+    tools: Path | None = None,
+    version: str | None = None,
 ) -> SbomResult:
-    """`tools`: where the pinned npm tools are installed (default: tools_dir(work))."""
-    name, version = read_package(service_dir)
+    """`version`: the release the SBOM belongs to (its folder; default package.json's version); `tools`: where the
+    pinned npm tools are installed (default: tools_dir(work))."""
+    name, package_version = read_package(service_dir)
+    version = version or package_version
+    refuse_recorded(release_dir(work, name, version), "SBOM")
     app = app_sbom(service_dir, tools or tools_dir(work))
     pinned, manifest, client, repository = "", None, None, ""
     if image is None:

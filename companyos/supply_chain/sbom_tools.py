@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from companyos.contracts.errors import UserError
+from companyos.support.progress import run_tool
 
 CYCLONEDX_NPM = "@cyclonedx/cyclonedx-npm"
 CYCLONEDX_NPM_VERSION = "6.0.1"
@@ -43,7 +43,7 @@ def cyclonedx_npm(tools_dir: Path) -> Path:
     if npm is None:
         raise UserError("`npm` is not on PATH; cyclonedx-npm needs it: `apt-get install -y nodejs npm`")
     tools_dir.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
+    result = run_tool(
         [
             npm,
             "install",
@@ -53,10 +53,7 @@ def cyclonedx_npm(tools_dir: Path) -> Path:
             str(tools_dir),
             f"{CYCLONEDX_NPM}@{CYCLONEDX_NPM_VERSION}",
         ],
-        capture_output=True,
-        text=True,
         timeout=TOOL_TIMEOUT_S,
-        check=False,
     )
     if result.returncode != 0 or not executable.exists():
         raise UserError(
@@ -92,9 +89,7 @@ def app_sbom(service_dir: Path, tools_dir: Path) -> dict[str, Any]:
             str(out),
             str(service_dir / "package.json"),
         ]
-        result = subprocess.run(
-            args, cwd=service_dir, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S, check=False
-        )
+        result = run_tool(args, cwd=service_dir, timeout=TOOL_TIMEOUT_S)
         if result.returncode != 0 or not out.exists():
             raise UserError(
                 f"cyclonedx-npm failed for {service_dir} (exit {result.returncode}):\n"
@@ -118,13 +113,10 @@ def image_sbom(source: str, *, insecure_http: bool) -> dict[str, Any]:
         env["SYFT_REGISTRY_INSECURE_USE_HTTP"] = "true"
     with tempfile.TemporaryDirectory(prefix="companyos-sbom-") as temp:
         out = Path(temp) / "image.cdx.json"
-        result = subprocess.run(
+        result = run_tool(
             [syft_binary(), "scan", source, "--quiet", "-o", f"cyclonedx-json@1.6={out}"],
             env=env,
-            capture_output=True,
-            text=True,
             timeout=TOOL_TIMEOUT_S,
-            check=False,
         )
         if result.returncode != 0 or not out.exists():
             raise UserError(

@@ -65,6 +65,10 @@ def released(work: Path) -> Path:
     return work / "releases" / "hello-prod" / "0.1.0"
 
 
+def test_the_work_dir_holds_the_tools_the_release_installed(work: Path, released: Path) -> None:
+    assert (work / "tools" / "node_modules" / ".bin" / "cyclonedx-npm").exists()
+
+
 def test_every_stage_passes_and_leaves_its_artefact(released: Path) -> None:
     junit = ElementTree.parse(released / "reports" / "junit.xml").getroot()
     cases = list(junit.iter("testcase"))
@@ -109,7 +113,8 @@ def test_every_stage_passes_and_leaves_its_artefact(released: Path) -> None:
 def test_the_evidence_page_answers_the_four_questions_from_those_artefacts(released: Path) -> None:
     page = released / "evidence" / "release-0.1.0.md"
     text = page.read_text()
-    assert "**Status: COMPLETE**" in text
+    assert "**Status: COMPLETE** (every stage passed but `scan`, waived under a reviewed exception)" in text
+    assert "| scan | waived: not scanned, waived by exception (image-vulnerability-threshold allow_unscanned" in text
     assert "- Exceptions in force: 1" in text and "`image-vulnerability-threshold` allow_unscanned (hello-prod)" in text
     for heading in ("## What changed?", "## Was it tested?", "## Is it compliant?", "## How do we roll it back?"):
         assert heading in text
@@ -162,6 +167,7 @@ def test_the_html_page_opens_in_headless_chromium_with_the_four_sections(release
 
 
 def test_a_tampered_tag_stops_the_release_at_verify_and_the_gate_never_runs(work: Path, released: Path) -> None:
+    first = {p.name: p.read_bytes() for p in released.iterdir() if p.is_file()}
     done = release(work, "--version", "0.1.1", "--tamper-tag")
     assert done.returncode == 1, done.stdout[-3000:]
     folder = work / "releases" / "hello-prod" / "0.1.1"
@@ -170,3 +176,6 @@ def test_a_tampered_tag_stops_the_release_at_verify_and_the_gate_never_runs(work
     assert "| policy-gate | not-run |" in text and "| deploy | not-run |" in text
     assert not (folder / "gate-report.json").exists()
     assert "Signature: **rejected**" in text
+    # Another version's run wrote into its own folder only: 0.1.0's files are as they were.
+    assert (folder / "build.json").is_file() and json.loads((folder / "build.json").read_text())["tag"] == "0.1.1"
+    assert {p.name: p.read_bytes() for p in released.iterdir() if p.is_file()} == first

@@ -35,29 +35,24 @@ def gate_config(ctx: StageContext) -> Path:
     return path
 
 
-def gate_exceptions(ctx: StageContext) -> Path | None:
+def unscanned_waiver(ctx: StageContext) -> tuple[Path, dict[str, object]]:
     """The local release's one weakening, the unscanned waiver, as a reviewed exception: no scanner database is
-    reachable offline. Owned by the service's team, approved by the platform, for a week."""
-    if ctx.state.scan_report is not None:
-        return None
+    reachable offline. Owned by the service's team, approved by the platform, for a week. Written by the scan stage
+    that did not scan; the gate runs under it and reports it."""
     expires = (datetime.now(UTC).date() + timedelta(days=LOCAL_WAIVER_DAYS)).isoformat()
-    document = {
-        "exceptions": [
-            {
-                "rule": "image-vulnerability-threshold",
-                "setting": "allow_unscanned",
-                "scope": {"services": [ctx.service]},
-                "reason": "local release: no vulnerability database is reachable offline, so the image is not scanned; "
-                "CI scans every release it records",
-                "owner": ctx.state.spec.owner,
-                "approver": "paved-road platform (companyos release --local)",
-                "expires": expires,
-            }
-        ]
+    exception: dict[str, object] = {
+        "rule": "image-vulnerability-threshold",
+        "setting": "allow_unscanned",
+        "scope": {"services": [ctx.service]},
+        "reason": "local release: no vulnerability database is reachable offline, so the image is not scanned; "
+        "CI scans every release it records",
+        "owner": ctx.state.spec.owner,
+        "approver": "paved-road platform (companyos release --local)",
+        "expires": expires,
     }
     path = ctx.out / "policy-exceptions.yaml"
-    atomic_write(path, yaml.safe_dump(document, sort_keys=False).encode())
-    return path
+    atomic_write(path, yaml.safe_dump({"exceptions": [exception]}, sort_keys=False).encode())
+    return path, exception
 
 
 def policy_gate(ctx: StageContext) -> str:
@@ -72,7 +67,7 @@ def policy_gate(ctx: StageContext) -> str:
             pack_dir=PLATFORM_ROOT / DEFAULT_PACK,
             policy_config=gate_config(ctx),
             release=record_path,
-            exceptions=gate_exceptions(ctx),
+            exceptions=ctx.state.waiver,
         )
     )
     ctx.note("policy-gate", render_summary(result))

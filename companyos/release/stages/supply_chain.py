@@ -13,7 +13,8 @@ from pathlib import Path
 
 from companyos.contracts.release_record import ImageRef
 from companyos.release.runner import StageContext
-from companyos.release.state import SigningKey, StageFailed
+from companyos.release.stages.gate import unscanned_waiver
+from companyos.release.state import SigningKey, StageFailed, Waived
 from companyos.supply_chain.build import build_service
 from companyos.supply_chain.cosign import verify_reference
 from companyos.supply_chain.intoto import COSIGN_TYPES, CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, VULN_PREDICATE
@@ -29,10 +30,6 @@ from companyos.supply_chain.sbom_release import produce_sbom
 from companyos.supply_chain.signature_store import registry_fetcher
 from companyos.supply_chain.vulnerabilities import load_report, not_scanned
 from companyos.support.files import atomic_write
-
-# Tools installed on first use (cyclonedx-npm) are shared by every work tree: a fresh release folder should not
-# reinstall them.
-SHARED_TOOLS = Path(__file__).resolve().parents[3] / ".work" / "tools"
 
 
 def _write_json(path: Path, document: object) -> None:
@@ -61,9 +58,9 @@ def image(ctx: StageContext) -> str:
 
 def sbom(ctx: StageContext) -> str:
     path = ctx.out / "sbom.cdx.json"
-    tools = Path(os.environ.get("COMPANYOS_TOOLS_DIR") or SHARED_TOOLS)
+    # Tools go to <work>/tools (COMPANYOS_TOOLS_DIR may name a shared cache): the work dir holds all a release writes.
     result = produce_sbom(
-        ctx.state.service_dir, path, ctx.work, image=ctx.state.pushed_image().pinned, attach=True, tools=tools
+        ctx.state.service_dir, path, ctx.work, image=ctx.state.pushed_image().pinned, attach=True, version=ctx.version
     )
     ctx.note("sbom", f"{result.components} components, {result.edges} edges, {result.orphans} orphans")
     ctx.state.sbom_path, ctx.state.sbom_location = path, result.location
@@ -110,13 +107,22 @@ def verify(ctx: StageContext) -> str:
     return "verify.json"
 
 
-def scan(ctx: StageContext) -> str:
+def scan(ctx: StageContext) -> str | Waived:
+    """Ingest the scanner's report; without one (no vulnerability database is reachable offline) the release is
+    not scanned, and that is a waiver: a reviewed exception the gate will show, and `waived` in the evidence."""
     path = ctx.out / "scan.json"
     report = ctx.state.scan_report
     summary = load_report(report, ctx.state.scan_format) if report else not_scanned()
     _write_json(path, asdict(summary))
     ctx.state.scan, ctx.state.scan_path = summary, path
-    return "scan.json"
+    if report is not None:
+        return "scan.json"
+    ctx.state.waiver, exception = unscanned_waiver(ctx)
+    return Waived(
+        "scan.json (not-scanned)",
+        f"not scanned, waived by exception ({exception['rule']} {exception['setting']}, owner {exception['owner']}, "
+        f"approved by {exception['approver']}, expires {exception['expires']}; policy-exceptions.yaml)",
+    )
 
 
 def attest(ctx: StageContext) -> str:
