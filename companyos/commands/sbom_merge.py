@@ -18,6 +18,7 @@ from companyos.supply_chain.sbom import (
     find_orphans,
     graph_stats,
     merge_sboms,
+    read_lockfile,
     render,
 )
 
@@ -40,8 +41,13 @@ def _read(path: Path, what: str) -> dict[str, Any]:
 @click.option(
     "--image", "image_ref", help="The image REPOSITORY@sha256:... the image SBOM describes (becomes the root)."
 )
+@click.option(
+    "--lockfile",
+    type=FILE,
+    help="The service's package-lock.json: each npm component gets its SHA-512 from the lockfile's integrity.",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Merged SBOM to write.")
-def command(app_sbom: Path, image_sbom: Path, image_ref: str | None, out: Path) -> None:
+def command(app_sbom: Path, image_sbom: Path, image_ref: str | None, lockfile: Path | None, out: Path) -> None:
     """Merge APP_SBOM and IMAGE_SBOM into one CycloneDX 1.6 document; fail on any orphan or schema error."""
     repository = digest = None
     if image_ref:
@@ -50,7 +56,11 @@ def command(app_sbom: Path, image_sbom: Path, image_ref: str | None, out: Path) 
         )
         repository, digest = reference.repository, reference.digest
     document = merge_sboms(
-        _read(app_sbom, "app SBOM"), _read(image_sbom, "image SBOM"), image_repository=repository, image_digest=digest
+        _read(app_sbom, "app SBOM"),
+        _read(image_sbom, "image SBOM"),
+        image_repository=repository,
+        image_digest=digest,
+        lockfile=read_lockfile(lockfile) if lockfile else None,
     )
     text = render(document)
     orphans = find_orphans(json.loads(text))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -31,6 +32,7 @@ from packageurl import PackageURL
 
 from companyos.contracts.errors import UserError
 from companyos.supply_chain.go_json import go_marshal
+from companyos.supply_chain.sbom_hashes import add_hashes, image_digest_hash, lockfile_hashes
 
 SPEC_VERSION = "1.6"
 TOOL_NAME = "companyos-sbom-merge"
@@ -55,8 +57,10 @@ def merge_sboms(
     *,
     image_repository: str | None = None,
     image_digest: str | None = None,
+    lockfile: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One CycloneDX document whose dependency graph reaches every component from the image (or the app)."""
+    """One CycloneDX document whose dependency graph reaches every component from the image (or the app); with the
+    service's package-lock.json, every npm component carries its SHA-512 from the lockfile."""
     app_root = _root(app, "cyclonedx-npm")
     components: dict[str, dict[str, Any]] = {}  # canonical bom-ref -> component
     alias: dict[str, str] = {}  # any bom-ref seen -> canonical bom-ref
@@ -111,6 +115,8 @@ def merge_sboms(
             {"ref": ref, "dependsOn": sorted(edges.get(ref, set()))} for ref in sorted({root["bom-ref"], *components})
         ],
     }
+    if lockfile is not None:
+        add_hashes(document, lockfile_hashes(lockfile))
     orphans = find_orphans(document)
     if orphans:
         raise SbomError(
@@ -119,6 +125,16 @@ def merge_sboms(
             "(docs/adr/ADR-0014-sbom-strategy.md), not in the service"
         )
     return document
+
+
+def read_lockfile(path: Path) -> dict[str, Any]:
+    try:
+        lock = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path}: cannot read the lockfile ({error}); the SBOM's hashes come from it") from None
+    if not isinstance(lock, dict):
+        raise UserError(f"{path}: not a package-lock.json (a JSON object with `packages`)")
+    return lock
 
 
 def render(document: dict[str, Any]) -> str:
@@ -178,7 +194,9 @@ def _image_root(repository: str, digest: str) -> dict[str, Any]:
     name = repository.rpartition("/")[2]
     # purl-spec types/oci: pkg:oci/<name>@<url-encoded digest>?repository_url=<registry/path/name>
     purl = f"pkg:oci/{name}@{quote(digest, safe='')}?repository_url={quote(repository, safe='/')}"
-    return {"type": "container", "bom-ref": purl, "name": repository, "version": digest, "purl": purl}
+    root = {"type": "container", "bom-ref": purl, "name": repository, "version": digest, "purl": purl}
+    hashes = image_digest_hash(digest)
+    return root | {"hashes": hashes} if hashes else root
 
 
 def _flatten(components: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:

@@ -23,7 +23,7 @@ from companyos.supply_chain.release_paths import (
     refuse_recorded,
     release_dir,
 )
-from companyos.supply_chain.sbom import graph_stats, merge_sboms, render
+from companyos.supply_chain.sbom import graph_stats, merge_sboms, read_lockfile, render
 from companyos.supply_chain.sbom_tools import app_sbom, image_sbom, tools_dir
 from companyos.supply_chain.signature_store import split_repository
 from companyos.support.files import atomic_write_all
@@ -60,11 +60,12 @@ def produce_sbom(
     version = version or package_version
     refuse_recorded(release_dir(work, name, version), "SBOM")
     app = app_sbom(service_dir, tools or tools_dir(work))
+    lockfile = read_lockfile(service_dir / "package-lock.json")
     pinned, manifest, client, repository = "", None, None, ""
     if image is None:
         if attach:
             raise UserError("--attach needs --image: the SBOM is attached to an image in the registry")
-        document = merge_sboms(app, None)
+        document = merge_sboms(app, None, lockfile=lockfile)
     else:
         try:
             reference = parse_image_reference(image)
@@ -78,7 +79,9 @@ def produce_sbom(
             raise UserError(f"--image {image}: cannot read it from the registry ({error})") from None
         pinned = f"{reference.repository}@{manifest.digest}"
         scanned = image_sbom(f"registry:{pinned}", insecure_http=is_loopback(address.registry))
-        document = merge_sboms(app, scanned, image_repository=reference.repository, image_digest=manifest.digest)
+        document = merge_sboms(
+            app, scanned, image_repository=reference.repository, image_digest=manifest.digest, lockfile=lockfile
+        )
     text = render(document).encode()
     digest = "sha256:" + hashlib.sha256(text).hexdigest()
     stats = graph_stats(json.loads(text))

@@ -6,6 +6,7 @@ Slow (one real image build, ~1-3 minutes on two shared cores). Needs buildah and
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -107,6 +108,11 @@ def test_a_template_service_builds_pushes_and_records_the_digest_the_registry_ho
     assert config["config"]["Cmd"] == ["node", "--require", "./dist/tracing.js", "dist/server.js"]
 
 
+def _from_app(component: dict[str, object]) -> bool:
+    properties = component.get("properties")
+    return isinstance(properties, list) and {"name": "paved-road:sbom:source", "value": "cyclonedx-npm"} in properties
+
+
 def test_the_merged_sbom_is_schema_valid_connected_and_attached_to_the_image(
     pipeline: Pipeline, built: dict[str, str], registry: Registry, service: Path, tmp_path: Path
 ) -> None:
@@ -124,6 +130,16 @@ def test_the_merged_sbom_is_schema_valid_connected_and_attached_to_the_image(
     assert any(purl.startswith("pkg:deb/debian/libc6@") for purl in purls)
     assert any(purl.startswith("pkg:generic/node@") for purl in purls)
     assert document["metadata"]["component"]["version"] == built["digest"]
+    # Hashes: the image by its manifest digest; every npm package of the app graph by the lockfile's SHA-512.
+    assert document["metadata"]["component"]["hashes"] == [{"alg": "SHA-256", "content": built["digest"][7:]}]
+    app = [c for c in document["components"] if c.get("purl", "").startswith("pkg:npm/") and _from_app(c)]
+    assert app and all(any(h["alg"] == "SHA-512" for h in c.get("hashes", [])) for c in app), [
+        c["purl"] for c in app if not c.get("hashes")
+    ]
+    lock = json.loads((service / "package-lock.json").read_text())["packages"]
+    express = next(c for c in app if c["purl"].startswith("pkg:npm/express@"))
+    sha512 = next(h["content"] for h in express["hashes"] if h["alg"] == "SHA-512")
+    assert base64.b64decode(lock["node_modules/express"]["integrity"].removeprefix("sha512-")).hex() == sha512
     attached = json.loads((release_dir(pipeline.work, "orders-api", "0.1.0") / "sbom.json").read_text())
     [referrer] = list_referrers(registry.client, "orders-api", built["digest"], "application/vnd.cyclonedx+json")
     assert attached["location"] == f"oci://{registry.address}/orders-api@{referrer['digest']}"
