@@ -9,9 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from companyos.catalog.model import Resources
-
-# The template's non-root user (Dockerfile `USER 10001`).
-RUN_AS_USER = 10001
+from companyos.contracts.conventions import SERVICE_GID, SERVICE_UID
 
 
 @dataclass(frozen=True)
@@ -35,6 +33,8 @@ class ServiceDeploymentArgs:
     """Defaults to the service name."""
     metrics_path: str = "/metrics"
     scrape_interval: str = "30s"
+    monitoring_labels: Mapping[str, str] = field(default_factory=dict)
+    """Extra labels on the ServiceMonitor only (what the Prometheus operator's serviceMonitorSelector matches)."""
 
 
 class ServiceDeployment(pulumi.ComponentResource):
@@ -134,7 +134,8 @@ class ServiceDeployment(pulumi.ComponentResource):
             ),
             security_context=k8s.core.v1.SecurityContextArgs(
                 run_as_non_root=True,
-                run_as_user=RUN_AS_USER,
+                run_as_user=SERVICE_UID,
+                run_as_group=SERVICE_GID,
                 read_only_root_filesystem=True,
                 allow_privilege_escalation=False,
                 capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
@@ -163,8 +164,9 @@ class ServiceDeployment(pulumi.ComponentResource):
                         termination_grace_period_seconds=30,
                         security_context=k8s.core.v1.PodSecurityContextArgs(
                             run_as_non_root=True,
-                            run_as_user=RUN_AS_USER,
-                            fs_group=RUN_AS_USER,
+                            run_as_user=SERVICE_UID,
+                            run_as_group=SERVICE_GID,
+                            fs_group=SERVICE_GID,
                             seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
                         ),
                         containers=[container],
@@ -219,7 +221,9 @@ class ServiceDeployment(pulumi.ComponentResource):
             f"{name}-servicemonitor",
             api_version="monitoring.coreos.com/v1",
             kind="ServiceMonitor",
-            metadata=meta(args.name),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.name, namespace=namespace_name, labels={**args.monitoring_labels, **labels}
+            ),
             spec={
                 # job label = the Service name = the service name: the SLO rules and dashboard select job="<name>".
                 "selector": {"matchLabels": selector},

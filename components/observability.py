@@ -4,7 +4,7 @@ PrometheusRule, in the service's namespace."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -21,6 +21,8 @@ class ServiceObservabilityArgs:
     dashboard_json: str
     rule_groups: Sequence[Mapping[str, Any]]
     """Prometheus rule groups (recording rules and burn-rate alerts) generated from the stanza's SLO."""
+    monitoring_labels: Mapping[str, str] = field(default_factory=dict)
+    """Extra labels on the PrometheusRule (what the Prometheus operator's ruleSelector matches)."""
 
 
 class ServiceObservability(pulumi.ComponentResource):
@@ -55,7 +57,7 @@ class ServiceObservability(pulumi.ComponentResource):
             api_version="monitoring.coreos.com/v1",
             kind="PrometheusRule",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=f"{args.name}-slo", namespace=args.namespace, labels=dict(args.labels)
+                name=f"{args.name}-slo", namespace=args.namespace, labels={**args.monitoring_labels, **args.labels}
             ),
             spec={"groups": [dict(group) for group in args.rule_groups]},
             opts=child,

@@ -45,6 +45,8 @@ class PavedRoadServiceArgs:
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     github_visibility: str = "private"
     manage_repository: bool = True
+    monitoring_labels: Mapping[str, str] = field(default_factory=dict)
+    """Extra labels on the ServiceMonitor and PrometheusRule (e.g. kube-prometheus-stack's `release`)."""
 
 
 def release_annotations(spec: ServiceSpec, release: ReleaseRecord | None) -> dict[str, str]:
@@ -139,6 +141,7 @@ class PavedRoadService(pulumi.ComponentResource):
                     workload_annotations=attestation_annotations(args.release),
                     env=spec.env,
                     secret_env=args.secret_env,
+                    monitoring_labels=args.monitoring_labels,
                 ),
                 child,
             )
@@ -150,6 +153,7 @@ class PavedRoadService(pulumi.ComponentResource):
                     labels=labels,
                     dashboard_json=args.dashboard_json,
                     rule_groups=args.rule_groups,
+                    monitoring_labels=args.monitoring_labels,
                 ),
                 pulumi.ResourceOptions(parent=self, depends_on=[self.deployment.namespace]),
             )

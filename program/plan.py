@@ -12,7 +12,7 @@ from companyos.ci_workflow import render_ci_workflow
 from companyos.contracts.errors import UserError
 from companyos.contracts.release_record import load_release_record
 from companyos.observability.dashboard import dashboard_json
-from companyos.observability.slo_rules import generate_rules
+from companyos.observability.slo_rules import AlertLinks, generate_rules
 from components.service import PavedRoadServiceArgs
 from program.repository_files import repository_files
 from program.settings import StackSettings
@@ -48,8 +48,11 @@ def plan_service(
         repository_files=repository_files(
             spec, settings.github_org, render_ci_workflow(spec, image_registry=catalog.image_registry)
         ),
-        dashboard_json=dashboard_json(spec),
-        rule_groups=generate_rules(spec)["groups"],
+        dashboard_json=dashboard_json(spec, settings.docs_base_url),
+        rule_groups=generate_rules(
+            spec, links=AlertLinks(docs_base_url=settings.docs_base_url, grafana_url=settings.grafana_url)
+        )["groups"],
+        monitoring_labels=settings.monitoring_labels,
         release=release,
         secret_env={env: secret(key) for env, key in spec.secrets.items()},
         github_visibility=catalog.github_visibility,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
 
 from companyos.contracts.errors import UserError
+from program.platform_links import absolute_url, monitoring_labels
 
 CONFIG_NAMESPACE = "paved-road"
 
@@ -23,6 +25,12 @@ class StackSettings:
     releases_dir: Path
     manage_repository: bool
     github_org: str
+    docs_base_url: str = ""
+    """Where the platform repository's docs are served (runbooks, SLO pages); '' keeps links repository-relative."""
+    grafana_url: str = ""
+    """Grafana's base URL: alerts then link the service's dashboard absolutely."""
+    monitoring_labels: Mapping[str, str] = field(default_factory=dict)
+    """Extra labels on the ServiceMonitor and PrometheusRule (what the monitoring stack selects on)."""
 
     def release_path_for(self, service: str) -> Path | None:
         if self.release_record is not None and service == self.service:
@@ -51,7 +59,19 @@ def read_stack_settings(project_dir: Path) -> StackSettings:
         releases_dir=project_dir / (config.get("releasesDir") or "releases"),
         manage_repository=config.get_bool("manageRepository") is not False,
         github_org=config.get("githubOrg") or github.get("owner") or "paved-road",
+        docs_base_url=absolute_url(config.get("docsBaseUrl"), "docsBaseUrl"),
+        grafana_url=absolute_url(config.get("grafanaUrl"), "grafanaUrl"),
+        monitoring_labels=monitoring_labels(_json_object(config, "monitoringLabels")),
     )
+
+
+def _json_object(config: pulumi.Config, key: str) -> object:
+    try:
+        return config.get_object(key)
+    except Exception:  # noqa: BLE001 - the SDK raises its own ConfigTypeError/JSONDecodeError for a non-JSON value
+        raise UserError(
+            f'paved-road:{key} is not JSON. Fix: e.g. `pulumi config set paved-road:{key} \'{{"release": "kube-prometheus-stack"}}\'`'
+        ) from None
 
 
 def _environment_from_stack(stack: str, service: str | None) -> str:

@@ -14,7 +14,7 @@ from companyos.contracts.conventions import MAX_OWNER_LENGTH, is_owner
 from companyos.contracts.errors import UserError
 from companyos.scaffolding.catalog import DEFAULT_PORT, ServiceAnswers
 from companyos.scaffolding.new_service import new_service
-from companyos.scaffolding.template import TEMPLATE_ENV
+from companyos.scaffolding.template import TEMPLATE_DEV_ENV, TEMPLATE_ENV
 
 DEFAULT_RISK, DEFAULT_DATA = "medium", "internal"
 SLUG_RULE = f"a GitHub team slug: lower-case letters, digits, '-' and '_', at most {MAX_OWNER_LENGTH} characters, e.g. team-payments"
@@ -78,10 +78,21 @@ def _ask_missing(owner: str | None, risk: str | None, data: str | None) -> tuple
     "--template",
     envvar=TEMPLATE_ENV,
     default=None,
-    help=f"Template git URL or local repository [env {TEMPLATE_ENV}; default: this checkout's "
-    "template, published to ~/.cache/paved-road].",
+    help=f"Template git URL, local repository or template folder [env {TEMPLATE_ENV}; default: this checkout's "
+    "(or the installed) template, published to ~/.cache/paved-road].",
 )
-@click.option("--template-ref", default=None, help="Template tag to render [default: the newest].")
+@click.option(
+    "--template-ref",
+    default=None,
+    help="Template tag to render [default: a published folder's VERSION, else the repository's newest tag].",
+)
+@click.option(
+    "--template-dev",
+    is_flag=True,
+    envvar=TEMPLATE_DEV_ENV,
+    help=f"Template development: render the template folder's working tree as v<VERSION>-dev.<hash>, "
+    f"without bumping VERSION [env {TEMPLATE_DEV_ENV}=1].",
+)
 def command(
     name: str,
     parent: Path,
@@ -94,6 +105,7 @@ def command(
     no_register: bool,
     template: str | None,
     template_ref: str | None,
+    template_dev: bool,
 ) -> None:
     """Create PARENT/NAME from the paved-road template, with its CI workflow, and add it to the catalogue."""
     owner, risk, data_classification = _ask_missing(owner, risk, data_classification)
@@ -107,6 +119,7 @@ def command(
         register=not no_register,
         template=template,
         template_ref=template_ref,
+        template_dev=template_dev,
     )
     click.echo(f"created {created.path} from {created.template_src} at {created.template_version}")
     if created.registered_in is not None:

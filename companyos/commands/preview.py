@@ -23,10 +23,10 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option(
     "--policy-pack",
     "pack_dir",
-    default=DEFAULT_PACK,
-    show_default=True,
+    default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="CrossGuard pack folder (PulumiPolicy.yaml).",
+    help=f"CrossGuard pack folder (PulumiPolicy.yaml) [default: PROJECT_DIR/{DEFAULT_PACK}, else the pack "
+    "installed with companyos].",
 )
 @click.option(
     "--policy-pack-config",
@@ -73,7 +73,7 @@ def command(
     catalog: Path | None,
     stack: str,
     service: str | None,
-    pack_dir: Path,
+    pack_dir: Path | None,
     policy_config: Path | None,
     json_out: str | None,
     release: Path | None,

@@ -8,6 +8,7 @@ import click
 
 from companyos.scaffolding.template import (
     BUNDLED_TEMPLATE_DIR,
+    TEMPLATE_DEV_ENV,
     default_published_dir,
     publish_template,
 )
@@ -24,10 +25,20 @@ def command() -> None:
     "destination",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Git repository to publish into [default: ~/.cache/paved-road/templates/node-express].",
+    help="Git repository to publish into [default: ~/.cache/paved-road/templates/<key>/node-express, "
+    "<key> naming this template folder].",
 )
-def publish(destination: Path | None) -> None:
+@click.option(
+    "--dev",
+    is_flag=True,
+    envvar=TEMPLATE_DEV_ENV,
+    help="Template development: publish the working tree as v<VERSION>-dev.<hash> into the dev repository "
+    f"(node-express-dev), leaving the release tags alone [env {TEMPLATE_DEV_ENV}=1].",
+)
+def publish(destination: Path | None, dev: bool) -> None:
     """Commit service_templates/node-express/ and tag it v<VERSION> (refused if that tag holds other content)."""
-    published = publish_template(BUNDLED_TEMPLATE_DIR, destination or default_published_dir())
+    published = publish_template(
+        BUNDLED_TEMPLATE_DIR, destination or default_published_dir(BUNDLED_TEMPLATE_DIR, dev=dev), dev=dev
+    )
     state = "published" if published.created else "already published"
     click.echo(f"{state}: {published.path} at {published.tag}")

@@ -46,6 +46,12 @@ POLICY_CONFIG_POLICY = "pull-request-governance-labels"
 # Pull-request label prefixes the gate requires (one of each).
 PR_LABEL_PREFIXES = ("risk:", "data-classification:")
 
+# The uid and gid a service's container runs as: the `node` user of the official node image (and of the local base
+# image, companyos/supply_chain/base_image.py). The Deployment's securityContext sets them; the template's Dockerfile
+# says `USER 1000:1000` (it cannot import this: tests/template/test_template_currency.py holds it to these values).
+SERVICE_UID = 1000
+SERVICE_GID = 1000
+
 # Grafana's dashboard sidecar picks up ConfigMaps with this label (kube-prometheus-stack default).
 GRAFANA_DASHBOARD_LABEL = {"grafana_dashboard": "1"}
 

@@ -11,9 +11,10 @@ import jinja2
 from markdown_it import MarkdownIt
 
 from companyos.evidence.model import EvidencePack
+from companyos.support.assets import EVIDENCE_TEMPLATE, locate
 from companyos.support.files import atomic_write
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "TEMPLATE.md"
+TEMPLATE = locate(EVIDENCE_TEMPLATE)
 STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#1f2328}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left}
 code,pre{background:#f6f8fa;font:13px ui-monospace,monospace}pre{padding:8px;overflow:auto}

@@ -10,6 +10,7 @@ among a handful of requests does not page (no generator ships one; pyrra-dev/pyr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -50,8 +51,10 @@ def runbook_anchor(alert: str) -> str:
     return alert.lower()
 
 
-def runbook_url(service: str, alert: str) -> str:
-    return f"docs/runbooks/{service}.md#{runbook_anchor(alert)}"
+def runbook_url(service: str, alert: str, docs_base_url: str = "") -> str:
+    """The runbook section of the alert: absolute under the docs' base URL, else repository-relative."""
+    path = f"docs/runbooks/{service}.md#{runbook_anchor(alert)}"
+    return f"{docs_base_url.rstrip('/')}/{path}" if docs_base_url else path
 
 
 def dashboard_path(service: str) -> str:
@@ -125,7 +128,24 @@ def _policy_text(windows: tuple[BurnWindow, ...]) -> str:
     return " or ".join(f"{_number(w.burn_rate)}x over {w.long} (confirmed over {w.short})" for w in windows)
 
 
-def _alert(spec: ServiceSpec, sli: Sli, windows: WindowSet, severity: str, min_requests: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AlertLinks:
+    """Where an alert's links point: '' bases keep them repository-relative (docs) or a file path (dashboard)."""
+
+    docs_base_url: str = ""
+    grafana_url: str = ""
+
+    def dashboard(self, service: str) -> str:
+        if not self.grafana_url:
+            return dashboard_path(service)
+        from companyos.observability.dashboard import dashboard_uid  # grafana-foundation-sdk: only when needed
+
+        return f"{self.grafana_url.rstrip('/')}/d/{dashboard_uid(service)}"
+
+
+def _alert(
+    spec: ServiceSpec, sli: Sli, windows: WindowSet, severity: str, min_requests: int, links: AlertLinks
+) -> dict[str, Any]:
     pairs = windows.by_severity(severity)
     name = alert_name(sli, severity)
     label = pairs[0].severity_label
@@ -148,13 +168,15 @@ def _alert(spec: ServiceSpec, sli: Sli, windows: WindowSet, severity: str, min_r
                 '{{ printf "%.1f" $value }}x the sustainable rate over the long window. '
                 f"Threshold: {_policy_text(pairs)}, with at least {min_requests} requests in the long window."
             ),
-            "runbook_url": runbook_url(spec.name, name),
-            "dashboard": dashboard_path(spec.name),
+            "runbook_url": runbook_url(spec.name, name, links.docs_base_url),
+            "dashboard": links.dashboard(spec.name),
         },
     }
 
 
-def generate_rules(spec: ServiceSpec, *, min_requests: int = DEFAULT_MIN_REQUESTS) -> dict[str, Any]:
+def generate_rules(
+    spec: ServiceSpec, *, min_requests: int = DEFAULT_MIN_REQUESTS, links: AlertLinks = AlertLinks()
+) -> dict[str, Any]:
     """The Prometheus rule-file document ({"groups": [...]}) for one catalogue stanza.
 
     Raises UserError for a latency threshold that is not a histogram bucket, an SLO period with
@@ -180,7 +202,7 @@ def generate_rules(spec: ServiceSpec, *, min_requests: int = DEFAULT_MIN_REQUEST
             {
                 "name": f"{spec.name}-slo-alerts",
                 "rules": [
-                    _alert(spec, sli, windows, severity, min_requests)
+                    _alert(spec, sli, windows, severity, min_requests, links)
                     for sli in slis
                     for severity in ("page", "ticket")
                 ],

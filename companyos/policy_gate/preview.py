@@ -19,8 +19,10 @@ from companyos.policy_gate.model import GateResult
 from companyos.policy_gate.pack_process import read_manifest
 from companyos.policy_gate.policy_config import load_config_file
 from companyos.preview.program_run import ProgramRun, run_program
+from companyos.support.assets import POLICY_PACK, locate
 
-DEFAULT_PACK = "policypacks/paved-road"
+DEFAULT_PACK = POLICY_PACK.path
+"""Relative to the project directory; without one there, the pack this companyos carries (checkout or wheel)."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,8 @@ class PreviewOptions:
     catalog: Path | None = None
     stack: str = "dev"
     service: str | None = None
-    pack_dir: Path = Path(DEFAULT_PACK)
+    pack_dir: Path | None = None
+    """Relative to project_dir, or absolute; None = default_pack_dir(project_dir)."""
     policy_config: Path | None = None
     release: Path | None = None
     releases_dir: Path | None = None
@@ -40,6 +43,12 @@ class PreviewOptions:
     """Accept stack config from the caller's environment (PULUMI_CONFIG, PULUMI_CONFIG_*) and record it."""
     environ: Mapping[str, str] | None = None
     """The caller's environment (default: this process's)."""
+
+
+def default_pack_dir(project_dir: Path) -> Path:
+    """The project's own policypacks/paved-road, else the one installed with companyos."""
+    in_project = project_dir / DEFAULT_PACK
+    return in_project if in_project.is_dir() else locate(POLICY_PACK)
 
 
 def project_name(project_dir: Path) -> str:
@@ -91,7 +100,11 @@ def run_preview(options: PreviewOptions) -> GateResult:
     The pack starts before the program runs (its start-up, ~0.3-0.7 s, overlaps the program) as the engine
     loads policy packs before it runs the program."""
     started = time.perf_counter()
-    pack_dir = (options.project_dir / options.pack_dir).resolve()
+    pack_dir = (
+        options.project_dir / options.pack_dir
+        if options.pack_dir is not None
+        else default_pack_dir(options.project_dir)
+    ).resolve()
     inputs: dict[str, Any] = {}
     try:
         project = project_name(options.project_dir)

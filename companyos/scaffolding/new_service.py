@@ -75,11 +75,14 @@ def new_service(
     register: bool = True,
     template: str | None = None,
     template_ref: str | None = None,
+    template_dev: bool = False,
 ) -> NewService:
     check_name(answers.name)
     target = _check_target(parent, answers.name)
     registration = plan_registration(catalog_path, answers, register=register)
-    source = resolve_template_source(template)
+    source = resolve_template_source(template, dev=template_dev)
+    # A folder published here renders the version it holds (a dev tag is never a repository's "newest").
+    ref = template_ref or (source.published.tag if source.published is not None else None)
     try:
         staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{answers.name}.", suffix=".new"))
     except OSError as exc:
@@ -88,7 +91,7 @@ def new_service(
         ) from None
     try:
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes it 0700; the service should get the usual mode
-        version = _render(source.src, staging, answers, template_ref)
+        version = _render(source.src, staging, answers, ref)
         _write_ci_workflow(staging, registration)
         (staging / SERVICE_METADATA_PATH).write_text(render_service_yaml(registration.spec), encoding="utf-8")
         staging.rename(target)
@@ -147,8 +150,8 @@ def _render(src: str, destination: Path, answers: ServiceAnswers, ref: str | Non
         # Without a recorded version `copier update` cannot compute what changed: refuse now, not at the first update.
         raise UserError(
             f"template source {src} has no version tag, so the service could not be updated later. "
-            "Fix: render from a tagged template repository (omit --template to use this checkout's, "
-            "published with its VERSION)."
+            "Fix: render from a tagged template repository or a template folder (omit --template to use "
+            "this checkout's, published with its VERSION)."
         )
     return str(version)
 

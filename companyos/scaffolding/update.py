@@ -15,11 +15,7 @@ import yaml
 
 from companyos.contracts.errors import UserError
 from companyos.scaffolding.new_service import ANSWERS_FILE
-from companyos.scaffolding.template import (
-    GIT_TIMEOUT_S,
-    default_published_dir,
-    publish_template,
-)
+from companyos.scaffolding.template import GIT_TIMEOUT_S, publication_of, publish_template
 
 CONFLICT_MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
 
@@ -80,9 +76,13 @@ def update_service(service: Path, to_ref: str | None = None) -> ServiceUpdate:
     answers = _answers(service)
     _check_clean_git_tree(service)
     src = str(answers["_src_path"])
-    if Path(src).expanduser() == default_published_dir():
-        # The service came from this checkout's template: publish its current VERSION so "newest" means it.
-        publish_template()
+    origin = publication_of(Path(src).expanduser())
+    if origin is not None:
+        # The service came from a template folder published to the local cache (this checkout's, usually):
+        # publish its current VERSION so "newest" means it; in dev mode, its working tree, which is the target.
+        published = publish_template(origin.source, Path(src).expanduser(), dev=origin.dev)
+        if origin.dev and to_ref is None:
+            to_ref = published.tag
     elif "://" not in src and not src.startswith("git@") and not Path(src).expanduser().exists():
         raise UserError(
             f"{service / ANSWERS_FILE}: template source {src} does not exist on this machine. "
