@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -10,6 +10,10 @@ import pulumi_kubernetes as k8s
 
 from companyos.catalog.model import Resources
 from companyos.contracts.conventions import SERVICE_GID, SERVICE_UID
+
+# Cluster DNS (CoreDNS keeps kube-dns's label): the one destination every service may reach besides its callees.
+DNS_NAMESPACE = "kube-system"
+DNS_PODS = {"k8s-app": "kube-dns"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class ServiceDeploymentArgs:
     scrape_interval: str = "30s"
     monitoring_labels: Mapping[str, str] = field(default_factory=dict)
     """Extra labels on the ServiceMonitor only (what the Prometheus operator's serviceMonitorSelector matches)."""
+    ingress_namespaces: Sequence[str] = ()
+    """Namespaces whose pods may reach the HTTP port (ingress controller, Prometheus, calling services)."""
+    egress_services: Sequence[tuple[str, int]] = ()
+    """(service, port) this one calls; with DNS, its only egress. A service's namespace is its name."""
 
 
 class ServiceDeployment(pulumi.ComponentResource):
@@ -201,19 +209,7 @@ class ServiceDeployment(pulumi.ComponentResource):
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{name}-netpol",
             metadata=meta(args.name),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
-                policy_types=["Ingress"],
-                # Only the HTTP port is reachable (callers, ingress, Prometheus); everything else is denied.
-                ingress=[
-                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                        from_=[
-                            k8s.networking.v1.NetworkPolicyPeerArgs(namespace_selector=k8s.meta.v1.LabelSelectorArgs())
-                        ],
-                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.port, protocol="TCP")],
-                    )
-                ],
-            ),
+            spec=network_policy_spec(selector, args.port, args.ingress_namespaces, args.egress_services),
             opts=in_namespace,
         )
 
@@ -241,3 +237,45 @@ class ServiceDeployment(pulumi.ComponentResource):
                 "image_ref": args.image_ref,
             }
         )
+
+
+def _in_namespace(namespace: str, pods: Mapping[str, str] | None = None) -> k8s.networking.v1.NetworkPolicyPeerArgs:
+    # kubernetes.io/metadata.name is set by the API server on every namespace (1.22+): it cannot be forged by a label.
+    return k8s.networking.v1.NetworkPolicyPeerArgs(
+        namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={"kubernetes.io/metadata.name": namespace}),
+        pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(pods)) if pods else None,
+    )
+
+
+def network_policy_spec(
+    selector: Mapping[str, str],
+    port: int,
+    ingress_namespaces: Sequence[str],
+    egress_services: Sequence[tuple[str, int]],
+) -> k8s.networking.v1.NetworkPolicySpecArgs:
+    """Default-deny both ways: ingress to the HTTP port from the named namespaces only; egress to DNS and to the
+    services the stanza declares it calls, on their ports."""
+    dns = k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+        to=[_in_namespace(DNS_NAMESPACE, DNS_PODS)],
+        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=53, protocol=p) for p in ("UDP", "TCP")],
+    )
+    calls = [
+        k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+            to=[_in_namespace(callee, {"app.kubernetes.io/name": callee})],
+            ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=callee_port, protocol="TCP")],
+        )
+        for callee, callee_port in egress_services
+    ]
+    return k8s.networking.v1.NetworkPolicySpecArgs(
+        pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(selector)),
+        policy_types=["Ingress", "Egress"],
+        ingress=[
+            k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                from_=[_in_namespace(namespace) for namespace in ingress_namespaces],
+                ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=port, protocol="TCP")],
+            )
+        ]
+        if ingress_namespaces
+        else [],
+        egress=[dns, *calls],
+    )

@@ -47,6 +47,10 @@ class PavedRoadServiceArgs:
     manage_repository: bool = True
     monitoring_labels: Mapping[str, str] = field(default_factory=dict)
     """Extra labels on the ServiceMonitor and PrometheusRule (e.g. kube-prometheus-stack's `release`)."""
+    ingress_namespaces: Sequence[str] = ()
+    """Namespaces allowed to reach the service (ingress controller, monitoring, the stanzas that call it)."""
+    egress_services: Sequence[tuple[str, int]] = ()
+    """(service, port) of each stanza this one calls: its only egress besides DNS."""
 
 
 def release_annotations(spec: ServiceSpec, release: ReleaseRecord | None) -> dict[str, str]:
@@ -142,6 +146,8 @@ class PavedRoadService(pulumi.ComponentResource):
                     env=spec.env,
                     secret_env=args.secret_env,
                     monitoring_labels=args.monitoring_labels,
+                    ingress_namespaces=args.ingress_namespaces,
+                    egress_services=args.egress_services,
                 ),
                 child,
             )

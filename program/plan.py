@@ -53,6 +53,13 @@ def plan_service(
             spec, links=AlertLinks(docs_base_url=settings.docs_base_url, grafana_url=settings.grafana_url)
         )["groups"],
         monitoring_labels=settings.monitoring_labels,
+        ingress_namespaces=tuple(
+            dict.fromkeys(
+                [*settings.ingress_namespaces, *settings.monitoring_namespaces]
+                + [caller.name for caller in catalog.services if spec.name in caller.calls]
+            )
+        ),
+        egress_services=tuple((callee, catalog.service(callee).port) for callee in spec.calls),
         release=release,
         secret_env={env: secret(key) for env, key in spec.secrets.items()},
         github_visibility=catalog.github_visibility,

@@ -59,3 +59,21 @@ def monitoring_labels(value: Any) -> dict[str, str]:
             )
         labels[key] = label
     return labels
+
+
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def namespaces(value: Any, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A JSON list of namespace names (DNS-1123 labels), e.g. the ingress controller's."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and _NAMESPACE.match(v) and len(v) <= 63 for v in value
+    ):
+        raise UserError(
+            f'paved-road:{key} must be a namespace name or a JSON list of them (DNS-1123 labels), e.g. ["ingress-nginx"]'
+        )
+    return tuple(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pulumi
 
 from companyos.contracts.errors import UserError
-from program.platform_links import absolute_url, monitoring_labels
+from program.platform_links import absolute_url, monitoring_labels, namespaces
 
 CONFIG_NAMESPACE = "paved-road"
 
@@ -31,6 +32,10 @@ class StackSettings:
     """Grafana's base URL: alerts then link the service's dashboard absolutely."""
     monitoring_labels: Mapping[str, str] = field(default_factory=dict)
     """Extra labels on the ServiceMonitor and PrometheusRule (what the monitoring stack selects on)."""
+    ingress_namespaces: tuple[str, ...] = ("ingress-nginx",)
+    """Namespaces whose pods may call a service from outside the catalogue (the ingress controller)."""
+    monitoring_namespaces: tuple[str, ...] = ("monitoring",)
+    """Namespaces that scrape the services (Prometheus)."""
 
     def release_path_for(self, service: str) -> Path | None:
         if self.release_record is not None and service == self.service:
@@ -62,6 +67,12 @@ def read_stack_settings(project_dir: Path) -> StackSettings:
         docs_base_url=absolute_url(config.get("docsBaseUrl"), "docsBaseUrl"),
         grafana_url=absolute_url(config.get("grafanaUrl"), "grafanaUrl"),
         monitoring_labels=monitoring_labels(_json_object(config, "monitoringLabels")),
+        ingress_namespaces=namespaces(
+            _json_or_text(config, "ingressNamespaces"), "ingressNamespaces", ("ingress-nginx",)
+        ),
+        monitoring_namespaces=namespaces(
+            _json_or_text(config, "monitoringNamespaces"), "monitoringNamespaces", ("monitoring",)
+        ),
     )
 
 
@@ -70,8 +81,19 @@ def _json_object(config: pulumi.Config, key: str) -> object:
         return config.get_object(key)
     except Exception:  # noqa: BLE001 - the SDK raises its own ConfigTypeError/JSONDecodeError for a non-JSON value
         raise UserError(
-            f'paved-road:{key} is not JSON. Fix: e.g. `pulumi config set paved-road:{key} \'{{"release": "kube-prometheus-stack"}}\'`'
+            f"paved-road:{key} is not JSON. Fix: set it to a JSON value, e.g. '{{\"release\": \"x\"}}'"
         ) from None
+
+
+def _json_or_text(config: pulumi.Config, key: str) -> object:
+    """A JSON value, or the plain text when it is not JSON (one namespace name needs no quotes)."""
+    raw = config.get(key)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
 
 
 def _environment_from_stack(stack: str, service: str | None) -> str:

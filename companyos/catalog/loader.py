@@ -115,6 +115,7 @@ def _to_catalog(document: dict[str, Any], path: Path) -> Catalog:
                 ),
                 env={k: _env_value(v) for k, v in stanza.get("env", {}).items()},
                 secrets=dict(stanza.get("secrets", {})),
+                calls=tuple(stanza.get("calls", [])),
                 line=line_of(document, ["services", index]),
             )
         )

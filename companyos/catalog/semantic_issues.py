@@ -29,6 +29,11 @@ def semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
     # and a value the schema already rejected is skipped here.
     seen: dict[str, int] = {}
     stanzas = document.get("services")
+    known = {
+        s["name"]
+        for s in (stanzas if isinstance(stanzas, list) else [])
+        if isinstance(s, dict) and isinstance(s.get("name"), str)
+    }
     for index, stanza in enumerate(stanzas if isinstance(stanzas, list) else []):
         if not isinstance(stanza, dict):
             continue
@@ -100,6 +105,19 @@ def semantic_issues(document: dict[str, Any], file: str) -> Iterable[Issue]:
                     f"request {request} exceeds limit {limit}",
                     None,
                     f"lower resources.requests.{kind} or raise resources.limits.{kind}",
+                )
+
+        calls = stanza.get("calls")
+        for position, callee in enumerate(calls if isinstance(calls, list) else []):
+            if isinstance(callee, str) and (callee == name or callee not in known):
+                yield Issue(
+                    file,
+                    line_of(document, base + ["calls", position]),
+                    name,
+                    f"calls[{position}]",
+                    "is the service itself" if callee == name else f"'{callee}' is not a service of this catalogue",
+                    ", ".join(sorted(str(k) for k in known if k != name)) or None,
+                    "list only other stanzas' names: egress is opened to exactly these (and DNS, OTLP)",
                 )
 
         env = _mapping(stanza.get("env"))
