@@ -6,7 +6,7 @@ import os
 import statistics
 
 from benchmarks.results import Figure
-from benchmarks.throughput.variants import BARE, Variant
+from benchmarks.throughput.variants import Variant
 
 GROUP = "throughput"
 RPS_GOAL, P99_GOAL = 0.85, 1.25
@@ -20,11 +20,19 @@ def samples(variant: Variant, key: str) -> list[float]:
     return [float(s[key]) for s in variant.samples]
 
 
-def figures(base: Variant, others: list[Variant], setting: str) -> list[Figure]:
-    """req/s, p50 and p99 of each variant against the bare app's samples of the same rounds."""
+def bare_of(variant: Variant, chosen: list[Variant]) -> Variant:
+    """The bare app on the same Node runtime: each variant is compared with it."""
+    return next(v for v in chosen if v.role == "bare" and v.runtime == variant.runtime)
+
+
+def figures(chosen: list[Variant], setting: str) -> list[Figure]:
+    """req/s, p50, p99 (and CPU per request) of each variant against the bare app's samples of the same rounds on
+    the same runtime; then the shipped service on the first runtime against the shipped service on each other."""
     out: list[Figure] = []
-    for index, variant in enumerate(others):
-        judged = index == 0  # the shipped service; the others locate costs and carry no goal
+    judged = next(v for v in chosen if v.role == "shipped")  # the first runtime's: the template's
+    for variant in (v for v in chosen if v.role != "bare"):
+        base = bare_of(variant, chosen)
+        is_judged = variant is judged
         rps_ratio = median(variant, "rps") / median(base, "rps")
         p99_ratio = median(variant, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
         note = f"{variant.note}; {setting}"
@@ -35,10 +43,10 @@ def figures(base: Variant, others: list[Variant], setting: str) -> list[Figure]:
                 "req/s",
                 samples(variant, "rps"),
                 better="higher",
-                comparator=BARE,
+                comparator=base.name,
                 comparator_samples=samples(base, "rps"),
-                goal=">= 85% of bare req/s" if judged else "",
-                goal_met=rps_ratio >= RPS_GOAL if judged else None,
+                goal=">= 85% of bare req/s" if is_judged else "",
+                goal_met=rps_ratio >= RPS_GOAL if is_judged else None,
                 note=note,
             ),
             Figure(
@@ -46,7 +54,7 @@ def figures(base: Variant, others: list[Variant], setting: str) -> list[Figure]:
                 f"GET /hello p50 latency, {variant.name}",
                 "ms",
                 samples(variant, "p50"),
-                comparator=BARE,
+                comparator=base.name,
                 comparator_samples=samples(base, "p50"),
                 note=note,
             ),
@@ -55,10 +63,10 @@ def figures(base: Variant, others: list[Variant], setting: str) -> list[Figure]:
                 f"GET /hello p99 latency, {variant.name}",
                 "ms",
                 samples(variant, "p99"),
-                comparator=BARE,
+                comparator=base.name,
                 comparator_samples=samples(base, "p99"),
-                goal="p99 <= 1.25x bare" if judged else "",
-                goal_met=p99_ratio <= P99_GOAL if judged else None,
+                goal="p99 <= 1.25x bare" if is_judged else "",
+                goal_met=p99_ratio <= P99_GOAL if is_judged else None,
                 note=note,
             ),
         ]
@@ -69,9 +77,45 @@ def figures(base: Variant, others: list[Variant], setting: str) -> list[Figure]:
                     f"server CPU per request, {variant.name}",
                     "us",
                     samples(variant, "cpu_us"),
-                    comparator=BARE,
+                    comparator=base.name,
                     comparator_samples=samples(base, "cpu_us"),
                     note=f"user+system CPU of the server process over the measured run / requests; {note}",
+                )
+            )
+    for other in (v for v in chosen if v.role == "shipped" and v is not judged):
+        note = f"the shipped service on {judged.runtime.version} against itself on {other.runtime.version}; {setting}"
+        name = f"generated service, {judged.runtime.label} vs {other.runtime.label}"
+        out += [
+            Figure(
+                GROUP,
+                f"GET /hello req/s, {name}",
+                "req/s",
+                samples(judged, "rps"),
+                better="higher",
+                comparator=other.name,
+                comparator_samples=samples(other, "rps"),
+                note=note,
+            ),
+            Figure(
+                GROUP,
+                f"GET /hello p99 latency, {name}",
+                "ms",
+                samples(judged, "p99"),
+                comparator=other.name,
+                comparator_samples=samples(other, "p99"),
+                note=note,
+            ),
+        ]
+        if has_cpu(judged) and has_cpu(other):
+            out.append(
+                Figure(
+                    GROUP,
+                    f"server CPU per request, {name}",
+                    "us",
+                    samples(judged, "cpu_us"),
+                    comparator=other.name,
+                    comparator_samples=samples(other, "cpu_us"),
+                    note=note,
                 )
             )
     return out
@@ -82,13 +126,13 @@ def has_cpu(variant: Variant) -> bool:
 
 
 def print_table(chosen: list[Variant], setting: str) -> None:
-    base = chosen[0]
     print(f"GET /hello, {setting}; load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
-        f"{'variant':34} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'req/s vs bare':>14} {'p99 vs bare':>12} "
+        f"{'variant':46} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'req/s vs bare':>14} {'p99 vs bare':>12} "
         f"{'CPU us/req':>11} {'vs bare':>8}"
     )
     for variant in chosen:
+        base = bare_of(variant, chosen)
         rps, p50, p99 = median(variant, "rps"), median(variant, "p50"), median(variant, "p99")
         p99_ratio = p99 / median(base, "p99") if median(base, "p99") else float("inf")
         cpu = (
@@ -97,14 +141,27 @@ def print_table(chosen: list[Variant], setting: str) -> None:
             else ""
         )
         print(
-            f"{variant.name:34} {rps:7.0f} {p50:7.1f} {p99:7.1f} {rps / median(base, 'rps'):13.0%} {p99_ratio:11.2f}x "
+            f"{variant.name:46} {rps:7.0f} {p50:7.1f} {p99:7.1f} {rps / median(base, 'rps'):13.0%} {p99_ratio:11.2f}x "
             f"{cpu}"
         )
-    shipped = chosen[1]
-    rps_ratio = median(shipped, "rps") / median(base, "rps")
-    p99_ratio = median(shipped, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
+    shipped = [v for v in chosen if v.role == "shipped"]
+    judged, base = shipped[0], bare_of(shipped[0], chosen)
+    rps_ratio = median(judged, "rps") / median(base, "rps")
+    p99_ratio = median(judged, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
     print(
-        f"goals for the generated service as shipped: req/s >= 85% of bare: {'met' if rps_ratio >= RPS_GOAL else 'NOT met'} "
-        f"({rps_ratio:.0%}); p99 <= 1.25x bare: {'met' if p99_ratio <= P99_GOAL else 'NOT met'} ({p99_ratio:.2f}x)"
+        f"goals for the generated service as shipped on {judged.runtime.label}: req/s >= 85% of bare: "
+        f"{'met' if rps_ratio >= RPS_GOAL else 'NOT met'} ({rps_ratio:.0%}); p99 <= 1.25x bare: "
+        f"{'met' if p99_ratio <= P99_GOAL else 'NOT met'} ({p99_ratio:.2f}x)"
     )
+    for other in shipped[1:]:
+        cpu = (
+            f", CPU/request {median(judged, 'cpu_us') / median(other, 'cpu_us'):.2f}x"
+            if has_cpu(judged) and has_cpu(other)
+            else ""
+        )
+        print(
+            f"generated service on {judged.runtime.label} vs {other.runtime.label}: req/s "
+            f"{median(judged, 'rps') / median(other, 'rps'):.2f}x, p99 {median(judged, 'p99') / median(other, 'p99'):.2f}x"
+            f"{cpu}"
+        )
     print("runs (req/s): " + "; ".join(f"{v.name}: " + ", ".join(f"{s['rps']:.0f}" for s in v.samples) for v in chosen))

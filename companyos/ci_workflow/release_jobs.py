@@ -89,6 +89,9 @@ def test_job(pins: Pins) -> dict[str, Any]:
                 },
                 "run": f"mkdir -p {TEST_DIR}\nnpm test\n",
             },
+            # The template's ESLint config (typescript-eslint, type-checked rules): a finding fails the job. After the
+            # tests, so a lint finding never keeps their report from being written (the upload runs unless cancelled).
+            {"name": "Lint (ESLint)", "run": "npm run lint"},
             upload_step(pins, TEST_REPORT_ARTIFACT, f"{TEST_DIR}/"),
         ],
     )

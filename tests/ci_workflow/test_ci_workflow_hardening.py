@@ -96,7 +96,7 @@ def test_no_run_script_expands_an_expression_so_event_data_only_arrives_through_
 
 def test_the_job_that_publishes_the_image_uses_no_dependency_cache(workflow) -> None:
     setup = one_step(workflow, "build", uses="actions/setup-node")
-    assert setup["with"] == {"node-version": "20", "package-manager-cache": False}
+    assert setup["with"] == {"node-version": "24", "package-manager-cache": False}
 
 
 def test_the_signing_key_reaches_the_sign_job_only(workflow) -> None:

@@ -36,6 +36,11 @@ def test_test_job_writes_a_junit_report_and_uploads_it_even_when_tests_fail(work
     assert "--test-reporter=junit --test-reporter-destination=out/test/junit.xml" in test["env"]["NODE_OPTIONS"]
     upload = one_step(workflow, "test", uses="actions/upload-artifact")
     assert upload["if"] == "${{ !cancelled() }}"
+    lint = one_step(workflow, "test", name_contains="Lint")
+    assert lint["run"] == "npm run lint"
+    assert (
+        step_index(workflow, "test", test) < step_index(workflow, "test", lint) < step_index(workflow, "test", upload)
+    )
     assert upload["with"] == {"name": "test-report", "path": "out/test/", "if-no-files-found": "error"}
 
 

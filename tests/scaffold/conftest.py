@@ -16,6 +16,7 @@ import pytest
 
 from companyos.cli import main
 from companyos.scaffolding.template import BUNDLED_TEMPLATE_DIR, EXCLUDED
+from tests.node_tools import node24_first_on_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GIT_ENV = {
@@ -34,6 +35,13 @@ class CliResult:
 
 
 Companyos = Callable[..., CliResult]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def node24() -> Iterator[None]:
+    """A generated service installs, builds and tests on Node 24, the template's runtime."""
+    with node24_first_on_path():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +24,8 @@ from typing import IO
 
 import copier
 import pytest
+
+from tests.node_tools import node24_first_on_path, require_node24
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIR = REPO_ROOT / "service_templates" / "node-express"
@@ -72,8 +75,16 @@ def render(
     return destination
 
 
+@pytest.fixture(scope="session", autouse=True)
+def node24() -> Iterator[None]:
+    """npm, the service's scripts and the service run on Node 24, the template's runtime."""
+    with node24_first_on_path():
+        yield
+
+
 def npm(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Runs npm in `project`; fails the test with npm's output when it exits non-zero."""
+    """Runs npm (on Node 24) in `project`; fails the test with npm's output when it exits non-zero."""
+    require_node24()
     full_env = {
         **os.environ,
         "npm_config_update_notifier": "false",
@@ -91,6 +102,13 @@ def npm(project: Path, *args: str, env: dict[str, str] | None = None) -> subproc
             f"npm {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         )
     return result
+
+
+def node_test_counts(output: str) -> tuple[int, int]:
+    """(passed, failed) from node:test's summary: the spec reporter's `ℹ pass N` (Node 24's default) or TAP's `# pass N`."""
+    counts = {name: int(value) for name, value in re.findall(r"^(?:ℹ|#) (pass|fail) (\d+)$", output, re.MULTILINE)}
+    assert set(counts) == {"pass", "fail"}, f"no node:test summary in:\n{output[-2000:]}"
+    return counts["pass"], counts["fail"]
 
 
 @pytest.fixture(scope="session")

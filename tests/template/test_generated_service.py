@@ -9,6 +9,7 @@ import json
 import re
 import secrets
 import signal
+import subprocess
 import threading
 import time
 import urllib.error
@@ -20,7 +21,7 @@ import pytest
 from companyos.catalog.model import TEMPLATE_LATENCY_BUCKETS_MS
 from companyos.observability.otlp_receiver import OtlpReceiver
 
-from .conftest import ServiceProcess, npm, start_service, stop_service
+from .conftest import ServiceProcess, node_test_counts, npm, start_service, stop_service
 
 pytestmark = pytest.mark.slow
 
@@ -52,8 +53,27 @@ def metric(text: str, name: str, **labels: str) -> float:
 
 def test_npm_test_passes_on_a_freshly_rendered_service(built_service: Path) -> None:
     result = npm(built_service, "test")
-    assert re.search(r"^# fail 0$", result.stdout, re.MULTILINE), result.stdout[-2000:]
-    assert re.search(r"^# pass [1-9]", result.stdout, re.MULTILINE)
+    passed, failed = node_test_counts(result.stdout)
+    assert failed == 0 and passed > 0, result.stdout[-2000:]
+
+
+def test_the_rendered_service_lints_clean_with_its_own_eslint_config(built_service: Path) -> None:
+    # The real ESLint with typescript-eslint's type-checked rules, as the CI workflow's test job runs it.
+    result = npm(built_service, "run", "lint")
+    assert "problem" not in result.stdout, result.stdout
+
+
+def test_eslint_does_flag_a_floating_promise_so_a_clean_lint_means_something(built_service: Path) -> None:
+    planted = built_service / "src" / "planted.ts"
+    planted.write_text("export function fire(): void {\n  Promise.resolve(1);\n}\n")
+    try:
+        result = subprocess.run(
+            ["npm", "run", "lint"], cwd=built_service, capture_output=True, text=True, timeout=300, check=False
+        )
+    finally:
+        planted.unlink()
+    assert result.returncode != 0
+    assert "src/planted.ts" in result.stdout and "@typescript-eslint/no-floating-promises" in result.stdout
 
 
 def test_probes_answer_and_metrics_count_a_hello_request(running_service: ServiceProcess) -> None:

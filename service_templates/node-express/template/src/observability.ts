@@ -19,7 +19,8 @@ export function traceIdsOf(req: Request): TraceIds {
 
 /** Route pattern, never the raw path: raw paths would give every id its own time series. */
 export function routeLabel(req: Request): string {
-  const pattern: unknown = req.route?.path;
+  // Express types req.route as any; read it as what it may be.
+  const pattern: unknown = (req.route as { path?: unknown } | undefined)?.path;
   return typeof pattern === "string" ? `${req.baseUrl}${pattern}` : "unmatched";
 }
 

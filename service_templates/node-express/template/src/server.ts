@@ -49,13 +49,17 @@ function start(config: Config): void {
     setTimeout(() => {
       // close() stops accepting and calls back once every connection is gone; keep-alive connections
       // sit idle between requests, so close each as soon as it falls idle instead of waiting it out.
-      const reaper = setInterval(() => server.closeIdleConnections(), 100);
+      const reaper = setInterval(() => {
+        server.closeIdleConnections();
+      }, 100);
       server.close(() => {
         clearInterval(reaper);
         // An unreachable collector must not turn a clean stop into a failed one: flush for at most 2 s.
         const flushBound = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
         Promise.race([shutdownTracing(), flushBound])
-          .catch((err: unknown) => logger.warn({ err }, "could not flush spans"))
+          .catch((err: unknown) => {
+            logger.warn({ err }, "could not flush spans");
+          })
           .finally(() => {
             clearTimeout(deadline);
             logger.info("stopped");

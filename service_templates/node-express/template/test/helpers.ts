@@ -36,7 +36,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
     stdio: ["ignore", "pipe", "inherit"],
   });
   const logs: LogLine[] = [];
-  createInterface({ input: child.stdout! }).on("line", (text) => {
+  createInterface({ input: child.stdout }).on("line", (text) => {
     try {
       logs.push(JSON.parse(text) as LogLine);
     } catch {
@@ -74,7 +74,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
       10_000,
       "the service to log 'listening'",
     );
-    if (listening.port === -1) throw new Error(`service exited with ${exitCode} before listening`);
+    if (listening.port === -1) throw new Error(`service exited with ${String(exitCode)} before listening`);
     return { url: `http://127.0.0.1:${String(listening.port)}`, child, logs, waitForLog, exited, stop };
   } catch (err) {
     await stop();

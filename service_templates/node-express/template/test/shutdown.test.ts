@@ -8,8 +8,12 @@ function get(url: string, agent?: http.Agent): Promise<{ status: number; body: s
     const req = http.get(url, { agent }, (res) => {
       let body = "";
       res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => {
+        resolve({ status: res.statusCode ?? 0, body });
+      });
     });
     req.on("error", reject);
     req.setTimeout(10_000, () => req.destroy(new Error("request timed out")));

@@ -64,6 +64,8 @@ class ServiceSpec:
     slo: Slo = field(default_factory=Slo)
     env: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
+    calls: tuple[str, ...] = ()
+    """Other stanzas this service calls (its only egress besides DNS and the OTLP collector)."""
     line: int = 0
 
     @property
