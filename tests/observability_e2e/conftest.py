@@ -31,6 +31,7 @@ from companyos.contracts.errors import UserError
 from companyos.observability import stack_processes, stack_state
 from companyos.observability.dashboard import build_dashboard
 from companyos.observability.dashboard_queries import expand_grafana_variables
+from tests.node_tools import node24_first_on_path
 from tests.template.conftest import (
     ServiceProcess,
     free_port,
@@ -110,6 +111,13 @@ def send_traffic(url: str, rounds: int = 3, per_round: int = 100, pause_s: float
         if round_no < rounds - 1:
             time.sleep(pause_s)
     return sent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def node24() -> Iterator[None]:
+    """The template's runtime: npm, the build and the service run on Node 24 (.tools/node24, installed by setup)."""
+    with node24_first_on_path():
+        yield
 
 
 @pytest.fixture(scope="session")
