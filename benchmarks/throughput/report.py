@@ -25,6 +25,44 @@ def bare_of(variant: Variant, chosen: list[Variant]) -> Variant:
     return next(v for v in chosen if v.role == "bare" and v.runtime == variant.runtime)
 
 
+# What each comparison reports: (metric key, figure name, unit, better).
+METRICS = (
+    ("rps", "GET /hello req/s", "req/s", "higher"),
+    ("p50", "GET /hello p50 latency", "ms", "lower"),
+    ("p99", "GET /hello p99 latency", "ms", "lower"),
+    ("cpu_us", "server CPU per request", "us", "lower"),
+)
+
+
+def comparison(
+    subject: Variant, against: Variant, name: str, note: str, goals: dict[str, tuple[str, bool]] | None = None
+) -> list[Figure]:
+    """One figure per metric of `subject` against `against`'s samples of the same rounds (CPU when both have it);
+    `goals` maps a metric to (the goal in words, met)."""
+    out = []
+    for key, label, unit, better in METRICS:
+        if key == "cpu_us" and not (has_cpu(subject) and has_cpu(against)):
+            continue
+        goal, met = (goals or {}).get(key, ("", None))
+        out.append(
+            Figure(
+                GROUP,
+                f"{label}, {name}",
+                unit,
+                samples(subject, key),
+                better="higher" if better == "higher" else "lower",
+                comparator=against.name,
+                comparator_samples=samples(against, key),
+                goal=goal,
+                goal_met=met,
+                note=f"user+system CPU of the server process over the measured run / requests; {note}"
+                if key == "cpu_us"
+                else note,
+            )
+        )
+    return out
+
+
 def figures(chosen: list[Variant], setting: str) -> list[Figure]:
     """req/s, p50, p99 (and CPU per request) of each variant against the bare app's samples of the same rounds on
     the same runtime; then the shipped service on the first runtime against the shipped service on each other."""
@@ -32,92 +70,18 @@ def figures(chosen: list[Variant], setting: str) -> list[Figure]:
     judged = next(v for v in chosen if v.role == "shipped")  # the first runtime's: the template's
     for variant in (v for v in chosen if v.role != "bare"):
         base = bare_of(variant, chosen)
-        is_judged = variant is judged
-        rps_ratio = median(variant, "rps") / median(base, "rps")
-        p99_ratio = median(variant, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
-        note = f"{variant.note}; {setting}"
-        out += [
-            Figure(
-                GROUP,
-                f"GET /hello req/s, {variant.name}",
-                "req/s",
-                samples(variant, "rps"),
-                better="higher",
-                comparator=base.name,
-                comparator_samples=samples(base, "rps"),
-                goal=">= 85% of bare req/s" if is_judged else "",
-                goal_met=rps_ratio >= RPS_GOAL if is_judged else None,
-                note=note,
-            ),
-            Figure(
-                GROUP,
-                f"GET /hello p50 latency, {variant.name}",
-                "ms",
-                samples(variant, "p50"),
-                comparator=base.name,
-                comparator_samples=samples(base, "p50"),
-                note=note,
-            ),
-            Figure(
-                GROUP,
-                f"GET /hello p99 latency, {variant.name}",
-                "ms",
-                samples(variant, "p99"),
-                comparator=base.name,
-                comparator_samples=samples(base, "p99"),
-                goal="p99 <= 1.25x bare" if is_judged else "",
-                goal_met=p99_ratio <= P99_GOAL if is_judged else None,
-                note=note,
-            ),
-        ]
-        if has_cpu(base) and has_cpu(variant):
-            out.append(
-                Figure(
-                    GROUP,
-                    f"server CPU per request, {variant.name}",
-                    "us",
-                    samples(variant, "cpu_us"),
-                    comparator=base.name,
-                    comparator_samples=samples(base, "cpu_us"),
-                    note=f"user+system CPU of the server process over the measured run / requests; {note}",
-                )
-            )
+        goals: dict[str, tuple[str, bool]] = {}
+        if variant is judged:
+            rps_ratio = median(variant, "rps") / median(base, "rps")
+            p99_ratio = median(variant, "p99") / median(base, "p99") if median(base, "p99") else float("inf")
+            goals = {
+                "rps": (">= 85% of bare req/s", rps_ratio >= RPS_GOAL),
+                "p99": ("p99 <= 1.25x bare", p99_ratio <= P99_GOAL),
+            }
+        out += comparison(variant, base, variant.name, f"{variant.note}; {setting}", goals)
     for other in (v for v in chosen if v.role == "shipped" and v is not judged):
         note = f"the shipped service on {judged.runtime.version} against itself on {other.runtime.version}; {setting}"
-        name = f"generated service, {judged.runtime.label} vs {other.runtime.label}"
-        out += [
-            Figure(
-                GROUP,
-                f"GET /hello req/s, {name}",
-                "req/s",
-                samples(judged, "rps"),
-                better="higher",
-                comparator=other.name,
-                comparator_samples=samples(other, "rps"),
-                note=note,
-            ),
-            Figure(
-                GROUP,
-                f"GET /hello p99 latency, {name}",
-                "ms",
-                samples(judged, "p99"),
-                comparator=other.name,
-                comparator_samples=samples(other, "p99"),
-                note=note,
-            ),
-        ]
-        if has_cpu(judged) and has_cpu(other):
-            out.append(
-                Figure(
-                    GROUP,
-                    f"server CPU per request, {name}",
-                    "us",
-                    samples(judged, "cpu_us"),
-                    comparator=other.name,
-                    comparator_samples=samples(other, "cpu_us"),
-                    note=note,
-                )
-            )
+        out += comparison(judged, other, f"generated service, {judged.runtime.label} vs {other.runtime.label}", note)
     return out
 
 
