@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from companyos.commands import exit_with
-from companyos.contracts.errors import UserError
+from companyos.commands.output import STDOUT, write_data
 from companyos.platform_pipeline.workflow import WORKFLOW_FILE, render_platform_workflow
-from companyos.support.files import atomic_write
 
 
 @click.command("platform-workflow")
@@ -23,20 +22,14 @@ from companyos.support.files import atomic_write
 def command(out: str, check: bool) -> None:
     """Render .github/workflows/platform.yml: validate, affected stacks, preview with the pack, up on merge."""
     text = render_platform_workflow()
-    if out == "-":
-        click.echo(text, nl=False)
-        return
-    path = Path(out)
-    if check:
+    if check and out != STDOUT:
+        path = Path(out)
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current != text:
             click.echo(f"{path} is stale: run `companyos platform-workflow` and commit the result", err=True)
             exit_with(1)
         click.echo(f"{path}: up to date")
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text.encode())
-    except OSError as error:
-        raise UserError(f"--out {out}: cannot write it ({error.strerror})") from None
-    click.echo(f"wrote {path}")
+    write_data(out, text, option="--out")
+    if out != STDOUT:
+        click.echo(f"wrote {out}")
