@@ -22,7 +22,6 @@ from typing import Any
 
 from companyos.catalog import ServiceSpec
 from companyos.contracts.errors import UserError
-from companyos.observability.output import write_atomic
 from companyos.observability.stack_configs import (
     BINARIES,
     COMPONENT_ENDPOINTS,
@@ -33,6 +32,7 @@ from companyos.observability.stack_configs import (
 )
 from companyos.observability.stack_processes import READY_TIMEOUT_S, http_ok, is_running, stop_component, wait_ready
 from companyos.observability.stack_state import Component, StackState, load_state, state_path
+from companyos.support.files import atomic_write
 
 _DURATION = re.compile(r"^[1-9][0-9]*(ms|s|m)$")
 _TARGET = re.compile(r"^[A-Za-z0-9.\-]+:[0-9]{1,5}$")
@@ -157,7 +157,7 @@ def up(options: StackOptions, spec: ServiceSpec, *, path: str | None = None) -> 
                 url=f"http://{LOOPBACK}:{getattr(options, port_attr)}",
             )
             state.components.append(component)
-            write_atomic(state_path(options.work_dir), state.to_json())  # recorded before waiting: `down` finds it
+            atomic_write(state_path(options.work_dir), state.to_json())  # recorded before waiting: `down` finds it
             wait_ready(component, process, deadline)
     except BaseException:
         for component in reversed(state.components):
@@ -165,7 +165,7 @@ def up(options: StackOptions, spec: ServiceSpec, *, path: str | None = None) -> 
         state_path(options.work_dir).unlink(missing_ok=True)
         raise
     state.startup_seconds = round(time.monotonic() - began, 3)
-    write_atomic(state_path(options.work_dir), state.to_json())
+    atomic_write(state_path(options.work_dir), state.to_json())
     return state, True
 
 

@@ -13,7 +13,7 @@ from companyos.supply_chain.base_image import ensure_base_image
 from companyos.supply_chain.buildah import buildah, push
 from companyos.supply_chain.oci import is_loopback
 from companyos.supply_chain.release_paths import BUILD_FILE, refuse_recorded, release_dir
-from companyos.support.files import atomic_write
+from companyos.support.files import atomic_write_json
 
 _NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
@@ -109,9 +109,7 @@ def build_service(
         base_image=base_image or "",
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    out = folder / BUILD_FILE
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, (json.dumps(asdict(result), indent=2, sort_keys=True) + "\n").encode())
+    atomic_write_json(folder / BUILD_FILE, asdict(result))
     return result
 
 

@@ -3,7 +3,6 @@ there (a typo would sign nothing deployable), and the signature or envelope goes
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from companyos.supply_chain.cosign import AttestationLayer, attest_image, sign_i
 from companyos.supply_chain.keys import public_key_fingerprint, public_key_pem
 from companyos.supply_chain.release import signature_ref
 from companyos.supply_chain.signature_store import push_attestation, registry_fetcher, registry_pusher
-from companyos.support.files import atomic_write
+from companyos.support.files import atomic_write_json
 
 
 class UnattestablePredicate(UserError):
@@ -42,9 +41,8 @@ def attest_pushed_image(
 
 
 def write_signature_evidence(path: Path, evidence: SignatureRef) -> None:
-    """What `companyos sign --out` writes and `companyos record` reads back (read_signature_ref)."""
+    """What `companyos sign --out` writes (read back by supply_chain.release.read_signature_ref)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, (json.dumps(asdict(evidence), indent=2, sort_keys=True) + "\n").encode())
+        atomic_write_json(path, asdict(evidence))
     except OSError as error:
         raise UserError(f"signed, but cannot write {path}: {error.strerror}") from None

@@ -5,6 +5,7 @@ through it, so no reader ever sees half a file."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -15,6 +16,13 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int = 0o644) -> Path:
     """Replace `path` with `data` (text is written as UTF-8); readers see the old file or the new one."""
     atomic_write_all([(path, data.encode("utf-8") if isinstance(data, str) else data, mode)])
     return path
+
+
+def atomic_write_json(path: Path, document: object) -> Path:
+    """`document` as the project writes its JSON evidence (2-space indent, sorted keys, final newline), atomically,
+    its folder created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
 def atomic_write_all(files: Sequence[tuple[Path, bytes, int]]) -> None:

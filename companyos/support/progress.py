@@ -62,12 +62,18 @@ def progress(label: str, console: Console | None = None) -> Iterator[Step]:
     console = console or Console(stderr=True)
     step = Step(label)
     token = _current.set(step)
+    if not console.is_terminal:  # logs and CI: the step still collects lines for run_tool, nothing is drawn
+        try:
+            yield step
+        finally:
+            _current.reset(token)
+        return
     live: Live | None = None
     stop = threading.Event()
 
     def show_when_slow() -> None:
         nonlocal live
-        if not stop.wait(SHOW_AFTER_S) and console.is_terminal:
+        if not stop.wait(SHOW_AFTER_S):
             live = Live(step, console=console, refresh_per_second=4, transient=True)
             live.start()
 

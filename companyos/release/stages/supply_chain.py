@@ -9,7 +9,6 @@ import secrets
 import subprocess
 import uuid
 from dataclasses import asdict
-from pathlib import Path
 
 from companyos.contracts.release_record import ImageRef
 from companyos.release.runner import StageContext
@@ -18,7 +17,7 @@ from companyos.release.state import SigningKey, StageFailed, Waived
 from companyos.supply_chain.build import build_service
 from companyos.supply_chain.cosign import verify_reference
 from companyos.supply_chain.intoto import COSIGN_TYPES, CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, VULN_PREDICATE
-from companyos.supply_chain.keys import load_private_key, public_key_fingerprint, write_key_pair
+from companyos.supply_chain.keys import public_key_fingerprint, write_key_pair
 from companyos.supply_chain.password import PASSWORD_ENV
 from companyos.supply_chain.predicates import rfc3339_now, scan_predicate
 from companyos.supply_chain.provenance import LOCAL_BUILDER_ID, BuildFacts, service_provenance
@@ -29,12 +28,7 @@ from companyos.supply_chain.release import attestation_refs, record_release
 from companyos.supply_chain.sbom_release import produce_sbom
 from companyos.supply_chain.signature_store import registry_fetcher
 from companyos.supply_chain.vulnerabilities import load_report, not_scanned
-from companyos.support.files import atomic_write
-
-
-def _write_json(path: Path, document: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode())
+from companyos.support.files import atomic_write, atomic_write_json
 
 
 def registry(ctx: StageContext) -> str:
@@ -84,7 +78,7 @@ def keys(ctx: StageContext) -> SigningKey:
 def sign(ctx: StageContext) -> str:
     key = ctx.state.key = keys(ctx)
     pushed = ctx.state.pushed_image()
-    private_key = load_private_key(key.private_key.read_bytes(), key.password, source=str(key.private_key))
+    private_key = key.loaded
     evidence = sign_pushed_image(pushed.repository, pushed.digest, private_key)
     write_signature_evidence(ctx.out / "signature.json", evidence)
     ctx.state.signature = evidence
@@ -100,7 +94,7 @@ def verify(ctx: StageContext) -> str:
     result_path.unlink(missing_ok=True)  # a previous run's verdict must not stand in for this one
     pushed, key = ctx.state.pushed_image(), ctx.state.signing_key()
     result = verify_reference(pushed.tag_ref, [key.public_key.read_bytes()], registry_fetcher(), digest=pushed.digest)
-    _write_json(result_path, result.to_dict())
+    atomic_write_json(result_path, result.to_dict())
     ctx.state.verify_result = result_path
     if not result.verified:
         raise StageFailed(f"signature verification of {pushed.tag_ref} failed ({result.reason}: {result.detail})")
@@ -113,7 +107,7 @@ def scan(ctx: StageContext) -> str | Waived:
     path = ctx.out / "scan.json"
     report = ctx.state.scan_report
     summary = load_report(report, ctx.state.scan_format) if report else not_scanned()
-    _write_json(path, asdict(summary))
+    atomic_write_json(path, asdict(summary))
     ctx.state.scan, ctx.state.scan_path = summary, path
     if report is not None:
         return "scan.json"
@@ -128,7 +122,7 @@ def scan(ctx: StageContext) -> str | Waived:
 def attest(ctx: StageContext) -> str:
     """Attest the SBOM, the scan (when there was one) and the build's provenance, as the CI `sign` job does."""
     pushed, key = ctx.state.pushed_image(), ctx.state.signing_key()
-    private_key = load_private_key(key.private_key.read_bytes(), key.password, source=str(key.private_key))
+    private_key = key.loaded
     sbom_path, report = ctx.state.sbom(), ctx.state.scan_report
     ctx.state.git_commit = _git_commit(ctx)
     build = ctx.state.build_facts
@@ -154,7 +148,7 @@ def attest(ctx: StageContext) -> str:
         predicates.append((VULN_PREDICATE, scan_predicate(ctx.state.scan, started_on=now, finished_on=now)))
     predicates.append((SLSA_PROVENANCE_V1, provenance))
     folder = ctx.out / "attestations"
-    _write_json(folder / "provenance.json", provenance)
+    atomic_write_json(folder / "provenance.json", provenance)
     lines = []
     for predicate_type, predicate in predicates:
         layer = attest_pushed_image(pushed.repository, pushed.digest, predicate_type, predicate, private_key)
@@ -206,7 +200,7 @@ def verify_attestations(ctx: StageContext) -> str:
     release, _ = ctx.state.release_record()
     public_key = ctx.state.signing_key().public_key.read_bytes()
     verdict = judge_record(release, [public_key], from_registry=True)
-    _write_json(result_path, verdict_report(release, verdict))
+    atomic_write_json(result_path, verdict_report(release, verdict))
     ctx.state.attestations_result = result_path
     if not verdict.ok:
         raise StageFailed(f"the attestations of {release.image.pinned} do not verify ({'; '.join(verdict.problems)})")
