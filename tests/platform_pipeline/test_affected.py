@@ -123,6 +123,23 @@ def test_a_stack_file_or_a_release_record_affects_that_stack_only(repo: Path) ->
     }
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["releases/evil.json", "releases/pay/extra.json", "Pulumi.nosuch-dev.yaml", "Docs/guide.py", "docs.py"],
+)
+def test_a_path_that_only_looks_like_a_known_one_affects_every_stack(repo: Path, path: str) -> None:
+    # A release record or stack file of no known stack, or a look-alike of an inert folder, is not placed:
+    # default-deny, so every stack is previewed.
+    commit(repo, {path: "x\n"})
+    assert sorted(stacks(repo)) == ["orders-api-dev", "pay-dev"]
+
+
+def test_an_invalid_catalogue_at_head_is_bad_input_not_an_empty_list(repo: Path) -> None:
+    commit(repo, {"services.yaml": "services: [{name: Bad_Name}]\n"})
+    with pytest.raises(UserError, match="services.yaml at"):
+        affected_between(repo, "HEAD~1", "HEAD")
+
+
 def test_a_catalogue_wide_setting_affects_every_stack(repo: Path) -> None:
     commit(repo, {"services.yaml": "defaults:\n  github_visibility: internal\n" + CATALOG})
     assert sorted(stacks(repo)) == ["orders-api-dev", "pay-dev"]

@@ -63,6 +63,8 @@ def test_only_the_named_namespaces_and_declared_callers_get_in_and_only_dns_and_
     [
         ({"paved-road:ingressNamespaces": '["Not_A_Namespace"]'}, "paved-road:ingressNamespaces"),
         ({"paved-road:monitoringNamespaces": json.dumps({"a": 1})}, "paved-road:monitoringNamespaces"),
+        ({"paved-road:monitoringNamespaces": json.dumps([1])}, "paved-road:monitoringNamespaces"),
+        ({"paved-road:ingressNamespaces": json.dumps(["x" * 64])}, "paved-road:ingressNamespaces"),
     ],
 )
 def test_a_malformed_namespace_setting_stops_the_program_naming_the_key(run_catalog, config, says) -> None:
@@ -77,3 +79,13 @@ def test_a_stanza_calling_a_service_not_in_the_catalogue_is_a_catalogue_error(ru
         and "calls[0]" in run.error
         and "'billing' is not a service of this catalogue" in run.error
     )
+
+
+@pytest.mark.parametrize(
+    ("calls", "says"),
+    [("hello-prod", "calls"), ("[1]", "calls"), ("[hello-prod, hello-prod]", "calls"), ("[Hello-Prod]", "calls")],
+)
+def test_a_calls_field_of_the_wrong_shape_is_a_catalogue_error(run_catalog, calls: str, says: str) -> None:
+    catalog = (REPO_ROOT / "services.yaml").read_text() + CALLER.replace("[hello-prod]", calls)
+    run = run_catalog(catalog)
+    assert run.error is not None and says in run.error, run.error

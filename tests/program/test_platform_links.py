@@ -53,6 +53,11 @@ def test_without_the_settings_links_stay_repository_relative(run_catalog) -> Non
         ("paved-road:monitoringLabels", json.dumps({"owner": "team-other"}), "governance, selector or platform label"),
         ("paved-road:monitoringLabels", json.dumps({"app.kubernetes.io/name": "x"}), "governance, selector"),
         ("paved-road:monitoringLabels", json.dumps({"risk": "low"}), "cannot be set here"),
+        ("paved-road:monitoringLabels", json.dumps({"data-classification": "public"}), "cannot be set here"),
+        ("paved-road:monitoringLabels", json.dumps({"kubernetes.io/metadata.name": "x"}), "cannot be set here"),
+        ("paved-road:monitoringLabels", json.dumps({"paved-road.dev/release-version": "x"}), "cannot be set here"),
+        ("paved-road:monitoringLabels", json.dumps({"App.Kubernetes.io/name": "x"}), "is not a Kubernetes label key"),
+        ("paved-road:monitoringLabels", json.dumps({"release": "x" * 64}), "is not a Kubernetes label value"),
         ("paved-road:monitoringLabels", json.dumps({"bad key!": "x"}), "is not a Kubernetes label key"),
         ("paved-road:monitoringLabels", json.dumps({"release": 7}), "is not a Kubernetes label value"),
         ("paved-road:monitoringLabels", json.dumps(["release"]), "must be a JSON object"),
@@ -60,6 +65,8 @@ def test_without_the_settings_links_stay_repository_relative(run_catalog) -> Non
         ("paved-road:docsBaseUrl", "javascript:alert(1)", "paved-road:docsBaseUrl"),
         ("paved-road:docsBaseUrl", "docs.example.com/x", "not an absolute http(s) URL"),
         ("paved-road:grafanaUrl", "https://user:pw@grafana.example.com", "no credentials"),
+        ("paved-road:grafanaUrl", "ftp://grafana.example.com", "not an absolute http(s) URL"),
+        ("paved-road:docsBaseUrl", "https://docs.example.com/?redirect=evil", "no credentials or query"),
     ],
 )
 def test_a_malformed_or_overreaching_setting_stops_the_program_naming_the_key(run_catalog, key, value, says) -> None:

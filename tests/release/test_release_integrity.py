@@ -66,6 +66,17 @@ def test_a_recorded_versions_image_and_sbom_are_refused_before_any_tool_runs(tmp
     assert not (release_dir(work, "orders-api", "0.1.0") / "build.json").exists()
 
 
+def test_an_unreadable_record_still_marks_the_version_recorded(tmp_path: Path, service_dir: Path) -> None:
+    # Corrupting release.json must not turn a recorded version back into a writable one.
+    folder = release_dir(tmp_path, "orders-api", "0.1.0")
+    folder.mkdir(parents=True)
+    (folder / RECORD_FILE).write_text("{not json")
+    with pytest.raises(UserError, match=r"records \(unreadable\)"):
+        build_service(service_dir, "127.0.0.1:5000", tmp_path, tag="0.1.0")
+    with pytest.raises(UserError, match=r"records \(unreadable\)"):
+        recorded(tmp_path)
+
+
 def test_each_version_has_its_own_folder(tmp_path: Path, service_dir: Path) -> None:
     work = tmp_path / "work"
     recorded(work)  # 0.1.0 is recorded; a build and an SBOM of 0.1.1 go to 0.1.1's folder, not 0.1.0's
